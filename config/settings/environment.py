@@ -1,0 +1,46 @@
+"""Reading settings from the environment, strictly.
+
+django-environ reads every value; these helpers add what it lacks: a malformed
+boolean is an error rather than a silent False, and a secret may come from a
+file named by ``<NAME>_FILE`` (Docker and Kubernetes secrets).
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+env = environ.Env()
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env.str(name, default=None)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a boolean; use one of: {', '.join(sorted(_TRUE | _FALSE - {''}))}."
+    )
+
+
+def env_secret(name: str, default: str | None = None) -> str:
+    """The value of ``name``, or the contents of the file named by ``name_FILE``.
+
+    With no default, a missing secret stops the process with ImproperlyConfigured.
+    """
+    path = env.str(f"{name}_FILE", default=None)
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={path!r} cannot be read: {exc}") from exc
+    if default is None:
+        return env.str(name)
+    return env.str(name, default=default)

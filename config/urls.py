@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import TemplateView
+
+from config.health import healthz
+
+admin.site.site_header = "Partnership Registry administration"
+admin.site.site_title = "Partnership Registry"
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

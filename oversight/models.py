@@ -1,0 +1,200 @@
+"""Independent oversight: reviews and audits, their findings, and the flags the jobs raise."""
+
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+
+from agreements.models import Agreement
+from partnerships.models import Organization, TimeStampedModel
+
+
+class ReviewQuerySet(models.QuerySet):
+    def public(self):
+        """Reviews of public agreements. Their private ``notes`` are never published."""
+        return self.filter(agreement__in=Agreement.objects.public())
+
+    def visible_to(self, user):
+        return self.filter(agreement__in=Agreement.objects.visible_to(user))
+
+    def independent(self):
+        """Reviews whose reviewer is not a party to the partnership."""
+        return self.exclude(self._reviewer_is_party())
+
+    def not_independent(self):
+        return self.filter(self._reviewer_is_party())
+
+    @staticmethod
+    def _reviewer_is_party():
+        from partnerships.models import PartnershipParty
+
+        return Exists(
+            PartnershipParty.objects.filter(
+                partnership=OuterRef("agreement__partnership"), organization=OuterRef("reviewer")
+            )
+        )
+
+
+class Review(TimeStampedModel):
+    class Kind(models.TextChoices):
+        SCHEDULED_REVIEW = "scheduled_review", "Scheduled review"
+        AUDIT = "audit", "Audit"
+        DPIA = "dpia", "Data-protection impact assessment"
+        COMMUNITY_REVIEW = "community_review", "Community review"
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+
+    class Outcome(models.TextChoices):
+        COMPLIANT = "compliant", "Compliant"
+        CONCERNS = "concerns", "Concerns"
+        NON_COMPLIANT = "non_compliant", "Non-compliant"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="reviews")
+    kind = models.CharField(max_length=20, choices=Kind)
+    status = models.CharField(max_length=20, choices=Status, default=Status.SCHEDULED)
+    started_on = models.DateField(null=True, blank=True)
+    completed_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome, blank=True)
+    public_summary = models.TextField(blank=True)
+    notes = models.TextField(blank=True, help_text="Private: never published.")
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["agreement", "-completed_on", "-started_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(completed_on__isnull=True)
+                | Q(started_on__isnull=True)
+                | Q(completed_on__gte=F("started_on")),
+                name="review_completed_on_after_started_on",
+                violation_error_message="A review cannot be completed before it started.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(completed_on__isnull=False),
+                name="review_completed_has_completed_on",
+                violation_error_message="A completed review needs its completion date.",
+            ),
+        ]
+        indexes = [
+            # high_risk_without_dpia: the latest completed DPIA of each agreement.
+            models.Index(
+                fields=["agreement", "kind", "status", "completed_on"],
+                name="review_agreement_kind_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.agreement} by {self.reviewer}"
+
+    def is_independent(self) -> bool:
+        """Independent when the reviewer is not a party to the partnership."""
+        return not self.agreement.partnership.parties.filter(
+            organization_id=self.reviewer_id
+        ).exists()
+
+
+class Finding(TimeStampedModel):
+    class Severity(models.TextChoices):
+        INFO = "info", "Information"
+        MINOR = "minor", "Minor"
+        MAJOR = "major", "Major"
+        CRITICAL = "critical", "Critical"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="findings")
+    severity = models.CharField(max_length=10, choices=Severity)
+    summary = models.TextField()
+    corrective_action = models.TextField(blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    resolved_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["review", "due_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", resolved_on__isnull=True)
+                | Q(status="resolved", resolved_on__isnull=False),
+                name="finding_resolved_on_iff_resolved",
+                violation_error_message="A resolved finding needs its resolution date, "
+                "and an open one has none.",
+            ),
+        ]
+        indexes = [
+            # corrective_action_overdue: open findings past their due date.
+            models.Index(
+                fields=["due_on"], condition=Q(status="open"), name="finding_open_due_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_severity_display()}: {self.summary[:60]}"
+
+
+class FlagQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+    def public(self):
+        return self.filter(agreement__in=Agreement.objects.public())
+
+    def visible_to(self, user):
+        return self.filter(agreement__in=Agreement.objects.visible_to(user))
+
+
+class Flag(models.Model):
+    """A problem the scheduled job found by itself. Closed flags stay on the record."""
+
+    class Kind(models.TextChoices):
+        REVIEW_OVERDUE = "review_overdue", "Review overdue"
+        NO_INDEPENDENT_AUDITOR = "no_independent_auditor", "No independent auditor"
+        EXPIRED_BUT_ACTIVE = "expired_but_active", "Expired but still active"
+        HIGH_RISK_WITHOUT_DPIA = "high_risk_without_dpia", "High risk without a DPIA"
+        CORRECTIVE_ACTION_OVERDUE = "corrective_action_overdue", "Corrective action overdue"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=30, choices=Kind)
+    raised_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True, help_text="Why the flag was closed.")
+    detail = models.TextField(blank=True)
+    # Outbox for the digest e-mails: claimed (set) before the flag is announced.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FlagQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "kind"],
+                condition=Q(resolved_at__isnull=True),
+                name="flag_one_open_per_agreement_and_kind",
+                violation_error_message="This agreement already has an open flag of this kind.",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("raised_at")),
+                name="flag_resolved_after_raised",
+            ),
+        ]
+        indexes = [
+            # Digests: open flags not yet announced.
+            models.Index(
+                fields=["raised_at"],
+                condition=Q(notified_at__isnull=True),
+                name="flag_unnotified_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.agreement}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

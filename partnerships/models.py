@@ -1,0 +1,256 @@
+"""Who works with whom: organizations, partnerships, their parties and evidence."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django_countries.fields import CountryField
+
+from .querysets import MembershipQuerySet, OrganizationQuerySet, PartnershipQuerySet
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Region(models.TextChoices):
+    AFRICA = "africa", "Africa"
+    ASIA = "asia", "Asia"
+    EUROPE = "europe", "Europe"
+    LATIN_AMERICA = "latin_america", "Latin America"
+    MIDDLE_EAST = "middle_east", "Middle East"
+    NORTH_AMERICA = "north_america", "North America"
+    OCEANIA = "oceania", "Oceania"
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public"
+    RESTRICTED = "restricted", "Restricted"
+
+
+class Organization(TimeStampedModel):
+    class Kind(models.TextChoices):
+        NGO = "ngo", "NGO"
+        POLICE_AGENCY = "police_agency", "Police agency"
+        OVERSIGHT_BODY = "oversight_body", "Oversight body"
+        COMMUNITY_BOARD = "community_board", "Community board"
+        AUDITOR = "auditor", "Auditor"
+        OTHER = "other", "Other"
+
+    class NgoType(models.TextChoices):
+        HUMAN_RIGHTS = "human_rights", "Human rights"
+        COMMUNITY_DEVELOPMENT = "community_development", "Community development"
+        ADVOCACY_NETWORK = "advocacy_network", "Advocacy network"
+        RESEARCH_INSTITUTION = "research_institution", "Research institution"
+        VICTIM_SUPPORT = "victim_support", "Victim support"
+        SERVICE_PROVIDER = "service_provider", "Service provider"
+
+    class Scope(models.TextChoices):
+        LOCAL = "local", "Local"
+        NATIONAL = "national", "National"
+        INTERNATIONAL = "international", "International"
+
+    # Organizations whose members oversee partnerships rather than run them.
+    OVERSIGHT_KINDS = (Kind.OVERSIGHT_BODY, Kind.COMMUNITY_BOARD, Kind.AUDITOR)
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, help_text="Stable public identifier.")
+    kind = models.CharField(max_length=20, choices=Kind)
+    ngo_type = models.CharField(
+        "NGO type", max_length=30, choices=NgoType, blank=True, help_text="For NGOs only."
+    )
+    scope = models.CharField(max_length=20, choices=Scope, blank=True)
+    country = CountryField(blank=True)
+    region = models.CharField(max_length=20, choices=Region, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+    website = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+    ori = models.CharField(
+        "ORI", max_length=9, blank=True, help_text="A police agency's ORI code, where it has one."
+    )
+    registration_number = models.CharField(
+        max_length=60, blank=True, help_text="An NGO's charity or company registry number."
+    )
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ngo_type="") | Q(kind="ngo"),
+                name="organization_ngo_type_only_for_ngos",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_oversight(self) -> bool:
+        return self.kind in self.OVERSIGHT_KINDS
+
+
+class FocusArea(models.Model):
+    """A controlled vocabulary; the initial terms come with a data migration."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Source(TimeStampedModel):
+    """Evidence for a partnership or an agreement, for journalists to cite."""
+
+    class Kind(models.TextChoices):
+        OFFICIAL_DOCUMENT = "official_document", "Official document"
+        FOI_RESPONSE = "foi_response", "Freedom-of-information response"
+        NEWS_REPORT = "news_report", "News report"
+        NGO_REPORT = "ngo_report", "NGO report"
+        COURT_RECORD = "court_record", "Court record"
+        OTHER = "other", "Other"
+
+    title = models.CharField(max_length=300)
+    url = models.URLField("URL", max_length=500, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind)
+    published_on = models.DateField(null=True, blank=True)
+    archived_url = models.URLField(
+        "archived URL", max_length=500, blank=True, help_text="A copy in a web archive."
+    )
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+
+    def __str__(self):
+        return self.title
+
+
+class Partnership(TimeStampedModel):
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+        ENDED = "ended", "Ended"
+
+    class DatePrecision(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+        YEAR = "year", "Year"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True, help_text="Stable public identifier.")
+    status = models.CharField(max_length=20, choices=Status, default=Status.PROPOSED)
+    focus_areas = models.ManyToManyField(FocusArea, related_name="partnerships", blank=True)
+    region = models.CharField(max_length=20, choices=Region)
+    country = CountryField()
+    established_on = models.DateField(null=True, blank=True)
+    established_precision = models.CharField(
+        max_length=5,
+        choices=DatePrecision,
+        default=DatePrecision.DAY,
+        help_text="How much of the establishment date is known; a year-only date is "
+        "stored as 1 January of that year.",
+    )
+    ended_on = models.DateField(null=True, blank=True)
+    objectives = models.TextField(blank=True)
+    roles_and_responsibilities = models.TextField(blank=True)
+    public_summary = models.TextField(blank=True)
+    visibility = models.CharField(max_length=20, choices=Visibility, default=Visibility.PUBLIC)
+    organizations = models.ManyToManyField(
+        Organization, through="PartnershipParty", related_name="partnerships"
+    )
+    sources = models.ManyToManyField(Source, related_name="partnerships", blank=True)
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True)
+                | Q(established_on__isnull=True)
+                | Q(ended_on__gte=F("established_on")),
+                name="partnership_ended_on_after_established_on",
+                violation_error_message="A partnership cannot end before it was established.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def missing_party_roles(self) -> list[str]:
+        """What the partnership still lacks of "at least one NGO and one police agency"."""
+        roles = {party.role for party in self.parties.all()}
+        missing = []
+        if not roles & set(PartnershipParty.NGO_ROLES):
+            missing.append("an NGO")
+        if PartnershipParty.Role.POLICE_AGENCY not in roles:
+            missing.append("a police agency")
+        return missing
+
+
+class PartnershipParty(TimeStampedModel):
+    class Role(models.TextChoices):
+        LEAD_NGO = "lead_ngo", "Lead NGO"
+        PARTNER_NGO = "partner_ngo", "Partner NGO"
+        POLICE_AGENCY = "police_agency", "Police agency"
+        FUNDER = "funder", "Funder"
+        OTHER = "other", "Other"
+
+    NGO_ROLES = (Role.LEAD_NGO, Role.PARTNER_NGO)
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="parties")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="party_roles"
+    )
+    role = models.CharField(max_length=20, choices=Role)
+
+    class Meta:
+        verbose_name_plural = "partnership parties"
+        ordering = ["partnership", "role", "organization__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "organization"], name="party_once_per_partnership"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} ({self.get_role_display()}) in {self.partnership}"
+
+
+class Membership(TimeStampedModel):
+    """A person acting for an organization. People are private: never published."""
+
+    class Role(models.TextChoices):
+        EDITOR = "editor", "Editor"
+        VIEWER = "viewer", "Viewer"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role, default=Role.VIEWER)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="membership_once_per_organization"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.get_role_display()} of {self.organization}"
