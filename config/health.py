@@ -27,9 +27,7 @@ def broker_status() -> str:
 
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(
-                max_retries=1, timeout=settings.HEALTHZ_BROKER_TIMEOUT_SECONDS
-            )
+            conn.ensure_connection(max_retries=1, timeout=settings.HEALTHZ_BROKER_TIMEOUT_SECONDS)
     except Exception:  # kombu raises transport-specific errors; any of them means "down"
         logger.warning("healthz: broker unreachable", exc_info=True)
         return "unreachable"

@@ -33,7 +33,7 @@ def sees_every_record(user) -> bool:
 
 
 def party_of_partnership_with_member(user, partnership_ref: str = "pk"):
-    """Exists(): one of ``user``'s organizations is a party to the partnership at ``partnership_ref``."""
+    """Exists(): one of the user's organizations is a party to that partnership."""
     from .models import PartnershipParty
 
     return Exists(

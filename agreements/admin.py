@@ -1,0 +1,197 @@
+from django.contrib import admin
+from django.db.models import Exists, OuterRef, Subquery
+
+from .models import (
+    Agreement,
+    AgreementDocument,
+    AgreementSignatory,
+    DataSharingTerm,
+    RiskLevel,
+)
+
+
+class RiskLevelFilter(admin.SimpleListFilter):
+    title = "risk level"
+    parameter_name = "risk_level"
+
+    def lookups(self, request, model_admin):
+        return RiskLevel.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in RiskLevel.values:
+            return queryset
+        at_level = Agreement.objects.with_risk_level().filter(risk_level=self.value())
+        return queryset.filter(pk__in=at_level.values("pk"))
+
+
+class IndependentAuditorFilter(admin.SimpleListFilter):
+    title = "independent auditor"
+    parameter_name = "independent_auditor"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No (none, or a party)")]
+
+    def queryset(self, request, queryset):
+        independent = Agreement.objects.with_independent_auditor().values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=independent)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=independent)
+        return queryset
+
+
+class DataSharingTermInline(admin.StackedInline):
+    model = DataSharingTerm
+    fields = [
+        ("data_category", "direction"),
+        "purpose",
+        ("legal_basis", "legal_instrument"),
+        ("consent_required", "onward_sharing_allowed"),
+        "retention_days",
+        "access_controls",
+        "surveillance_practice",
+        "risk",
+    ]
+    readonly_fields = ["risk"]
+    extra = 0
+
+    @admin.display(description="risk level")
+    def risk(self, term):
+        if term.pk is None:
+            return "-"
+        return RiskLevel(term.risk_level()).label
+
+
+class AgreementSignatoryInline(admin.TabularInline):
+    model = AgreementSignatory
+    fields = ["organization", "signed_on"]
+    autocomplete_fields = ["organization"]
+    extra = 0
+
+
+class AgreementDocumentInline(admin.TabularInline):
+    """Existing versions only: documents are never overwritten, and uploads
+    (hashing, versioning) belong to a service, not to a form."""
+
+    model = AgreementDocument
+    fields = ["version", "file", "sha256", "size_bytes", "uploaded_by", "uploaded_at", "is_public"]
+    readonly_fields = fields
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "partnership",
+        "kind",
+        "status",
+        "risk",
+        "auditor_independent",
+        "next_review_due",
+        "expires_on",
+    ]
+    list_filter = [
+        RiskLevelFilter,
+        IndependentAuditorFilter,
+        "status",
+        "kind",
+        "visibility",
+        "auto_expire",
+    ]
+    search_fields = ["title", "reference", "partnership__title"]
+    date_hierarchy = "signed_on"
+    autocomplete_fields = ["partnership", "supersedes", "independent_auditor", "sources"]
+    list_select_related = ["partnership"]
+    inlines = [DataSharingTermInline, AgreementSignatoryInline, AgreementDocumentInline]
+
+    def get_queryset(self, request):
+        # Annotated under other names than ``with_risk_level()`` uses: an annotation
+        # called ``risk_level`` would shadow ``Agreement.risk_level()`` on the instances
+        # the change form and the actions work with.
+        same_agreement = {"pk": OuterRef("pk")}
+        risk = Agreement.objects.with_risk_level().filter(**same_agreement).values("risk_level")
+        independent = Agreement.objects.with_independent_auditor().filter(**same_agreement)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(derived_risk_level=Subquery(risk), auditor_is_independent=Exists(independent))
+        )
+
+    @admin.display(description="risk level")
+    def risk(self, agreement):
+        return RiskLevel(agreement.derived_risk_level).label
+
+    @admin.display(
+        description="independent auditor", boolean=True, ordering="auditor_is_independent"
+    )
+    def auditor_independent(self, agreement):
+        return agreement.auditor_is_independent
+
+
+@admin.register(AgreementSignatory)
+class AgreementSignatoryAdmin(admin.ModelAdmin):
+    list_display = ["organization", "agreement", "signed_on"]
+    search_fields = ["organization__name", "agreement__title"]
+    date_hierarchy = "signed_on"
+    autocomplete_fields = ["agreement", "organization"]
+    list_select_related = ["organization", "agreement"]
+
+
+@admin.register(AgreementDocument)
+class AgreementDocumentAdmin(admin.ModelAdmin):
+    """Read-only, like the inline: a signed text is never replaced or removed."""
+
+    list_display = ["agreement", "version", "size_bytes", "uploaded_by", "uploaded_at", "is_public"]
+    list_filter = ["is_public"]
+    search_fields = ["agreement__title", "sha256"]
+    date_hierarchy = "uploaded_at"
+    list_select_related = ["agreement", "uploaded_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DataSharingTerm)
+class DataSharingTermAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "agreement",
+        "legal_basis",
+        "surveillance_practice",
+        "onward_sharing_allowed",
+        "risk",
+    ]
+    list_filter = [
+        "data_category",
+        "direction",
+        "legal_basis",
+        "surveillance_practice",
+        "onward_sharing_allowed",
+        "consent_required",
+    ]
+    search_fields = ["purpose", "legal_instrument", "agreement__title"]
+    autocomplete_fields = ["agreement"]
+    list_select_related = ["agreement"]
+
+    @admin.display(description="risk level")
+    def risk(self, term):
+        return RiskLevel(term.risk_level()).label
