@@ -18,3 +18,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 HEALTHZ_BROKER_TIMEOUT_SECONDS = 1.0
+WHITENOISE_AUTOREFRESH = True  # no static files are collected for the tests

@@ -1,0 +1,63 @@
+# Partnership Registry: `make run` for the app with demo data, `make test` for the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
+VENV := .venv
+MANAGE := $(VENV)/bin/python manage.py
+CELERY := $(VENV)/bin/celery
+BROKER_DIRS := var/broker/queue var/broker/processed var/broker/control
+
+.PHONY: run install test lint format migrate seed worker beat clean
+
+## run: install, migrate, load the demo registry, and serve on http://127.0.0.1:8000 with a worker and beat
+run: install migrate seed
+	@echo "Serving on http://127.0.0.1:8000 (admin: /admin/). Ctrl-C stops the web server, worker and beat."
+	@trap 'kill 0' EXIT INT TERM; \
+	$(CELERY) -A config worker --loglevel=INFO --concurrency=2 & \
+	$(CELERY) -A config beat --loglevel=INFO & \
+	$(MANAGE) runserver 127.0.0.1:8000
+
+## install: a virtualenv in .venv with the locked dependencies
+install: $(VENV)/.synced
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked
+	@touch $@
+
+$(TOOLS)/bin/uv:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+var:
+	mkdir -p var $(BROKER_DIRS)
+
+migrate: install var
+	$(MANAGE) migrate --noinput
+
+seed: install var
+	$(MANAGE) seed_demo
+
+worker: install var
+	$(CELERY) -A config worker --loglevel=INFO
+
+beat: install var
+	$(CELERY) -A config beat --loglevel=INFO
+
+## test: the whole suite (DATABASE_URL=postgres://... runs it on PostgreSQL, as CI does)
+test: install var
+	$(VENV)/bin/pytest
+
+## lint: ruff, and migrations that match the models
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var

@@ -1,0 +1,132 @@
+"""manage.py seed_demo: the demo registry, loaded once, whatever the number of runs."""
+
+import csv
+import io
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.utils import timezone
+
+from agreements.models import Agreement, RiskLevel
+from oversight.models import Review
+from partnerships.demo import SEED_CSV
+from partnerships.models import Partnership
+
+pytestmark = pytest.mark.django_db
+
+REGISTRY_APPS = ("partnerships", "agreements", "oversight", "auth")
+
+
+def seed(**options) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every registry model, as values, for comparing two states."""
+    rows = {}
+    for app_label in REGISTRY_APPS:
+        for model in apps.get_app_config(app_label).get_models():
+            rows[model._meta.label] = list(model.objects.order_by("pk").values_list())
+    return rows
+
+
+def test_running_it_twice_changes_nothing():
+    seed()
+    first = snapshot()
+
+    output = seed()
+
+    assert snapshot() == first
+    assert "nothing to change" in output
+    assert len(first["agreements.Agreement"]) > 0
+
+
+def test_it_loads_every_partnership_of_the_seed_table():
+    seed()
+
+    with SEED_CSV.open(encoding="utf-8") as rows:
+        for row in csv.DictReader(rows):
+            partnership = Partnership.objects.get(
+                parties__organization__name=row["ngo"], country=row["country"]
+            )
+            assert set(partnership.organizations.values_list("name", flat=True)) == {
+                row["ngo"],
+                row["police_agency"],
+            }
+            assert row["focus_area"] in partnership.focus_areas.values_list("slug", flat=True)
+            assert partnership.region == row["region"]
+            if row["year_established"]:
+                assert partnership.established_on.year == int(row["year_established"])
+            else:
+                assert partnership.established_on is None
+
+
+def test_it_spreads_agreements_over_every_status_and_risk_level():
+    seed()
+
+    assert set(Agreement.objects.values_list("status", flat=True)) == set(Agreement.Status.values)
+    assert set(Partnership.objects.values_list("status", flat=True)) == set(
+        Partnership.Status.values
+    )
+    assert set(Agreement.objects.with_risk_level().values_list("risk_level", flat=True)) == set(
+        RiskLevel.values
+    )
+    assert set(Review.objects.values_list("status", flat=True)) == set(Review.Status.values)
+
+
+def test_it_meets_every_flag_condition():
+    seed()
+    today = timezone.localdate()
+    agreements = Agreement.objects
+
+    assert agreements.review_overdue(today).exists() is True
+    assert agreements.lacking_independent_auditor().exists() is True
+    assert agreements.expired_but_active(today).exists() is True
+    assert agreements.high_risk_without_dpia(today).exists() is True
+    assert agreements.corrective_action_overdue(today).exists() is True
+
+
+def test_it_includes_restricted_records_and_clean_ones():
+    seed()
+
+    assert Partnership.objects.public().count() < Partnership.objects.count()
+    assert Agreement.objects.public().count() < Agreement.objects.count()
+    clean = Agreement.objects.with_independent_auditor().exclude(
+        pk__in=Agreement.objects.review_overdue(timezone.localdate())
+    )
+    assert clean.exists() is True
+
+
+def test_demo_passwords_are_printed_when_debug_is_on(settings):
+    settings.DEBUG = True
+
+    output = seed()
+
+    line = next(line for line in output.splitlines() if line.strip().startswith("board-member"))
+    password = line.split("password ")[1].strip()
+    assert authenticate(username="board-member", password=password) is not None
+
+
+def test_demo_passwords_are_never_printed_when_debug_is_off(settings):
+    settings.DEBUG = False
+
+    output = seed(reset_passwords=True)
+
+    assert "shown only when DEBUG is on" in output
+    for line in output.splitlines():
+        if line.strip().startswith("admin"):
+            assert "password set" in line
+
+
+def test_reset_passwords_gives_new_working_passwords(settings):
+    settings.DEBUG = True
+    seed()
+
+    output = seed(reset_passwords=True)
+
+    line = next(line for line in output.splitlines() if line.strip().startswith("ngo-editor"))
+    assert authenticate(username="ngo-editor", password=line.split("password ")[1].strip())
