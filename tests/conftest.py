@@ -1,0 +1,87 @@
+"""Personas and shared fixtures."""
+
+import os
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+
+from partnerships.models import Membership
+from tests import factories
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip PostgreSQL-only tests on SQLite, unless REQUIRE_POSTGRES says they must run."""
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("REQUIRE_POSTGRES") == "1":
+        raise pytest.UsageError(
+            "REQUIRE_POSTGRES=1 but DATABASE_URL is not PostgreSQL: "
+            "the PostgreSQL-only tests would be skipped."
+        )
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def ngo():
+    return factories.NgoFactory(name="Safe Harbour Women's Aid", slug="safe-harbour")
+
+
+@pytest.fixture
+def police():
+    return factories.PoliceAgencyFactory(name="Riverside Police", slug="riverside-police")
+
+
+@pytest.fixture
+def other_ngo():
+    return factories.NgoFactory(name="Elsewhere Youth Trust", slug="elsewhere-youth")
+
+
+@pytest.fixture
+def oversight_body():
+    return factories.OversightBodyFactory(name="Civilian Oversight Board", slug="civilian-board")
+
+
+@pytest.fixture
+def partnership(ngo, police):
+    return factories.partnership_with_parties(ngo=ngo, police=police)
+
+
+def _member(organization, role=Membership.Role.EDITOR, username=None):
+    membership = factories.MembershipFactory(
+        organization=organization, role=role, user__username=username or f"{organization.slug}-{role}"
+    )
+    return membership.user
+
+
+@pytest.fixture
+def ngo_editor(ngo):
+    return _member(ngo, username="ngo_editor")
+
+
+@pytest.fixture
+def ngo_viewer(ngo):
+    return _member(ngo, role=Membership.Role.VIEWER, username="ngo_viewer")
+
+
+@pytest.fixture
+def police_editor(police):
+    return _member(police, username="police_editor")
+
+
+@pytest.fixture
+def other_ngo_editor(other_ngo):
+    return _member(other_ngo, username="other_ngo_editor")
+
+
+@pytest.fixture
+def board_member(oversight_body):
+    return _member(oversight_body, username="board_member")
+
+
+@pytest.fixture
+def anonymous():
+    return AnonymousUser()
