@@ -52,7 +52,9 @@ def partnership(ngo, police):
 
 def _member(organization, role=Membership.Role.EDITOR, username=None):
     membership = factories.MembershipFactory(
-        organization=organization, role=role, user__username=username or f"{organization.slug}-{role}"
+        organization=organization,
+        role=role,
+        user__username=username or f"{organization.slug}-{role}",
     )
     return membership.user
 
