@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django_countries.filters import CountryFilter
 
 from .models import FocusArea, Membership, Organization, Partnership, PartnershipParty, Source
@@ -18,6 +19,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "city", "ori", "registration_number"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(FocusArea)
@@ -33,6 +35,7 @@ class SourceAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["title", "url", "archived_url"]
     date_hierarchy = "published_on"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class PartnershipPartyInline(admin.TabularInline):
