@@ -203,9 +203,7 @@ class AgreementDocument(models.Model):
             models.UniqueConstraint(
                 fields=["agreement", "version"], name="document_version_once_per_agreement"
             ),
-            models.CheckConstraint(
-                condition=Q(version__gt=0), name="document_version_positive"
-            ),
+            models.CheckConstraint(condition=Q(version__gt=0), name="document_version_positive"),
             models.CheckConstraint(
                 condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="document_sha256_hex"
             ),

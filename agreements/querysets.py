@@ -17,22 +17,27 @@ from partnerships.querysets import party_of_partnership_with_member, sees_every_
 DPIA_VALID_FOR = relativedelta(months=12)
 
 
+def _high_risk_term():
+    """Q: a term that makes its agreement high-risk; mirrors ``DataSharingTerm.risk_level``."""
+    from .models import HIGH_RISK_CATEGORIES_TO_POLICE, TOWARDS_POLICE, DataSharingTerm
+
+    return ~Q(surveillance_practice=DataSharingTerm.SurveillancePractice.NONE) | Q(
+        data_category__in=HIGH_RISK_CATEGORIES_TO_POLICE, direction__in=TOWARDS_POLICE
+    )
+
+
+def _medium_risk_term():
+    from .models import MEDIUM_RISK_CATEGORIES
+
+    return Q(data_category__in=MEDIUM_RISK_CATEGORIES) | Q(onward_sharing_allowed=True)
+
+
 class DataSharingTermQuerySet(models.QuerySet):
     def high_risk(self):
-        """Terms that make an agreement high-risk; mirrors ``DataSharingTerm.risk_level``."""
-        from .models import HIGH_RISK_CATEGORIES_TO_POLICE, TOWARDS_POLICE
-
-        return self.filter(
-            ~Q(surveillance_practice=self.model.SurveillancePractice.NONE)
-            | Q(data_category__in=HIGH_RISK_CATEGORIES_TO_POLICE, direction__in=TOWARDS_POLICE)
-        )
+        return self.filter(_high_risk_term())
 
     def medium_risk_or_higher(self):
-        from .models import MEDIUM_RISK_CATEGORIES
-
-        return self.filter(
-            Q(data_category__in=MEDIUM_RISK_CATEGORIES) | Q(onward_sharing_allowed=True)
-        ) | self.high_risk()
+        return self.filter(_medium_risk_term() | _high_risk_term())
 
 
 def _auditor_is_party():
