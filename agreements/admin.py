@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 
 from .models import (
     Agreement,
@@ -20,8 +20,7 @@ class RiskLevelFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in RiskLevel.values:
             return queryset
-        at_level = Agreement.objects.with_risk_level().filter(risk_level=self.value())
-        return queryset.filter(pk__in=at_level.values("pk"))
+        return queryset.with_risk_level().filter(derived_risk_level=self.value())
 
 
 class IndependentAuditorFilter(admin.SimpleListFilter):
@@ -118,16 +117,12 @@ class AgreementAdmin(admin.ModelAdmin):
     inlines = [DataSharingTermInline, AgreementSignatoryInline, AgreementDocumentInline]
 
     def get_queryset(self, request):
-        # Annotated under other names than ``with_risk_level()`` uses: an annotation
-        # called ``risk_level`` would shadow ``Agreement.risk_level()`` on the instances
-        # the change form and the actions work with.
-        same_agreement = {"pk": OuterRef("pk")}
-        risk = Agreement.objects.with_risk_level().filter(**same_agreement).values("risk_level")
-        independent = Agreement.objects.with_independent_auditor().filter(**same_agreement)
+        independent = Agreement.objects.with_independent_auditor().filter(pk=OuterRef("pk"))
         return (
             super()
             .get_queryset(request)
-            .annotate(derived_risk_level=Subquery(risk), auditor_is_independent=Exists(independent))
+            .with_risk_level()
+            .annotate(auditor_is_independent=Exists(independent))
         )
 
     @admin.display(description="risk level")

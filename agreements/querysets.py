@@ -78,12 +78,15 @@ class AgreementQuerySet(models.QuerySet):
     # Risk -----------------------------------------------------------------------
 
     def with_risk_level(self):
-        """Annotate ``risk_level`` (low, medium, high) by the rule of the data-sharing terms."""
+        """Annotate ``derived_risk_level`` (low, medium, high) by the rule of the terms.
+
+        Not named ``risk_level``, which would shadow ``Agreement.risk_level()``.
+        """
         from .models import DataSharingTerm, RiskLevel
 
         terms = DataSharingTerm.objects.filter(agreement=OuterRef("pk"))
         return self.annotate(
-            risk_level=Case(
+            derived_risk_level=Case(
                 When(Exists(terms.high_risk()), then=Value(RiskLevel.HIGH)),
                 When(Exists(terms.medium_risk_or_higher()), then=Value(RiskLevel.MEDIUM)),
                 default=Value(RiskLevel.LOW),

@@ -72,9 +72,9 @@ def test_it_spreads_agreements_over_every_status_and_risk_level():
     assert set(Partnership.objects.values_list("status", flat=True)) == set(
         Partnership.Status.values
     )
-    assert set(Agreement.objects.with_risk_level().values_list("risk_level", flat=True)) == set(
-        RiskLevel.values
-    )
+    assert set(
+        Agreement.objects.with_risk_level().values_list("derived_risk_level", flat=True)
+    ) == set(RiskLevel.values)
     assert set(Review.objects.values_list("status", flat=True)) == set(Review.Status.values)
 
 

@@ -130,7 +130,7 @@ def test_the_sql_risk_level_agrees_with_the_rule_for_every_kind_of_term():
     )
     assert DataSharingTerm.objects.count() == len(EXPECTED)
 
-    annotated = dict(Agreement.objects.with_risk_level().values_list("title", "risk_level"))
+    annotated = dict(Agreement.objects.with_risk_level().values_list("title", "derived_risk_level"))
     in_python = {
         agreement.title: agreement.risk_level()
         for agreement in Agreement.objects.prefetch_related("data_sharing_terms")
@@ -185,7 +185,7 @@ def test_an_agreement_takes_the_highest_risk_of_its_terms(terms, expected):
     annotated = Agreement.objects.with_risk_level().filter(pk=agreement.pk)
 
     assert agreement.risk_level() == expected
-    assert list(annotated.values_list("risk_level", flat=True)) == [expected]
+    assert list(annotated.values_list("derived_risk_level", flat=True)) == [expected]
     assert Agreement.objects.high_risk().filter(pk=agreement.pk).exists() is (expected == "high")
 
 
