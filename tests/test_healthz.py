@@ -28,7 +28,9 @@ def test_it_answers_200_when_database_and_broker_answer(client):
 
 
 def test_it_answers_503_naming_the_broker_when_the_broker_is_unreachable(client, monkeypatch):
-    # Nothing listens on port 1: a real refused connection.
+    # Nothing listens on port 1: a real refused connection. Celery prefers the
+    # CELERY_BROKER_URL environment variable (set in CI) to its configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
 
     response = client.get("/healthz")
