@@ -198,3 +198,26 @@ class Flag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class ReviewReminder(models.Model):
+    """Outbox for "review due within 30 days" in the digests: one row per agreement and
+    due date, so that each upcoming review is announced once, not every night."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="review_reminders"
+    )
+    due_on = models.DateField()
+    created_at = models.DateTimeField()
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "due_on"], name="review_reminder_once_per_due_date"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Review of {self.agreement} due on {self.due_on}"

@@ -7,7 +7,7 @@ DATABASE_URL to PostgreSQL and CELERY_BROKER_URL to Redis.
 
 from pathlib import Path
 
-from .environment import env, env_bool, env_secret
+from .environment import crontab_from_line, env, env_bool, env_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -102,6 +102,8 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+# The registry's public address, for links in e-mails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registry@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -124,7 +126,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The nightly oversight jobs, in TIME_ZONE; each schedule is a crontab line
+# ("minute hour day-of-month month day-of-week") and can be set in the environment.
+CELERY_BEAT_SCHEDULE = {
+    "run-flagging": {
+        "task": "oversight.tasks.run_flagging",
+        "schedule": crontab_from_line(
+            "FLAGGING_SCHEDULE", env.str("FLAGGING_SCHEDULE", "15 2 * * *")
+        ),
+    },
+    "send-digests": {
+        "task": "oversight.tasks.send_digests",
+        "schedule": crontab_from_line("DIGEST_SCHEDULE", env.str("DIGEST_SCHEDULE", "45 2 * * *")),
+    },
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How long /healthz waits for the broker before calling it unreachable.
 HEALTHZ_BROKER_TIMEOUT_SECONDS = env.float("HEALTHZ_BROKER_TIMEOUT_SECONDS", default=2.0)

@@ -8,6 +8,7 @@ file named by ``<NAME>_FILE`` (Docker and Kubernetes secrets).
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 env = environ.Env()
@@ -44,3 +45,24 @@ def env_secret(name: str, default: str | None = None) -> str:
     if default is None:
         return env.str(name)
     return env.str(name, default=default)
+
+
+def crontab_from_line(name: str, line: str) -> crontab:
+    """A Celery crontab from a crontab line such as ``"15 2 * * *"``."""
+    fields = line.split()
+    if len(fields) != 5:
+        raise ImproperlyConfigured(
+            f"{name}={line!r} is not a crontab line: five fields, "
+            '"minute hour day-of-month month day-of-week", e.g. "15 2 * * *".'
+        )
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    try:
+        return crontab(
+            minute=minute,
+            hour=hour,
+            day_of_month=day_of_month,
+            month_of_year=month_of_year,
+            day_of_week=day_of_week,
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={line!r} is not a valid crontab line: {exc}") from exc

@@ -1,0 +1,115 @@
+"""The flag rules: for each kind of flag, which agreements it applies to, what the flag
+says, and why it closes. The conditions themselves are ``AgreementQuerySet`` methods;
+the flagging job, the methodology page and the tests all read this table.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Min, OuterRef, QuerySet, Subquery
+
+from agreements.models import Agreement
+from agreements.querysets import DPIA_VALID_FOR
+
+from .models import Finding, Flag
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+@dataclass(frozen=True)
+class FlagRule:
+    kind: str
+    condition: Callable[[date], QuerySet]  # today -> the agreements that meet it
+    fields: tuple[str, ...]  # what ``detail`` reads of each agreement
+    detail: Callable[[dict, date], str]  # the flag's text for one agreement
+    explanation: str  # how the condition is derived, for the methodology page
+    resolution: str  # recorded when the job closes the flag
+
+    def agreements(self, today: date) -> QuerySet:
+        return self.condition(today)
+
+    @property
+    def label(self) -> str:
+        return Flag.Kind(self.kind).label
+
+
+def _no_independent_auditor(row, today):
+    if row["independent_auditor__name"] is None:
+        return "No independent auditor is assigned."
+    return (
+        f"The auditor, {row['independent_auditor__name']}, is a party to the partnership: "
+        "not independent."
+    )
+
+
+def _with_earliest_overdue_action(today):
+    earliest_due = (
+        Finding.objects.filter(
+            review__agreement=OuterRef("pk"), status=Finding.Status.OPEN, due_on__lt=today
+        )
+        .values("review__agreement")
+        .annotate(earliest=Min("due_on"))
+        .values("earliest")
+    )
+    return Agreement.objects.corrective_action_overdue(today).annotate(
+        earliest_overdue_action=Subquery(earliest_due)
+    )
+
+
+FLAG_RULES = [
+    FlagRule(
+        kind=Flag.Kind.REVIEW_OVERDUE,
+        condition=lambda today: Agreement.objects.review_overdue(today),
+        fields=("next_review_due",),
+        detail=lambda row, today: f"The review was due on {_day(row['next_review_due'])}.",
+        explanation="A signed or active agreement whose next review was due before today. "
+        "The next review is due one review interval after the last completed review, "
+        "or after the date the agreement took effect if it was never reviewed.",
+        resolution="The review is no longer overdue: a review was completed, the due date "
+        "moved, or the agreement is no longer signed or active.",
+    ),
+    FlagRule(
+        kind=Flag.Kind.NO_INDEPENDENT_AUDITOR,
+        condition=lambda today: Agreement.objects.lacking_independent_auditor(),
+        fields=("independent_auditor__name",),
+        detail=_no_independent_auditor,
+        explanation="A signed or active agreement with no auditor, or whose auditor is "
+        "itself a party to the partnership (and so not independent).",
+        resolution="An independent auditor is assigned, or the agreement is no longer "
+        "signed or active.",
+    ),
+    FlagRule(
+        kind=Flag.Kind.EXPIRED_BUT_ACTIVE,
+        condition=lambda today: Agreement.objects.expired_but_active(today),
+        fields=("expires_on",),
+        detail=lambda row, today: f"Expired on {_day(row['expires_on'])} but still marked active.",
+        explanation="An agreement marked active whose expiry date is before today.",
+        resolution="The agreement is no longer marked active, or its expiry date moved.",
+    ),
+    FlagRule(
+        kind=Flag.Kind.HIGH_RISK_WITHOUT_DPIA,
+        condition=lambda today: Agreement.objects.high_risk_without_dpia(today),
+        fields=(),
+        detail=lambda row, today: (
+            f"High-risk data sharing, and no DPIA completed since {_day(today - DPIA_VALID_FOR)}."
+        ),
+        explanation="A high-risk agreement with no data-protection impact assessment (DPIA) "
+        "completed in the twelve months up to today.",
+        resolution="A DPIA was completed, or the agreement is no longer high-risk.",
+    ),
+    FlagRule(
+        kind=Flag.Kind.CORRECTIVE_ACTION_OVERDUE,
+        condition=_with_earliest_overdue_action,
+        fields=("earliest_overdue_action",),
+        detail=lambda row, today: (
+            f"A corrective action was due on {_day(row['earliest_overdue_action'])} "
+            "and is still open."
+        ),
+        explanation="A finding of a review is still open after the due date of its "
+        "corrective action.",
+        resolution="No open finding of the agreement is past its due date any more.",
+    ),
+]

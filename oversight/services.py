@@ -1,0 +1,265 @@
+"""The oversight jobs: expiring agreements, raising and closing flags, and the digests.
+
+Each job takes ``now`` once and is set-based: a few statements whatever the number of
+agreements. Each is idempotent and safe when two runs overlap: the partial unique
+constraint on open flags and compare-and-swap updates keep a second run from doing
+anything twice.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import DataError, IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from agreements.models import Agreement
+from partnerships.models import Membership
+
+from .models import Flag, Review, ReviewReminder
+from .rules import FLAG_RULES, FlagRule
+
+logger = logging.getLogger(__name__)
+
+# How far ahead the digests announce reviews that fall due.
+REVIEW_DUE_NOTICE = timedelta(days=30)
+BATCH_SIZE = 2000
+
+
+@dataclass
+class FlaggingReport:
+    expired: int = 0
+    raised: dict[str, int] = field(default_factory=dict)
+    closed: dict[str, int] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "expired": self.expired,
+            "raised": self.raised,
+            "closed": self.closed,
+            "failed": self.failed,
+        }
+
+
+def agreements_expire(*, now: datetime) -> int:
+    """Mark as expired the agreements in force, set to auto-expire, past their expiry date."""
+    today = timezone.localdate(now)
+    return Agreement.objects.filter(
+        auto_expire=True, status__in=Agreement.IN_FORCE, expires_on__lt=today
+    ).update(status=Agreement.Status.EXPIRED, updated_at=now)
+
+
+def flags_close(*, rule: FlagRule, now: datetime) -> int:
+    """Close the open flags of ``rule``'s kind whose condition no longer holds."""
+    today = timezone.localdate(now)
+    return (
+        Flag.objects.open()
+        .filter(kind=rule.kind, raised_at__lte=now)
+        .exclude(agreement__in=rule.agreements(today).values("pk"))
+        .update(resolved_at=now, resolution=rule.resolution)
+    )
+
+
+def flags_raise(*, rule: FlagRule, now: datetime) -> int:
+    """Raise a flag of ``rule``'s kind on each agreement meeting it that has none open.
+
+    A flag raised meanwhile by an overlapping run is skipped by the partial unique
+    constraint (``ignore_conflicts``); the count is of the flags this run raised.
+    """
+    today = timezone.localdate(now)
+    already_open = Flag.objects.open().filter(kind=rule.kind, agreement=OuterRef("pk"))
+    candidates = rule.agreements(today).exclude(Exists(already_open))
+    flags = [
+        Flag(
+            agreement_id=row["pk"], kind=rule.kind, raised_at=now, detail=_detail(rule, row, today)
+        )
+        for row in candidates.values("pk", *rule.fields)
+    ]
+    Flag.objects.bulk_create(flags, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    return Flag.objects.filter(kind=rule.kind, raised_at=now).count() if flags else 0
+
+
+def _detail(rule: FlagRule, row: dict, today) -> str:
+    try:
+        return rule.detail(row, today)
+    except Exception:  # a bad row gets a plain flag; it never stops the run
+        logger.exception("flagging: cannot describe %s on agreement %s", rule.kind, row["pk"])
+        return ""
+
+
+def flagging_run(*, now: datetime) -> FlaggingReport:
+    """The nightly oversight run.
+
+    1. Expire the agreements set to auto-expire that are past their expiry date.
+    2. For each kind of flag: close the open flags whose condition cleared, then raise
+       flags on the agreements that meet the condition and have none open.
+
+    A kind that fails on bad data is logged and skipped; the other kinds still run.
+    Connection errors propagate, so that the task retries.
+    """
+    report = FlaggingReport(expired=agreements_expire(now=now))
+    for rule in FLAG_RULES:
+        try:
+            with transaction.atomic():
+                report.closed[str(rule.kind)] = flags_close(rule=rule, now=now)
+                report.raised[str(rule.kind)] = flags_raise(rule=rule, now=now)
+        except (IntegrityError, DataError):
+            logger.exception("flagging: %s failed; the other kinds go on", rule.kind)
+            report.failed.append(str(rule.kind))
+    logger.info("flagging run at %s: %s", now.isoformat(), report.as_dict())
+    return report
+
+
+def review_complete(*, review: Review, completed_on: date, outcome: str) -> Review:
+    """Complete a review, and move its agreement's next review forward by the interval."""
+    with transaction.atomic():
+        review.status = Review.Status.COMPLETED
+        review.completed_on = completed_on
+        review.outcome = outcome
+        review.full_clean()
+        review.save()
+        agreement = Agreement.objects.select_for_update().get(pk=review.agreement_id)
+        agreement.next_review_due = agreement.compute_next_review_due()
+        agreement.save(update_fields=["next_review_due", "updated_at"])
+    return review
+
+
+def flag_resolve(*, flag: Flag, reason: str, now: datetime | None = None) -> bool:
+    """Close an open flag by hand, with the reason. False if it was already closed."""
+    now = now or timezone.now()
+    closed = Flag.objects.filter(pk=flag.pk, resolved_at__isnull=True).update(
+        resolved_at=now, resolution=reason
+    )
+    flag.refresh_from_db()
+    return closed == 1
+
+
+# Digests ----------------------------------------------------------------------
+
+
+@dataclass
+class DigestReport:
+    emails: int = 0
+    flags: int = 0
+    reviews_due: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "emails": self.emails,
+            "flags": self.flags,
+            "reviews_due": self.reviews_due,
+            "failed": self.failed,
+        }
+
+
+def digests_send(*, now: datetime) -> DigestReport:
+    """One e-mail per person about what is new since the last digest.
+
+    1. Note the reviews of agreements in force falling due within 30 days (an outbox
+       row per agreement and due date).
+    2. Claim the open flags and the review reminders not yet announced, by setting
+       their ``notified_at`` to ``now``: an overlapping run cannot claim them again.
+    3. Find who hears of each agreement: the editors of its partnership's parties and
+       the members of the organizations reviewing or auditing it.
+    4. Send each person one e-mail (text and HTML) listing their flags and reviews due.
+
+    An announcement is claimed before it is sent: a failed send is logged, not retried.
+    """
+    today = timezone.localdate(now)
+    with transaction.atomic():  # claimed together, or not at all
+        flags, reminders = _claim_announcements(now, today)
+        agreement_ids = {flag.agreement_id for flag in flags}
+        agreement_ids |= {reminder.agreement_id for reminder in reminders}
+        recipients = _recipients(agreement_ids) if agreement_ids else {}
+    report = DigestReport(flags=len(flags), reviews_due=len(reminders))
+
+    for email, agreements in recipients.items():
+        context = {
+            "flags": [flag for flag in flags if flag.agreement_id in agreements],
+            "reminders": [r for r in reminders if r.agreement_id in agreements],
+            "site_url": settings.SITE_URL.rstrip("/"),
+            "today": today,
+        }
+        message = EmailMultiAlternatives(
+            subject=_digest_subject(context),
+            body=render_to_string("oversight/email/digest.txt", context),
+            to=[email],
+        )
+        message.attach_alternative(
+            render_to_string("oversight/email/digest.html", context), "text/html"
+        )
+        try:
+            message.send()
+        except Exception:  # one recipient's failure never stops the others' digests
+            logger.exception("digest: sending to user failed")
+            report.failed += 1
+        else:
+            report.emails += 1
+    logger.info("digests at %s: %s", now.isoformat(), report.as_dict())
+    return report
+
+
+def _claim_announcements(now, today) -> tuple[list[Flag], list[ReviewReminder]]:
+    due_soon = Agreement.objects.in_force().filter(
+        next_review_due__gte=today, next_review_due__lte=today + REVIEW_DUE_NOTICE
+    )
+    ReviewReminder.objects.bulk_create(
+        [
+            ReviewReminder(agreement_id=pk, due_on=due_on, created_at=now)
+            for pk, due_on in due_soon.values_list("pk", "next_review_due")
+        ],
+        batch_size=BATCH_SIZE,
+        ignore_conflicts=True,
+    )
+    Flag.objects.open().filter(notified_at__isnull=True).update(notified_at=now)
+    ReviewReminder.objects.filter(notified_at__isnull=True).update(notified_at=now)
+    flags = list(Flag.objects.filter(notified_at=now).select_related("agreement__partnership"))
+    reminders = [
+        reminder
+        for reminder in ReviewReminder.objects.filter(notified_at=now).select_related(
+            "agreement__partnership"
+        )
+        # A reminder whose review was since completed or rescheduled is stale.
+        if reminder.agreement.next_review_due == reminder.due_on
+    ]
+    return flags, reminders
+
+
+def _recipients(agreement_ids: set[int]) -> dict[str, set[int]]:
+    """E-mail address -> the agreements that person hears of."""
+    active = Membership.objects.filter(user__is_active=True).exclude(user__email="")
+    routes = [
+        active.filter(
+            role=Membership.Role.EDITOR,
+            organization__party_roles__partnership__agreements__in=agreement_ids,
+        ).values_list("user__email", "organization__party_roles__partnership__agreements"),
+        active.filter(organization__reviews__agreement__in=agreement_ids).values_list(
+            "user__email", "organization__reviews__agreement"
+        ),
+        active.filter(organization__audited_agreements__in=agreement_ids).values_list(
+            "user__email", "organization__audited_agreements"
+        ),
+    ]
+    recipients: dict[str, set[int]] = defaultdict(set)
+    for route in routes:
+        for email, agreement_id in route:
+            if agreement_id in agreement_ids:
+                recipients[email.lower()].add(agreement_id)
+    return recipients
+
+
+def _digest_subject(context: dict) -> str:
+    parts = []
+    if context["flags"]:
+        parts.append(f"{len(context['flags'])} new flag{'s' if len(context['flags']) > 1 else ''}")
+    if context["reminders"]:
+        n = len(context["reminders"])
+        parts.append(f"{n} review{'s' if n > 1 else ''} due soon")
+    return f"Partnership Registry: {', '.join(parts)}"
