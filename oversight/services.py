@@ -19,8 +19,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from agreements.models import Agreement
+from config.celery import enqueue_on_commit
 from partnerships.models import Membership
 
+from . import tasks
 from .models import Flag, Review, ReviewReminder
 from .rules import FLAG_RULES, FlagRule
 
@@ -127,6 +129,8 @@ def review_complete(*, review: Review, completed_on: date, outcome: str) -> Revi
         agreement = Agreement.objects.select_for_update().get(pk=review.agreement_id)
         agreement.next_review_due = agreement.compute_next_review_due()
         agreement.save(update_fields=["next_review_due", "updated_at"])
+        # Close the flags the review cleared now rather than tonight.
+        enqueue_on_commit(tasks.run_flagging)
     return review
 
 
@@ -164,8 +168,8 @@ def digests_send(*, now: datetime) -> DigestReport:
 
     1. Note the reviews of agreements in force falling due within 30 days (an outbox
        row per agreement and due date).
-    2. Claim the open flags and the review reminders not yet announced, by setting
-       their ``notified_at`` to ``now``: an overlapping run cannot claim them again.
+    2. Claim the open flags and the review reminders not yet announced: lock them
+       (skipping rows an overlapping run holds) and set their ``notified_at``.
     3. Find who hears of each agreement: the editors of its partnership's parties and
        the members of the organizations reviewing or auditing it.
     4. Send each person one e-mail (text and HTML) listing their flags and reviews due.
@@ -218,18 +222,34 @@ def _claim_announcements(now, today) -> tuple[list[Flag], list[ReviewReminder]]:
         batch_size=BATCH_SIZE,
         ignore_conflicts=True,
     )
-    Flag.objects.open().filter(notified_at__isnull=True).update(notified_at=now)
-    ReviewReminder.objects.filter(notified_at__isnull=True).update(notified_at=now)
-    flags = list(Flag.objects.filter(notified_at=now).select_related("agreement__partnership"))
+    flag_ids = _claim(Flag.objects.open(), now)
+    reminder_ids = _claim(ReviewReminder.objects.all(), now)
+    flags = list(
+        Flag.objects.filter(pk__in=flag_ids)
+        .select_related("agreement__partnership")
+        .order_by("agreement__title", "kind")
+    )
     reminders = [
         reminder
-        for reminder in ReviewReminder.objects.filter(notified_at=now).select_related(
+        for reminder in ReviewReminder.objects.filter(pk__in=reminder_ids).select_related(
             "agreement__partnership"
         )
         # A reminder whose review was since completed or rescheduled is stale.
         if reminder.agreement.next_review_due == reminder.due_on
     ]
     return flags, reminders
+
+
+def _claim(outbox, now) -> list[int]:
+    """Claim the rows not yet announced: locked rows belong to an overlapping run."""
+    ids = list(
+        outbox.filter(notified_at__isnull=True)
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), BATCH_SIZE):
+        outbox.filter(pk__in=ids[start : start + BATCH_SIZE]).update(notified_at=now)
+    return ids
 
 
 def _recipients(agreement_ids: set[int]) -> dict[str, set[int]]:

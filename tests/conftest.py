@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 
@@ -11,18 +12,24 @@ from tests import factories
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip PostgreSQL-only tests on SQLite, unless REQUIRE_POSTGRES says they must run."""
-    if connection.vendor == "postgresql":
-        return
-    if os.environ.get("REQUIRE_POSTGRES") == "1":
-        raise pytest.UsageError(
-            "REQUIRE_POSTGRES=1 but DATABASE_URL is not PostgreSQL: "
-            "the PostgreSQL-only tests would be skipped."
-        )
-    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...)")
-    for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+    """Skip the tests that need PostgreSQL or Redis when they are not configured, unless
+    REQUIRE_POSTGRES / REQUIRE_REDIS say they must run (as in CI)."""
+    available = {
+        "postgres": connection.vendor == "postgresql",
+        "redis": settings.CELERY_BROKER_URL.startswith("redis://"),
+    }
+    for service, present in available.items():
+        if present:
+            continue
+        if os.environ.get(f"REQUIRE_{service.upper()}") == "1":
+            raise pytest.UsageError(
+                f"REQUIRE_{service.upper()}=1 but {service} is not configured "
+                "(DATABASE_URL / CELERY_BROKER_URL): its tests would be skipped."
+            )
+        skip = pytest.mark.skip(reason=f"needs {service} (see README: running the tests)")
+        for item in items:
+            if service in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture

@@ -1,0 +1,63 @@
+"""Redis down never loses a save: follow-up work is enqueued after commit, and a broker
+error is logged, not raised."""
+
+import datetime as dt
+import logging
+
+import pytest
+
+from config.celery import app as celery_app
+from oversight.models import Review
+from oversight.services import review_complete
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    # Nothing listens on port 1: real refused connections. Celery reads the
+    # environment before its configuration, and keeps a pool of connections.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
+
+
+def test_completing_a_review_with_the_broker_down_saves_it_and_logs_the_error(
+    broker_down, partnership, oversight_body, caplog, django_capture_on_commit_callbacks
+):
+    agreement = factories.AgreementFactory(partnership=partnership, next_review_due=None)
+    review = factories.ReviewFactory(
+        agreement=agreement, reviewer=oversight_body, status="in_progress", completed_on=None
+    )
+
+    with (
+        caplog.at_level(logging.WARNING, logger="config.celery"),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        review_complete(
+            review=review, completed_on=dt.date(2026, 11, 2), outcome=Review.Outcome.COMPLIANT
+        )
+
+    review.refresh_from_db()
+    agreement.refresh_from_db()
+    assert len(callbacks) == 1
+    assert review.status == Review.Status.COMPLETED
+    assert agreement.next_review_due == dt.date(2027, 11, 2)
+    assert "could not enqueue oversight.tasks.run_flagging" in caplog.text
+
+
+def test_nothing_is_enqueued_when_the_transaction_rolls_back(
+    partnership, oversight_body, django_capture_on_commit_callbacks
+):
+    review = factories.ReviewFactory(
+        reviewer=oversight_body, status="in_progress", completed_on=None
+    )
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(Exception):  # noqa: B017
+        review_complete(review=review, completed_on=dt.date(2000, 1, 1), outcome="compliant")
+
+    assert callbacks == []  # completed before it started: refused, nothing sent
+    review.refresh_from_db()
+    assert review.status == Review.Status.IN_PROGRESS
