@@ -38,6 +38,7 @@ migrate: install var
 
 seed: install var
 	$(MANAGE) seed_demo
+	$(MANAGE) run_flagging
 
 worker: install var
 	$(CELERY) -A config worker --loglevel=INFO
