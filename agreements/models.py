@@ -4,6 +4,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
@@ -120,6 +121,26 @@ class Agreement(TimeStampedModel):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("agreements:detail", kwargs={"pk": self.pk})
+
+    def clean(self):
+        """The check constraints' rules as field errors, so that a form shows them next to
+        the field instead of the database refusing the row."""
+        errors = {}
+        if self.status in self.IN_FORCE and self.signed_on is None:
+            errors["signed_on"] = (
+                f"An agreement that is {self.get_status_display().lower()} needs its signing date."
+            )
+        if self.effective_from and self.expires_on and self.expires_on < self.effective_from:
+            errors["expires_on"] = "An agreement cannot expire before it takes effect."
+        if self.supersedes_id is not None and self.supersedes_id == self.pk:
+            errors["supersedes"] = "An agreement cannot supersede itself."
+        if errors:
+            raise ValidationError(errors)
 
     def is_public(self) -> bool:
         """Public only if both it and its partnership are public: visibility is inherited

@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django_countries.filters import CountryFilter
 
+from . import services
 from .models import FocusArea, Membership, Organization, Partnership, PartnershipParty, Source
 
 
@@ -14,12 +15,38 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "ngo_type", "scope", "country", "region", "city"]
-    list_filter = ["kind", "ngo_type", "scope", "region", ("country", CountryFilter)]
+    list_display = [
+        "name",
+        "kind",
+        "ngo_type",
+        "scope",
+        "country",
+        "region",
+        "city",
+        "is_confirmed",
+    ]
+    list_filter = [
+        "is_confirmed",
+        "kind",
+        "ngo_type",
+        "scope",
+        "region",
+        ("country", CountryFilter),
+    ]
     search_fields = ["name", "slug", "city", "ori", "registration_number"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["proposed_by"]
     inlines = [MembershipInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = ["confirm_organizations"]
+
+    @admin.action(description="Confirm the selected proposed organizations")
+    def confirm_organizations(self, request, queryset):
+        confirmed = 0
+        for organization in queryset.filter(is_confirmed=False):
+            services.organization_confirm(organization=organization, actor=request.user)
+            confirmed += 1
+        self.message_user(request, f"{confirmed} organization(s) confirmed.", messages.SUCCESS)
 
 
 @admin.register(FocusArea)

@@ -1,6 +1,7 @@
 """Who works with whom: organizations, partnerships, their parties and evidence."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django_countries.fields import CountryField
@@ -73,6 +74,21 @@ class Organization(TimeStampedModel):
     )
     registration_number = models.CharField(
         max_length=60, blank=True, help_text="An NGO's charity or company registry number."
+    )
+    # Staff may propose an organization that is missing from the registry; it
+    # stays off the public lists until a site administrator confirms it.
+    is_confirmed = models.BooleanField(
+        "confirmed",
+        default=True,
+        help_text="Confirmed by a site administrator. Proposed organizations are not published.",
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who proposed it (private).",
     )
 
     objects = OrganizationQuerySet.as_manager()
@@ -186,6 +202,18 @@ class Partnership(TimeStampedModel):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("partnerships:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        # The same rule as the check constraint, as a field error the form can show.
+        if self.established_on and self.ended_on and self.ended_on < self.established_on:
+            raise ValidationError(
+                {"ended_on": "A partnership cannot end before it was established."}
+            )
 
     def missing_party_roles(self) -> list[str]:
         """What the partnership still lacks of "at least one NGO and one police agency"."""

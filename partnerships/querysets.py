@@ -47,6 +47,20 @@ class OrganizationQuerySet(models.QuerySet):
     def oversight(self):
         return self.filter(kind__in=self.model.OVERSIGHT_KINDS)
 
+    def confirmed(self):
+        return self.filter(is_confirmed=True)
+
+    def public(self):
+        """Organizations an anonymous reader may see: proposed ones wait for confirmation."""
+        return self.confirmed()
+
+    def selectable_by(self, user):
+        """Organizations a staff member may pick as a party: confirmed ones, and the ones
+        they proposed themselves while those await confirmation."""
+        if not user.is_authenticated:
+            return self.confirmed()
+        return self.filter(Q(is_confirmed=True) | Q(proposed_by=user))
+
 
 class PartnershipQuerySet(models.QuerySet):
     def public(self):

@@ -1,0 +1,41 @@
+"""Who may change an agreement, its terms and its documents, and who may download a document.
+
+An agreement belongs to its partnership: whoever may edit the partnership may
+edit its agreements (``partnerships.permissions``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from partnerships.permissions import can_edit_partnership, can_see_private_records
+
+if TYPE_CHECKING:
+    from partnerships.models import Partnership
+
+    from .models import Agreement, AgreementDocument
+
+
+def can_add_agreement(user, partnership: Partnership) -> bool:
+    return can_edit_partnership(user, partnership)
+
+
+def can_edit_agreement(user, agreement: Agreement) -> bool:
+    """The agreement and its data-sharing terms."""
+    return can_edit_partnership(user, agreement.partnership)
+
+
+def can_upload_document(user, agreement: Agreement) -> bool:
+    return can_edit_partnership(user, agreement.partnership)
+
+
+def can_download_document(user, document: AgreementDocument) -> bool:
+    """Anyone, for a version marked public of a public agreement; otherwise the parties'
+    members, oversight members and site administrators.
+
+    The caller has already checked that the user may see the agreement at all.
+    """
+    agreement = document.agreement
+    if document.is_public and agreement.is_public():
+        return True
+    return can_see_private_records(user, agreement.partnership)

@@ -1,0 +1,175 @@
+"""Every write to agreements, their data-sharing terms and their document versions.
+
+Keyword-only, typed; each checks that the actor may do it (``permissions.py``),
+validates with ``full_clean()`` and writes inside ``transaction.atomic``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from partnerships.models import Partnership
+
+from . import permissions
+from .documents import check_pdf, sha256_of
+from .models import Agreement, AgreementDocument, DataSharingTerm
+
+AGREEMENT_FIELDS = (
+    "kind",
+    "reference",
+    "title",
+    "status",
+    "signed_on",
+    "effective_from",
+    "expires_on",
+    "auto_expire",
+    "review_interval_months",
+    "supersedes",
+    "independent_auditor",
+    "public_summary",
+    "visibility",
+)
+
+TERM_FIELDS = (
+    "data_category",
+    "direction",
+    "purpose",
+    "legal_basis",
+    "legal_instrument",
+    "consent_required",
+    "retention_days",
+    "onward_sharing_allowed",
+    "access_controls",
+    "surveillance_practice",
+)
+
+
+def _require(allowed: bool, message: str = "You may not change this agreement.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _apply(instance, fields: Sequence[str], data: Mapping[str, Any]) -> None:
+    for name in fields:
+        if name in data:
+            setattr(instance, name, data[name])
+
+
+def _check_related(agreement: Agreement) -> None:
+    if agreement.supersedes_id and agreement.supersedes.partnership_id != agreement.partnership_id:
+        raise ValidationError(
+            {"supersedes": "An agreement can only supersede one of the same partnership."}
+        )
+
+
+def _save_terms(
+    agreement: Agreement,
+    *,
+    add: Sequence[Mapping[str, Any]],
+    change: Sequence[tuple[DataSharingTerm, Mapping[str, Any]]],
+    remove: Sequence[DataSharingTerm],
+) -> None:
+    for term in [*remove, *(t for t, _ in change)]:
+        if term.agreement_id != agreement.pk:
+            raise PermissionDenied("That data-sharing term belongs to another agreement.")
+    for term in remove:
+        term.delete()
+    for term, data in change:
+        _apply(term, TERM_FIELDS, data)
+        term.full_clean()
+        term.save()
+    for data in add:
+        term = DataSharingTerm(agreement=agreement)
+        _apply(term, TERM_FIELDS, data)
+        term.full_clean()
+        term.save()
+
+
+def _refresh_next_review_due(agreement: Agreement) -> None:
+    due = agreement.compute_next_review_due()
+    if agreement.next_review_due != due:
+        agreement.next_review_due = due
+        agreement.save(update_fields=["next_review_due", "updated_at"])
+
+
+@transaction.atomic
+def agreement_create(
+    *,
+    partnership: Partnership,
+    actor,
+    data: Mapping[str, Any],
+    terms: Sequence[Mapping[str, Any]] = (),
+) -> Agreement:
+    """A new agreement of ``partnership`` with its data-sharing ``terms``; its next review
+    is due one review interval after it takes effect."""
+    _require(permissions.can_add_agreement(actor, partnership))
+    agreement = Agreement(partnership=partnership)
+    _apply(agreement, AGREEMENT_FIELDS, data)
+    agreement.full_clean()
+    _check_related(agreement)
+    agreement.save()
+    _save_terms(agreement, add=terms, change=(), remove=())
+    _refresh_next_review_due(agreement)
+    return agreement
+
+
+@transaction.atomic
+def agreement_update(
+    *,
+    agreement: Agreement,
+    actor,
+    data: Mapping[str, Any],
+    terms_to_add: Sequence[Mapping[str, Any]] = (),
+    terms_to_change: Sequence[tuple[DataSharingTerm, Mapping[str, Any]]] = (),
+    terms_to_remove: Sequence[DataSharingTerm] = (),
+) -> Agreement:
+    """Change the agreement and add, change and remove its data-sharing terms at once."""
+    _require(permissions.can_edit_agreement(actor, agreement))
+    _apply(agreement, AGREEMENT_FIELDS, data)
+    agreement.full_clean()
+    _check_related(agreement)
+    agreement.save()
+    _save_terms(agreement, add=terms_to_add, change=terms_to_change, remove=terms_to_remove)
+    _refresh_next_review_due(agreement)
+    return agreement
+
+
+def document_upload(
+    *, agreement: Agreement, file, actor, is_public: bool = False
+) -> AgreementDocument:
+    """Store ``file`` (an uploaded file) as the agreement's next document version.
+
+    The file must be a PDF within ``AGREEMENT_DOCUMENT_MAX_BYTES`` (``DocumentRejected``
+    otherwise). Versions are numbered 1, 2, 3... under a lock on the agreement, so two
+    uploads at once get two versions; earlier versions are never touched.
+    """
+    _require(permissions.can_upload_document(actor, agreement))
+    check_pdf(file)
+    sha256 = sha256_of(file)
+    with transaction.atomic():
+        # Serialises concurrent uploads to one agreement (a no-op on SQLite, which
+        # serialises writers anyway); the unique constraint is the backstop.
+        Agreement.objects.select_for_update().filter(pk=agreement.pk).first()
+        latest = agreement.documents.aggregate(latest=Max("version"))["latest"] or 0
+        document = AgreementDocument(
+            agreement=agreement,
+            version=latest + 1,
+            sha256=sha256,
+            size_bytes=file.size,
+            uploaded_by=actor,
+            is_public=is_public,
+        )
+        # The storage never overwrites: a taken name gets a suffix.
+        document.file.save(f"v{document.version}.pdf", file, save=False)
+        try:
+            document.full_clean()
+            document.save()
+        except Exception:
+            document.file.delete(save=False)
+            raise
+    return document

@@ -1,0 +1,368 @@
+"""The agreement page and the staff pages that add and edit agreements, their
+data-sharing terms and their signed document versions.
+
+Agreements are looked up in ``Agreement.objects.visible_to(user)`` (404 when not
+visible); ``permissions.py`` decides who may change them (403).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views import View
+from django.views.generic import DetailView, FormView
+from django.views.generic.base import TemplateResponseMixin
+
+from oversight.models import Flag, Review
+from partnerships import permissions as partnership_permissions
+from partnerships.models import PartnershipParty
+from partnerships.views import EditablePartnershipMixin, add_service_errors
+
+from . import permissions, services
+from .documents import CHUNK, DocumentRejected, max_document_bytes, too_large
+from .forms import TERMS_PREFIX, AgreementForm, DocumentUploadForm, TermFormSet, blank_term_form
+from .models import Agreement, AgreementDocument, DataSharingTerm
+from .services import TERM_FIELDS
+
+
+def visible_agreement(request, pk: int) -> Agreement:
+    return get_object_or_404(
+        Agreement.objects.visible_to(request.user).select_related("partnership"), pk=pk
+    )
+
+
+class EditableAgreementMixin(LoginRequiredMixin):
+    """One agreement the user may see (else 404) and edit (else 403)."""
+
+    def get_agreement(self) -> Agreement:
+        if not hasattr(self, "_agreement"):
+            agreement = visible_agreement(self.request, self.kwargs["pk"])
+            if not permissions.can_edit_agreement(self.request.user, agreement):
+                raise PermissionDenied("You may not change this agreement.")
+            self._agreement = agreement
+        return self._agreement
+
+
+class AgreementDetailView(DetailView):
+    template_name = "agreements/agreement_detail.html"
+
+    def get_queryset(self):
+        return (
+            Agreement.objects.visible_to(self.request.user)
+            .with_risk_level()
+            .select_related("partnership", "independent_auditor", "supersedes")
+            .prefetch_related(
+                Prefetch("data_sharing_terms", queryset=DataSharingTerm.objects.order_by("pk")),
+                Prefetch("flags", queryset=Flag.objects.order_by("-raised_at")),
+                Prefetch(
+                    "reviews",
+                    queryset=Review.objects.select_related("reviewer").prefetch_related("findings"),
+                ),
+                "signings__organization",
+                Prefetch(
+                    "partnership__parties",
+                    queryset=PartnershipParty.objects.select_related("organization"),
+                ),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, agreement = self.request.user, self.object
+        private = partnership_permissions.can_see_private_records(user, agreement.partnership)
+        documents = agreement.documents.select_related("uploaded_by").order_by("-version")
+        if not private:
+            documents = documents.filter(is_public=True)
+        context.update(
+            documents=documents,
+            can_edit=permissions.can_edit_agreement(user, agreement),
+            sees_private=private,
+            sees_review_notes=partnership_permissions.can_see_review_notes(user),
+        )
+        return context
+
+
+class AgreementFormMixin(TemplateResponseMixin):
+    """The agreement form with its data-sharing terms formset, for create and edit.
+
+    "Add another term" works two ways: htmx fetches one more row (``TermRowView``);
+    without JavaScript the button submits the form, which comes back with what was
+    typed and one more empty row.
+    """
+
+    template_name = "agreements/agreement_form.html"
+
+    def get_partnership(self):
+        raise NotImplementedError
+
+    def get_instance(self) -> Agreement:
+        raise NotImplementedError
+
+    def build(self, data=None):
+        instance = self.get_instance()
+        form = AgreementForm(data, instance=instance, partnership=self.get_partnership())
+        formset = TermFormSet(data, instance=instance, prefix=TERMS_PREFIX)
+        return form, formset
+
+    def render_forms(self, form, formset, *, extra_rows=(), show_errors=True, status=200):
+        total = formset.total_form_count() + len(extra_rows)
+        return self.render_to_response(
+            {
+                "form": form,
+                "formset": formset,
+                "extra_rows": extra_rows,
+                "total_forms": total,
+                "show_errors": show_errors,
+                "partnership": self.get_partnership(),
+                "agreement": self.get_instance() if self.get_instance().pk else None,
+                "view": self,
+            },
+            status=status,
+        )
+
+    def get(self, request, *args, **kwargs):
+        form, formset = self.build()
+        return self.render_forms(form, formset)
+
+    def post(self, request, *args, **kwargs):
+        form, formset = self.build(request.POST)
+        if "add_term" in request.POST:
+            return self.render_forms(
+                form,
+                formset,
+                extra_rows=[blank_term_form(formset.total_form_count())],
+                show_errors=False,
+            )
+        if form.is_valid() and formset.is_valid():
+            try:
+                agreement = self.save(form, formset)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, self.success_message(agreement))
+                return HttpResponseRedirect(agreement.get_absolute_url())
+        return self.render_forms(form, formset)
+
+    @staticmethod
+    def term_changes(formset):
+        add, change, remove = [], [], []
+        for term_form in formset.forms:
+            if formset.can_delete and formset._should_delete_form(term_form):
+                if term_form.instance.pk:
+                    remove.append(term_form.instance)
+                continue
+            if not term_form.has_changed():
+                continue
+            data = {name: term_form.cleaned_data[name] for name in TERM_FIELDS}
+            if term_form.instance.pk:
+                change.append((term_form.instance, data))
+            else:
+                add.append(data)
+        return add, change, remove
+
+
+class AgreementCreateView(EditablePartnershipMixin, AgreementFormMixin, View):
+    def get_instance(self):
+        if not hasattr(self, "_instance"):
+            self._instance = Agreement(partnership=self.get_partnership())
+        return self._instance
+
+    def save(self, form, formset):
+        add, _, _ = self.term_changes(formset)
+        return services.agreement_create(
+            partnership=self.get_partnership(),
+            actor=self.request.user,
+            data=form.cleaned_data,
+            terms=add,
+        )
+
+    def success_message(self, agreement):
+        return f"Agreement “{agreement}” added."
+
+
+class AgreementUpdateView(EditableAgreementMixin, AgreementFormMixin, View):
+    def get_partnership(self):
+        return self.get_agreement().partnership
+
+    def get_instance(self):
+        return self.get_agreement()
+
+    def save(self, form, formset):
+        add, change, remove = self.term_changes(formset)
+        return services.agreement_update(
+            agreement=self.get_agreement(),
+            actor=self.request.user,
+            data=form.cleaned_data,
+            terms_to_add=add,
+            terms_to_change=change,
+            terms_to_remove=remove,
+        )
+
+    def success_message(self, agreement):
+        return "Agreement saved."
+
+
+class TermRowView(EditablePartnershipMixin, View):
+    """One more empty data-sharing term row, for htmx's "add another"; it also bumps the
+    formset's TOTAL_FORMS counter (an out-of-band swap)."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, slug):
+        self.get_partnership()
+        try:
+            index = max(0, min(int(request.GET.get(f"{TERMS_PREFIX}-TOTAL_FORMS", 0)), 999))
+        except ValueError:
+            index = 0
+        return render(
+            request,
+            "agreements/_term_row.html",
+            {"term_form": blank_term_form(index), "index": index, "total_forms": index + 1},
+        )
+
+
+class DocumentUploadView(EditableAgreementMixin, FormView):
+    """Upload a new version of the agreement's signed text.
+
+    The HTML form answers a refused file with the form again, the reason next to the
+    field and the status of the refusal (415 not a PDF, 413 too large, 400 empty). A
+    client may also POST the PDF itself as the request body (``Content-Type:
+    application/pdf``, session and CSRF header as for any write): the answer is JSON,
+    201 with the new version, or 415, 413, 400.
+    """
+
+    form_class = DocumentUploadForm
+    template_name = "agreements/agreementdocument_form.html"
+    FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+    def post(self, request, *args, **kwargs):
+        agreement = self.get_agreement()
+        if request.content_type not in self.FORM_TYPES:
+            return self.post_raw(request, agreement)
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        agreement = self.get_agreement()
+        kwargs.update(
+            agreement=agreement,
+            documents=agreement.documents.select_related("uploaded_by").order_by("-version"),
+        )
+        return super().get_context_data(**kwargs)
+
+    def form_invalid(self, form):
+        status = form.rejection.status if form.rejection is not None else 400
+        return self.render_to_response(self.get_context_data(form=form), status=status)
+
+    def form_valid(self, form):
+        try:
+            document = services.document_upload(
+                agreement=self.get_agreement(),
+                file=form.cleaned_data["file"],
+                is_public=form.cleaned_data["is_public"],
+                actor=self.request.user,
+            )
+        except DocumentRejected as error:
+            form.add_error("file", error)
+            form.rejection = error
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Version {document.version} uploaded (SHA-256 {document.sha256}).",
+        )
+        return HttpResponseRedirect(self.get_agreement().get_absolute_url())
+
+    def post_raw(self, request, agreement):
+        def refuse(error: DocumentRejected):
+            return JsonResponse(
+                {"error": error.code, "message": error.messages[0]}, status=error.status
+            )
+
+        if request.content_type != "application/pdf":
+            return refuse(
+                DocumentRejected(
+                    "Send the document as application/pdf, "
+                    f"not {request.content_type or 'no type'}.",
+                    code=DocumentRejected.NOT_PDF,
+                )
+            )
+        limit = max_document_bytes()
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            return refuse(too_large(declared))
+        upload = TemporaryUploadedFile("document.pdf", "application/pdf", 0, None)
+        size = 0
+        # Read the body in chunks, never more than the limit allows.
+        while chunk := request.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                upload.close()
+                return refuse(too_large())
+            upload.write(chunk)
+        upload.size = size
+        upload.seek(0)
+        try:
+            document = services.document_upload(
+                agreement=agreement,
+                file=upload,
+                is_public=request.GET.get("is_public") in ("1", "true", "yes", "on"),
+                actor=request.user,
+            )
+        except DocumentRejected as error:
+            return refuse(error)
+        finally:
+            upload.close()
+        return JsonResponse(
+            {
+                "version": document.version,
+                "sha256": document.sha256,
+                "size_bytes": document.size_bytes,
+                "is_public": document.is_public,
+                "url": request.build_absolute_uri(document_url(document)),
+            },
+            status=201,
+            json_dumps_params={"indent": None},
+        )
+
+
+def document_url(document: AgreementDocument) -> str:
+    from django.urls import reverse
+
+    return reverse(
+        "agreements:document_download",
+        kwargs={"pk": document.agreement_id, "version": document.version},
+    )
+
+
+class DocumentDownloadView(View):
+    """A document version, for those who may see it: anyone when the version is marked
+    public and the agreement is public; otherwise the parties' members, oversight members
+    and administrators. Media files are never served directly."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request, pk, version):
+        agreement = visible_agreement(request, pk)
+        document = get_object_or_404(agreement.documents.all(), version=version)
+        document.agreement = agreement
+        if not permissions.can_download_document(request.user, document):
+            raise Http404("No such document.")
+        try:
+            handle = document.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404("The file of this version is missing.") from exc
+        response = FileResponse(
+            handle,
+            content_type="application/pdf",
+            filename=f"agreement-{agreement.pk}-v{document.version}.pdf",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox"
+        public = document.is_public and agreement.is_public()
+        response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+        return response

@@ -1,0 +1,131 @@
+"""Forms of the staff pages. They validate; the services in ``services.py`` write."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from .models import Membership, Organization, Partnership, PartnershipParty
+from .services import PARTNERSHIP_FIELDS, default_role_for
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PartnershipForm(forms.ModelForm):
+    class Meta:
+        model = Partnership
+        fields = [*PARTNERSHIP_FIELDS[:4], "focus_areas", *PARTNERSHIP_FIELDS[4:]]
+        widgets = {
+            "focus_areas": forms.CheckboxSelectMultiple,
+            "established_on": DATE,
+            "ended_on": DATE,
+            "objectives": forms.Textarea(attrs={"rows": 3}),
+            "roles_and_responsibilities": forms.Textarea(attrs={"rows": 3}),
+            "public_summary": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "established_on": "A year-only date is entered as 1 January of that year, with "
+            "precision “Year”.",
+            "ended_on": "Not before the date it was established.",
+            "visibility": "Restricted: only your organizations' staff, the other parties and "
+            "oversight bodies see the partnership and its agreements.",
+            "public_summary": "Shown to the public when the partnership is public.",
+        }
+
+
+class PartnershipCreateForm(PartnershipForm):
+    """A new partnership: the user's own organization is a party, plus one other party
+    chosen by searching the registry (more can be added on the edit page)."""
+
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.none(),
+        label="Your organization",
+        empty_label=None,
+        help_text="Added as a party automatically.",
+    )
+    party = forms.ModelChoiceField(
+        queryset=Organization.objects.none(),
+        label="Other party",
+        widget=forms.RadioSelect,
+        help_text="Search by name, then choose. A partnership needs an NGO and a police agency.",
+        error_messages={"required": "Choose the other party (search for it by name)."},
+    )
+    party_role = forms.ChoiceField(
+        choices=PartnershipParty.Role.choices,
+        initial=PartnershipParty.Role.POLICE_AGENCY,
+        label="Role of the other party",
+    )
+
+    class Meta(PartnershipForm.Meta):
+        pass
+
+    def __init__(self, *args, user, acting_for, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = acting_for
+        self.fields["party"].queryset = Organization.objects.selectable_by(user)
+
+    def clean(self):
+        cleaned = super().clean()
+        own, other, role = (
+            cleaned.get("organization"),
+            cleaned.get("party"),
+            cleaned.get("party_role"),
+        )
+        if own and other and own == other:
+            self.add_error("party", "Choose an organization other than your own.")
+        elif own and other and role:
+            roles = {default_role_for(own, lead=True), role}
+            if not roles & set(PartnershipParty.NGO_ROLES):
+                self.add_error("party_role", "A partnership needs an NGO: one party must be one.")
+            elif PartnershipParty.Role.POLICE_AGENCY not in roles:
+                self.add_error(
+                    "party_role", "A partnership needs a police agency: one party must be one."
+                )
+        return cleaned
+
+
+class PartyAddForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.none(),
+        widget=forms.RadioSelect,
+        label="Organization",
+        error_messages={"required": "Choose an organization (search for it by name)."},
+    )
+    role = forms.ChoiceField(choices=PartnershipParty.Role.choices, label="Role")
+
+    def __init__(self, *args, user, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = Organization.objects.selectable_by(user).exclude(
+            party_roles__partnership=partnership
+        )
+
+
+class OrganizationProposeForm(forms.ModelForm):
+    website = forms.URLField(required=False, assume_scheme="https", max_length=200)
+
+    class Meta:
+        model = Organization
+        fields = ["name", "kind", "country", "city", "website", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"name": "Its full official name."}
+
+
+class MemberInviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")
+    role = forms.ChoiceField(
+        choices=Membership.Role.choices,
+        initial=Membership.Role.VIEWER,
+        help_text="Editors change the organization's records and manage its members; "
+        "viewers see its restricted records.",
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        exists = get_user_model().objects.filter(
+            email__iexact=email, memberships__organization=self.organization
+        )
+        if exists.exists():
+            raise forms.ValidationError(f"{email} is already a member of {self.organization}.")
+        return email

@@ -1,0 +1,282 @@
+"""Every write to partnerships, their parties, organizations and memberships.
+
+Each service is keyword-only, checks that the actor may do it, validates with
+``full_clean()`` and writes inside ``transaction.atomic``. Views call these;
+nothing else writes these records (the admin and ``seed_demo`` aside).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import models, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.text import slugify
+
+from . import permissions
+from .models import FocusArea, Membership, Organization, Partnership, PartnershipParty
+
+# The fields of a partnership that its editors type in (parties and focus areas apart).
+PARTNERSHIP_FIELDS = (
+    "title",
+    "status",
+    "region",
+    "country",
+    "established_on",
+    "established_precision",
+    "ended_on",
+    "objectives",
+    "roles_and_responsibilities",
+    "public_summary",
+    "visibility",
+)
+
+
+def unique_slug(model: type[models.Model], text: str, max_length: int = 200) -> str:
+    """A slug for ``text`` not yet used by ``model``: "title", then "title-2", "title-3"..."""
+    base = slugify(text)[: max_length - 8].strip("-") or "untitled"
+    taken = set(
+        model.objects.filter(slug__startswith=base).values_list("slug", flat=True)  # type: ignore[attr-defined]
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def default_role_for(organization: Organization, *, lead: bool = False) -> str:
+    """The party role an organization usually takes, from its kind."""
+    if organization.kind == Organization.Kind.NGO:
+        return PartnershipParty.Role.LEAD_NGO if lead else PartnershipParty.Role.PARTNER_NGO
+    if organization.kind == Organization.Kind.POLICE_AGENCY:
+        return PartnershipParty.Role.POLICE_AGENCY
+    return PartnershipParty.Role.OTHER
+
+
+def _require(allowed: bool, message: str = "You may not do this.") -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _check_party_roles(partnership: Partnership) -> None:
+    missing = partnership.missing_party_roles()
+    if missing:
+        raise ValidationError(
+            "A partnership needs at least one NGO and one police agency among its parties; "
+            f"it would have no {' and no '.join(m.split(' ', 1)[1] for m in missing)}."
+        )
+
+
+# Partnerships ------------------------------------------------------------------
+
+
+@transaction.atomic
+def partnership_create(
+    *,
+    actor,
+    organization: Organization,
+    data: Mapping[str, Any],
+    focus_areas: Iterable[FocusArea] = (),
+    parties: Sequence[tuple[Organization, str]] = (),
+) -> Partnership:
+    """Create a partnership with the actor's ``organization`` as a party, plus ``parties``
+    as (organization, role) pairs. The parties must include an NGO and a police agency."""
+    _require(
+        permissions.organizations_acting_for(actor).filter(pk=organization.pk).exists(),
+        "You may only create partnerships for an organization you are an editor of.",
+    )
+    partnership = Partnership(**{name: data[name] for name in PARTNERSHIP_FIELDS if name in data})
+    partnership.slug = unique_slug(Partnership, partnership.title)
+    partnership.full_clean()
+    partnership.save()
+    partnership.focus_areas.set(focus_areas)
+    _party_create(partnership, organization, default_role_for(organization, lead=True))
+    selectable = Organization.objects.selectable_by(actor)
+    for other, role in parties:
+        if other.pk == organization.pk:
+            continue
+        if not selectable.filter(pk=other.pk).exists():
+            raise ValidationError(f"{other} cannot be chosen as a party.")
+        _party_create(partnership, other, role)
+    _check_party_roles(partnership)
+    return partnership
+
+
+@transaction.atomic
+def partnership_update(
+    *,
+    partnership: Partnership,
+    actor,
+    data: Mapping[str, Any],
+    focus_areas: Iterable[FocusArea] | None = None,
+) -> Partnership:
+    """Change the partnership's own fields. Its slug, the stable public id, never changes."""
+    _require(permissions.can_edit_partnership(actor, partnership))
+    for name in PARTNERSHIP_FIELDS:
+        if name in data:
+            setattr(partnership, name, data[name])
+    partnership.full_clean()
+    partnership.save()
+    if focus_areas is not None:
+        partnership.focus_areas.set(focus_areas)
+    return partnership
+
+
+def _party_create(partnership: Partnership, organization: Organization, role: str):
+    if partnership.parties.filter(organization=organization).exists():
+        raise ValidationError(f"{organization} is already a party to this partnership.")
+    party = PartnershipParty(partnership=partnership, organization=organization, role=role)
+    party.full_clean()
+    party.save()
+    return party
+
+
+@transaction.atomic
+def party_add(
+    *, partnership: Partnership, organization: Organization, role: str, actor
+) -> PartnershipParty:
+    _require(permissions.can_edit_partnership(actor, partnership))
+    if not Organization.objects.selectable_by(actor).filter(pk=organization.pk).exists():
+        raise ValidationError(f"{organization} cannot be chosen as a party.")
+    return _party_create(partnership, organization, role)
+
+
+@transaction.atomic
+def party_remove(*, party: PartnershipParty, actor) -> None:
+    """Remove a party, unless the partnership would be left without an NGO or a police agency."""
+    _require(
+        permissions.can_remove_party(actor, party),
+        "You may not remove this party (your own organization stays a party).",
+    )
+    partnership = party.partnership
+    party.delete()
+    _check_party_roles(partnership)
+
+
+# Organizations ---------------------------------------------------------------
+
+
+@transaction.atomic
+def organization_propose(
+    *,
+    actor,
+    name: str,
+    kind: str,
+    country: str = "",
+    city: str = "",
+    website: str = "",
+    description: str = "",
+) -> Organization:
+    """An organization missing from the registry, unconfirmed until an administrator
+    confirms it. Its proposer may use it as a party in the meantime."""
+    _require(permissions.can_propose_organization(actor))
+    existing = Organization.objects.filter(name__iexact=name.strip())
+    if existing.exists():
+        raise ValidationError({"name": "An organization with this name is already registered."})
+    organization = Organization(
+        name=name.strip(),
+        kind=kind,
+        country=country,
+        city=city,
+        website=website,
+        description=description,
+        is_confirmed=False,
+        proposed_by=actor,
+    )
+    organization.slug = unique_slug(Organization, organization.name)
+    organization.full_clean()
+    organization.save()
+    return organization
+
+
+@transaction.atomic
+def organization_confirm(*, organization: Organization, actor) -> Organization:
+    _require(actor.is_superuser, "Only site administrators confirm organizations.")
+    organization.is_confirmed = True
+    organization.full_clean()
+    organization.save(update_fields=["is_confirmed", "updated_at"])
+    return organization
+
+
+# Members -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def member_invite(
+    *, organization: Organization, email: str, role: str, actor, site_url: str
+) -> Membership:
+    """Make the person with this e-mail address a member of ``organization`` and tell them.
+
+    A new person gets an account without a password and an e-mail with a one-time link to
+    set one (Django's token generator: the link stops working once the password is set).
+    The e-mail is sent inside the transaction on purpose: if it cannot be sent, nobody is
+    added, and the inviting editor sees the error instead of a silent failure.
+    """
+    _require(permissions.can_manage_members(actor, organization))
+    User = get_user_model()
+    email = User.objects.normalize_email(email.strip())
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User(username=email[:150], email=email)
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+    if Membership.objects.filter(user=user, organization=organization).exists():
+        raise ValidationError({"email": f"{email} is already a member of {organization}."})
+    membership = Membership(user=user, organization=organization, role=role)
+    membership.full_clean()
+    membership.save()
+
+    link = None
+    if not user.has_usable_password():
+        path = reverse(
+            "accounts:invitation_accept",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        link = site_url.rstrip("/") + path
+    context = {
+        "organization": organization,
+        "role": membership.get_role_display(),
+        "inviter": actor.get_full_name() or actor.get_username(),
+        "link": link,
+        "login_url": site_url.rstrip("/") + reverse("login"),
+        "username": user.get_username(),
+    }
+    send_mail(
+        subject=f"You have been added to {organization} on the Partnership Registry",
+        message=render_to_string("registration/invitation_email.txt", context),
+        from_email=None,
+        recipient_list=[email],
+    )
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership, actor) -> None:
+    """Remove a member from an organization (their account stays, for other organizations).
+    An organization keeps at least one editor."""
+    _require(permissions.can_manage_members(actor, membership.organization))
+    if (
+        membership.role == Membership.Role.EDITOR
+        and not Membership.objects.filter(
+            organization=membership.organization, role=Membership.Role.EDITOR
+        )
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            "This is the organization's last editor; a site administrator can remove them."
+        )
+    membership.delete()

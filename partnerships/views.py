@@ -1,0 +1,358 @@
+"""The partnership page and the staff pages that create and edit partnerships and parties.
+
+Every view that shows a partnership starts from ``Partnership.objects.visible_to(user)``,
+so a partnership the user may not see is a 404; ``permissions.py`` then decides
+whether they may change it (403 if not). Anonymous users are sent to the login page
+from every staff page.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.generic import CreateView, DetailView, FormView, UpdateView
+
+from agreements.models import Agreement, AgreementDocument, DataSharingTerm
+from oversight.models import Flag, Review
+
+from . import permissions, services
+from .forms import OrganizationProposeForm, PartnershipCreateForm, PartnershipForm, PartyAddForm
+from .models import Organization, Partnership, PartnershipParty
+
+SEARCH_LIMIT = 20
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """A service's ValidationError, shown on the form: by field where it names one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def search_organizations(user, query: str, *, exclude=()):
+    """Organizations whose name contains ``query``, for choosing a party; ``exclude`` holds
+    the ids of organizations already chosen."""
+    query = query.strip()
+    if len(query) < 2:
+        return Organization.objects.none()
+    return (
+        Organization.objects.selectable_by(user)
+        .filter(name__icontains=query)
+        .exclude(pk__in=[pk for pk in exclude if pk])
+        .order_by("name")[:SEARCH_LIMIT]
+    )
+
+
+def safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def visible_agreements(user, partnership: Partnership, *, private: bool):
+    """The partnership's agreements the user may see, with everything the pages show,
+    in a fixed number of queries whatever their number."""
+    documents = AgreementDocument.objects.select_related("uploaded_by").order_by("-version")
+    if not private:
+        documents = documents.filter(is_public=True)
+    return (
+        Agreement.objects.visible_to(user)
+        .filter(partnership=partnership)
+        .with_risk_level()
+        .select_related("independent_auditor", "supersedes")
+        .prefetch_related(
+            Prefetch("data_sharing_terms", queryset=DataSharingTerm.objects.order_by("pk")),
+            Prefetch("documents", queryset=documents),
+            Prefetch("flags", queryset=Flag.objects.open(), to_attr="open_flags"),
+            Prefetch(
+                "reviews",
+                queryset=Review.objects.select_related("reviewer").prefetch_related("findings"),
+            ),
+        )
+    )
+
+
+class PartnershipDetailView(DetailView):
+    """The partnership page: parties, agreements, their terms and document versions."""
+
+    template_name = "partnerships/partnership_detail.html"
+
+    def get_queryset(self):
+        return Partnership.objects.visible_to(self.request.user).prefetch_related(
+            "focus_areas",
+            Prefetch(
+                "parties",
+                queryset=PartnershipParty.objects.select_related("organization").order_by(
+                    "role", "organization__name"
+                ),
+            ),
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, partnership = self.request.user, self.object
+        private = permissions.can_see_private_records(user, partnership)
+        parties = list(partnership.parties.all())
+        if not private:
+            # Proposed organizations are published once an administrator confirms them.
+            parties = [p for p in parties if p.organization.is_confirmed]
+        context.update(
+            parties=parties,
+            agreements=visible_agreements(user, partnership, private=private),
+            can_edit=permissions.can_edit_partnership(user, partnership),
+            sees_private=private,
+            sees_review_notes=permissions.can_see_review_notes(user),
+            missing_roles=partnership.missing_party_roles(),
+        )
+        return context
+
+
+class PartnershipCreateView(LoginRequiredMixin, CreateView):
+    """A new partnership, with the editor's organization as a party.
+
+    The other party is chosen by searching: with htmx the results appear while typing;
+    without JavaScript the "Search" button submits the form, which comes back with
+    everything typed kept and the results to choose from.
+    """
+
+    form_class = PartnershipCreateForm
+    template_name = "partnerships/partnership_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not permissions.can_create_partnership(request.user):
+            raise PermissionDenied("Only editors of an NGO or police agency create partnerships.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def acting_for(self):
+        return permissions.organizations_acting_for(self.request.user)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(user=self.request.user, acting_for=self.acting_for())
+        return kwargs
+
+    def post(self, request, *args, **kwargs):
+        self.object = None
+        if "search" in request.POST:
+            # No-JS fallback of the search: show the results, keep what was typed.
+            form = self.get_form()
+            return self.render_to_response(self.get_context_data(form=form, show_errors=False))
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        query = self.request.POST.get("q", "") if self.request.method == "POST" else ""
+        own = form["organization"].value()
+        chosen = form["party"].value()
+        results = list(search_organizations(self.request.user, query, exclude=[own] if own else []))
+        selected = None
+        if chosen:
+            selected = (
+                Organization.objects.selectable_by(self.request.user).filter(pk=chosen).first()
+            )
+            if selected and selected not in results:
+                results.insert(0, selected)
+        context.update(
+            query=query,
+            results=results,
+            selected_id=str(chosen or ""),
+            own_id=str(own or ""),
+            creating=True,
+        )
+        return context
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            self.object = services.partnership_create(
+                actor=self.request.user,
+                organization=data["organization"],
+                data=data,
+                focus_areas=data["focus_areas"],
+                parties=[(data["party"], data["party_role"])],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Partnership “{self.object}” created.")
+        return HttpResponseRedirect(self.object.get_absolute_url())
+
+
+class EditablePartnershipMixin(LoginRequiredMixin):
+    """One partnership the user may see (else 404) and edit (else 403)."""
+
+    def get_partnership(self) -> Partnership:
+        if not hasattr(self, "_partnership"):
+            partnership = get_object_or_404(
+                Partnership.objects.visible_to(self.request.user), slug=self.kwargs["slug"]
+            )
+            if not permissions.can_edit_partnership(self.request.user, partnership):
+                raise PermissionDenied("You may not change this partnership.")
+            self._partnership = partnership
+        return self._partnership
+
+
+class PartnershipUpdateView(EditablePartnershipMixin, UpdateView):
+    form_class = PartnershipForm
+    template_name = "partnerships/partnership_form.html"
+
+    def get_object(self, queryset=None):
+        return self.get_partnership()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            parties=self.object.parties.select_related("organization").order_by(
+                "role", "organization__name"
+            ),
+            party_form=PartyAddForm(user=self.request.user, partnership=self.object),
+            editor_org_ids=set(
+                permissions.editor_organizations(self.request.user).values_list("pk", flat=True)
+            ),
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.partnership_update(
+                partnership=self.object,
+                actor=self.request.user,
+                data=form.cleaned_data,
+                focus_areas=form.cleaned_data["focus_areas"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "Partnership saved.")
+        return HttpResponseRedirect(self.object.get_absolute_url())
+
+
+class PartyAddView(EditablePartnershipMixin, FormView):
+    """Add a party. GET searches (the whole page, or only the results for htmx); POST adds."""
+
+    form_class = PartyAddForm
+    template_name = "partnerships/partnershipparty_form.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs.update(user=self.request.user, partnership=self.get_partnership())
+        return kwargs
+
+    def get(self, request, *args, **kwargs):
+        partnership = self.get_partnership()
+        query = request.GET.get("q", "")
+        results = search_organizations(
+            request.user, query, exclude=[p.organization_id for p in partnership.parties.all()]
+        )
+        if is_htmx(request):
+            return render(
+                request,
+                "partnerships/_organization_results.html",
+                {"results": results, "query": query, "field_name": "organization"},
+            )
+        return self.render_to_response(self.get_context_data(query=query, results=results))
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("partnership", self.get_partnership())
+        return super().get_context_data(**kwargs)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form, results=[]))
+
+    def form_valid(self, form):
+        partnership = self.get_partnership()
+        try:
+            party = services.party_add(
+                partnership=partnership,
+                organization=form.cleaned_data["organization"],
+                role=form.cleaned_data["role"],
+                actor=self.request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{party.organization} added as {party.get_role_display()}.")
+        return redirect("partnerships:edit", slug=partnership.slug)
+
+
+class PartyRemoveView(EditablePartnershipMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, slug, pk):
+        partnership = self.get_partnership()
+        party = get_object_or_404(partnership.parties.select_related("organization"), pk=pk)
+        if not permissions.can_remove_party(request.user, party):
+            raise PermissionDenied("Your own organization stays a party.")
+        try:
+            services.party_remove(party=party, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{party.organization} is no longer a party.")
+        return redirect("partnerships:edit", slug=partnership.slug)
+
+
+class OrganizationSearchView(LoginRequiredMixin, View):
+    """The results of the search-as-you-type party field (an htmx fragment)."""
+
+    http_method_names = ["get"]
+
+    def get(self, request):
+        query = request.GET.get("q", "")
+        # The user's own organizations are a party already.
+        exclude = list(permissions.member_organizations(request.user).values_list("pk", flat=True))
+        return render(
+            request,
+            "partnerships/_organization_results.html",
+            {
+                "results": search_organizations(request.user, query, exclude=exclude),
+                "query": query,
+                "field_name": request.GET.get("field", "party"),
+            },
+        )
+
+
+class OrganizationProposeView(LoginRequiredMixin, FormView):
+    """Propose an organization missing from the registry; an administrator confirms it."""
+
+    form_class = OrganizationProposeForm
+    template_name = "partnerships/organization_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not permissions.can_propose_organization(request.user):
+            raise PermissionDenied("Only editors of an NGO or police agency propose organizations.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("next", safe_next(self.request, ""))
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        try:
+            organization = services.organization_propose(
+                actor=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"“{organization}” proposed. You can choose it as a party now; it is published "
+            "once a site administrator confirms it.",
+        )
+        return HttpResponseRedirect(safe_next(self.request, reverse("partnerships:new")))

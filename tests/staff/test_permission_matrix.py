@@ -1,0 +1,206 @@
+"""Every staff URL × every kind of user → the expected status.
+
+The matrix is checked against the URL configuration: a URL added to the
+``partnerships``, ``agreements`` or ``accounts`` namespaces without a row here
+fails ``test_every_staff_url_has_a_row``.
+
+Scenarios: ``public`` is a public partnership of the NGO and the police agency,
+with a public agreement and a public document; ``restricted`` the same, restricted;
+``private-document`` a public agreement's unpublished document version.
+"""
+
+import pytest
+from django.urls import get_resolver, reverse
+
+from partnerships.models import Membership, PartnershipParty, Visibility
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = (
+    "anonymous",
+    "party_editor",
+    "party_viewer",
+    "other_editor",
+    "board_member",
+    "superuser",
+)
+STAFF_NAMESPACES = ("partnerships", "agreements", "accounts")
+
+# (url name, method, scenario): statuses for the personas, in the order of PERSONAS.
+# 302 for anonymous is the redirect to the login page (checked below).
+PAGE = (200,) * 6
+EDIT_PUBLIC = (302, 200, 403, 403, 403, 200)
+EDIT_RESTRICTED = (302, 200, 403, 404, 403, 200)
+SEE_RESTRICTED = (404, 200, 200, 404, 200, 200)
+LOGGED_IN = (302, 200, 200, 200, 200, 200)
+CREATE = (302, 200, 403, 200, 403, 200)
+MANAGE_MEMBERS = (302, 200, 403, 403, 403, 200)
+
+MATRIX = {
+    ("partnerships:new", "GET", "public"): CREATE,
+    ("partnerships:new", "POST", "public"): CREATE,
+    ("partnerships:organization_search", "GET", "public"): LOGGED_IN,
+    ("partnerships:organization_propose", "GET", "public"): CREATE,
+    ("partnerships:organization_propose", "POST", "public"): CREATE,
+    ("partnerships:detail", "GET", "public"): PAGE,
+    ("partnerships:detail", "GET", "restricted"): SEE_RESTRICTED,
+    ("partnerships:edit", "GET", "public"): EDIT_PUBLIC,
+    ("partnerships:edit", "GET", "restricted"): EDIT_RESTRICTED,
+    ("partnerships:edit", "POST", "public"): EDIT_PUBLIC,
+    ("partnerships:edit", "POST", "restricted"): EDIT_RESTRICTED,
+    ("partnerships:party_add", "GET", "public"): EDIT_PUBLIC,
+    ("partnerships:party_add", "GET", "restricted"): EDIT_RESTRICTED,
+    ("partnerships:party_add", "POST", "public"): EDIT_PUBLIC,
+    ("partnerships:party_add", "POST", "restricted"): EDIT_RESTRICTED,
+    # Removing the only police agency is refused with a message: a redirect, nothing removed.
+    ("partnerships:party_remove", "POST", "public"): (302, 302, 403, 403, 403, 302),
+    ("partnerships:party_remove", "POST", "restricted"): (302, 302, 403, 404, 403, 302),
+    ("agreements:new", "GET", "public"): EDIT_PUBLIC,
+    ("agreements:new", "GET", "restricted"): EDIT_RESTRICTED,
+    ("agreements:new", "POST", "public"): EDIT_PUBLIC,
+    ("agreements:new", "POST", "restricted"): EDIT_RESTRICTED,
+    ("agreements:term_row", "GET", "public"): EDIT_PUBLIC,
+    ("agreements:term_row", "GET", "restricted"): EDIT_RESTRICTED,
+    ("agreements:detail", "GET", "public"): PAGE,
+    ("agreements:detail", "GET", "restricted"): SEE_RESTRICTED,
+    ("agreements:edit", "GET", "public"): EDIT_PUBLIC,
+    ("agreements:edit", "GET", "restricted"): EDIT_RESTRICTED,
+    ("agreements:edit", "POST", "public"): EDIT_PUBLIC,
+    ("agreements:edit", "POST", "restricted"): EDIT_RESTRICTED,
+    ("agreements:document_new", "GET", "public"): EDIT_PUBLIC,
+    ("agreements:document_new", "GET", "restricted"): EDIT_RESTRICTED,
+    # An empty upload form: 400 with the form for an editor.
+    ("agreements:document_new", "POST", "public"): (302, 400, 403, 403, 403, 400),
+    ("agreements:document_new", "POST", "restricted"): (302, 400, 403, 404, 403, 400),
+    ("agreements:document_download", "GET", "public"): PAGE,
+    ("agreements:document_download", "GET", "restricted"): SEE_RESTRICTED,
+    ("agreements:document_download", "GET", "private-document"): SEE_RESTRICTED,
+    ("accounts:dashboard", "GET", "public"): LOGGED_IN,
+    ("accounts:member_invite", "GET", "public"): MANAGE_MEMBERS,
+    ("accounts:member_invite", "POST", "public"): MANAGE_MEMBERS,
+    ("accounts:member_remove", "POST", "public"): (302, 302, 403, 403, 403, 302),
+    # An invalid or used link: the page says so, whoever asks.
+    ("accounts:invitation_accept", "GET", "public"): PAGE,
+}
+
+
+def staff_url_names() -> set[str]:
+    resolver = get_resolver()
+    names = set()
+    for namespace in STAFF_NAMESPACES:
+        _, sub_resolver = resolver.namespace_dict[namespace]
+        names |= {f"{namespace}:{p.name}" for p in sub_resolver.url_patterns if p.name}
+    return names
+
+
+def test_every_staff_url_has_a_row():
+    covered = {name for name, _, _ in MATRIX}
+    missing = staff_url_names() - covered
+    assert not missing, f"staff URLs without a row in the permission matrix: {sorted(missing)}"
+    assert covered <= staff_url_names(), "rows for URLs that no longer exist"
+
+
+@pytest.fixture
+def scenario_records(request, ngo, police, ngo_editor, ngo_viewer):
+    scenario = request.param
+    visibility = Visibility.RESTRICTED if scenario == "restricted" else Visibility.PUBLIC
+    partnership = factories.partnership_with_parties(
+        ngo=ngo, police=police, slug="matrix-partnership", visibility=visibility
+    )
+    agreement = factories.AgreementFactory(partnership=partnership, visibility=visibility)
+    document = factories.AgreementDocumentFactory(
+        agreement=agreement, version=1, is_public=scenario != "private-document"
+    )
+    return {
+        "partnership": partnership,
+        "agreement": agreement,
+        "document": document,
+        "police_party": partnership.parties.get(role=PartnershipParty.Role.POLICE_AGENCY),
+        "viewer_membership": Membership.objects.get(user=ngo_viewer, organization=ngo),
+    }
+
+
+def url_for(name: str, records) -> str:
+    partnership, agreement = records["partnership"], records["agreement"]
+    kwargs = {
+        "partnerships:detail": {"slug": partnership.slug},
+        "partnerships:edit": {"slug": partnership.slug},
+        "partnerships:party_add": {"slug": partnership.slug},
+        "partnerships:party_remove": {"slug": partnership.slug, "pk": records["police_party"].pk},
+        "agreements:new": {"slug": partnership.slug},
+        "agreements:term_row": {"slug": partnership.slug},
+        "agreements:detail": {"pk": agreement.pk},
+        "agreements:edit": {"pk": agreement.pk},
+        "agreements:document_new": {"pk": agreement.pk},
+        "agreements:document_download": {"pk": agreement.pk, "version": 1},
+        "accounts:member_invite": {"slug": records["viewer_membership"].organization.slug},
+        "accounts:member_remove": {
+            "slug": records["viewer_membership"].organization.slug,
+            "pk": records["viewer_membership"].pk,
+        },
+        "accounts:invitation_accept": {"uidb64": "MQ", "token": "not-a-valid-token"},
+    }.get(name, {})
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.fixture
+def persona_user(request, ngo_editor, ngo_viewer, other_ngo_editor, board_member, superuser):
+    return {
+        "anonymous": None,
+        "party_editor": ngo_editor,
+        "party_viewer": ngo_viewer,
+        "other_editor": other_ngo_editor,
+        "board_member": board_member,
+        "superuser": superuser,
+    }[request.param]
+
+
+CASES = [
+    pytest.param(
+        name,
+        method,
+        scenario,
+        persona,
+        expected[i],
+        marks=[],
+        id=f"{name}-{method}-{scenario}-{persona}",
+    )
+    for (name, method, scenario), expected in MATRIX.items()
+    for i, persona in enumerate(PERSONAS)
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "scenario_records", "persona_user", "expected"),
+    [
+        pytest.param(name, method, scenario, persona, status, id=param.id)
+        for param in CASES
+        for name, method, scenario, persona, status in [param.values]
+    ],
+    indirect=["scenario_records", "persona_user"],
+)
+def test_staff_url_answers_each_kind_of_user(
+    client, name, method, scenario_records, persona_user, expected
+):
+    if persona_user is not None:
+        client.force_login(persona_user)
+    url = url_for(name, scenario_records)
+    response = client.get(url) if method == "GET" else client.post(url, {})
+    assert response.status_code == expected, (
+        f"{method} {url} as {persona_user or 'anonymous'}: {response.status_code}, "
+        f"expected {expected}"
+    )
+    if persona_user is None and expected == 302:
+        assert response["Location"].startswith(reverse("login") + "?next=")
+
+
+def test_a_refused_write_changes_nothing(client, other_ngo_editor, partnership):
+    client.force_login(other_ngo_editor)
+    response = client.post(
+        reverse("partnerships:edit", kwargs={"slug": partnership.slug}),
+        {"title": "Taken over", "status": "ended", "region": "europe", "country": "GB"},
+    )
+    assert response.status_code == 403
+    partnership.refresh_from_db()
+    assert partnership.title != "Taken over"
