@@ -280,6 +280,12 @@ class DocumentUploadView(EditableAgreementMixin, FormView):
                 {"error": error.code, "message": error.messages[0]}, status=error.status
             )
 
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared == 0:
+            return refuse(DocumentRejected("The file is empty.", code=DocumentRejected.EMPTY))
         if request.content_type != "application/pdf":
             return refuse(
                 DocumentRejected(
@@ -289,10 +295,6 @@ class DocumentUploadView(EditableAgreementMixin, FormView):
                 )
             )
         limit = max_document_bytes()
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
         if declared > limit:
             return refuse(too_large(declared))
         upload = TemporaryUploadedFile("document.pdf", "application/pdf", 0, None)

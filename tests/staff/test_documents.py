@@ -1,0 +1,206 @@
+"""Uploading signed agreement documents: PDF by content, size limit, hash, versions, download."""
+
+import hashlib
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from agreements import services
+from agreements.documents import DocumentRejected
+from agreements.models import AgreementDocument
+from partnerships.models import Visibility
+from tests import factories
+from tests.staff.conftest import make_pdf
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agreement(partnership):
+    return factories.AgreementFactory(partnership=partnership, title="Referral MOU")
+
+
+def upload_url(agreement):
+    return reverse("agreements:document_new", kwargs={"pk": agreement.pk})
+
+
+def pdf_file(data: bytes, name: str = "signed.pdf", content_type="application/pdf"):
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def test_a_real_pdf_is_accepted_with_its_sha256(client, ngo_editor, agreement, pdf_bytes):
+    client.force_login(ngo_editor)
+    response = client.post(
+        upload_url(agreement), {"file": pdf_file(pdf_bytes), "is_public": "on"}, follow=True
+    )
+    assert response.status_code == 200
+    document = AgreementDocument.objects.get(agreement=agreement)
+    assert document.version == 1
+    assert document.sha256 == hashlib.sha256(pdf_bytes).hexdigest()
+    assert document.size_bytes == len(pdf_bytes)
+    assert document.uploaded_by == ngo_editor
+    assert document.is_public is True
+    with document.file.open("rb") as stored:
+        assert stored.read() == pdf_bytes
+    # Shown with its hash, on the agreement page and the partnership page.
+    assert document.sha256 in response.content.decode()
+    page = client.get(reverse("partnerships:detail", kwargs={"slug": agreement.partnership.slug}))
+    assert document.sha256 in page.content.decode()
+
+
+def test_a_text_file_renamed_pdf_is_refused_and_the_form_kept(client, ngo_editor, agreement):
+    client.force_login(ngo_editor)
+    response = client.post(
+        upload_url(agreement),
+        {"file": pdf_file(b"Dear all, the MOU is attached.\n", name="mou.pdf"), "is_public": "on"},
+    )
+    assert response.status_code == 415
+    assert "This file is not a PDF" in response.content.decode()
+    assert response.context["form"]["is_public"].value() is True
+    assert AgreementDocument.objects.count() == 0
+
+
+def test_a_file_with_a_pdf_header_but_no_pdf_inside_is_refused(client, ngo_editor, agreement):
+    client.force_login(ngo_editor)
+    response = client.post(
+        upload_url(agreement), {"file": pdf_file(b"%PDF-1.7\nthis is not a pdf at all\n")}
+    )
+    assert response.status_code == 415
+    assert AgreementDocument.objects.count() == 0
+
+
+def test_an_oversize_file_is_refused(client, ngo_editor, agreement, settings, pdf_bytes):
+    settings.AGREEMENT_DOCUMENT_MAX_BYTES = len(pdf_bytes) - 1
+    client.force_login(ngo_editor)
+    response = client.post(upload_url(agreement), {"file": pdf_file(pdf_bytes)})
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
+    assert AgreementDocument.objects.count() == 0
+
+
+def test_a_file_at_the_limit_is_accepted(client, ngo_editor, agreement, settings, pdf_bytes):
+    settings.AGREEMENT_DOCUMENT_MAX_BYTES = len(pdf_bytes)
+    client.force_login(ngo_editor)
+    response = client.post(upload_url(agreement), {"file": pdf_file(pdf_bytes)})
+    assert response.status_code == 302
+    assert AgreementDocument.objects.count() == 1
+
+
+def test_an_empty_file_is_refused(client, ngo_editor, agreement):
+    client.force_login(ngo_editor)
+    response = client.post(upload_url(agreement), {"file": pdf_file(b"")})
+    assert response.status_code == 400
+    assert "The file is empty" in response.content.decode()
+    assert AgreementDocument.objects.count() == 0
+
+
+def test_a_second_upload_is_version_2_and_keeps_version_1(client, ngo_editor, agreement):
+    first, second = make_pdf(pages=1), make_pdf(pages=2)
+    client.force_login(ngo_editor)
+    client.post(upload_url(agreement), {"file": pdf_file(first)})
+    client.post(upload_url(agreement), {"file": pdf_file(second)})
+    versions = list(agreement.documents.order_by("version"))
+    assert [d.version for d in versions] == [1, 2]
+    assert versions[0].sha256 == hashlib.sha256(first).hexdigest()
+    assert versions[1].sha256 == hashlib.sha256(second).hexdigest()
+    assert versions[0].file.name != versions[1].file.name
+    with versions[0].file.open("rb") as stored:
+        assert stored.read() == first
+    # Listed newest first.
+    page = client.get(reverse("agreements:detail", kwargs={"pk": agreement.pk})).content.decode()
+    table = page[page.index('<table class="documents">') :]
+    assert table.index(versions[1].sha256) < table.index(versions[0].sha256)
+
+
+def test_the_service_refuses_an_outsider(other_ngo_editor, agreement, pdf_bytes):
+    with pytest.raises(PermissionDenied):
+        services.document_upload(
+            agreement=agreement, file=pdf_file(pdf_bytes), actor=other_ngo_editor
+        )
+    assert AgreementDocument.objects.count() == 0
+
+
+def test_the_service_refuses_a_non_pdf(ngo_editor, agreement):
+    with pytest.raises(DocumentRejected) as refused:
+        services.document_upload(
+            agreement=agreement, file=pdf_file(b"GIF89a....."), actor=ngo_editor
+        )
+    assert refused.value.status == 415
+
+
+class TestRawUpload:
+    """The non-form endpoint: the PDF as the request body, JSON back."""
+
+    def post(self, client, agreement, data: bytes, content_type="application/pdf"):
+        return client.post(upload_url(agreement), data=data, content_type=content_type)
+
+    def test_it_accepts_a_pdf(self, client, ngo_editor, agreement, pdf_bytes):
+        client.force_login(ngo_editor)
+        response = self.post(client, agreement, pdf_bytes)
+        assert response.status_code == 201
+        assert response.json()["sha256"] == hashlib.sha256(pdf_bytes).hexdigest()
+        assert response.json()["version"] == 1
+
+    def test_it_answers_415_to_another_type(self, client, ngo_editor, agreement):
+        client.force_login(ngo_editor)
+        response = self.post(client, agreement, b"hello", content_type="text/plain")
+        assert response.status_code == 415
+        assert response.json()["error"] == "not_pdf"
+
+    def test_it_answers_415_to_a_text_declared_as_pdf(self, client, ngo_editor, agreement):
+        client.force_login(ngo_editor)
+        response = self.post(client, agreement, b"plain text, not a PDF")
+        assert response.status_code == 415
+
+    def test_it_answers_413_to_an_oversize_pdf(
+        self, client, ngo_editor, agreement, settings, pdf_bytes
+    ):
+        settings.AGREEMENT_DOCUMENT_MAX_BYTES = 100
+        client.force_login(ngo_editor)
+        response = self.post(client, agreement, pdf_bytes)
+        assert response.status_code == 413
+        assert response.json()["error"] == "too_large"
+
+    def test_it_answers_400_to_an_empty_body(self, client, ngo_editor, agreement):
+        client.force_login(ngo_editor)
+        response = self.post(client, agreement, b"")
+        assert response.status_code == 400
+        assert AgreementDocument.objects.count() == 0
+
+
+class TestDownload:
+    def url(self, document):
+        return reverse(
+            "agreements:document_download",
+            kwargs={"pk": document.agreement_id, "version": document.version},
+        )
+
+    def test_a_public_version_of_a_public_agreement_is_public(self, client, agreement):
+        document = factories.AgreementDocumentFactory(agreement=agreement, is_public=True)
+        response = client.get(self.url(document))
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+    def test_an_unpublished_version_is_for_the_parties_and_oversight(
+        self, client, agreement, ngo_viewer, board_member, other_ngo_editor
+    ):
+        document = factories.AgreementDocumentFactory(agreement=agreement, is_public=False)
+        assert client.get(self.url(document)).status_code == 404
+        client.force_login(other_ngo_editor)
+        assert client.get(self.url(document)).status_code == 404
+        for user in (ngo_viewer, board_member):
+            client.force_login(user)
+            assert client.get(self.url(document)).status_code == 200
+
+    def test_a_public_version_of_a_restricted_agreement_is_not_public(self, client, agreement):
+        agreement.visibility = Visibility.RESTRICTED
+        agreement.save()
+        document = factories.AgreementDocumentFactory(agreement=agreement, is_public=True)
+        assert client.get(self.url(document)).status_code == 404
+
+    def test_media_files_are_not_served_at_media_url(self, client, agreement):
+        document = factories.AgreementDocumentFactory(agreement=agreement, is_public=False)
+        assert client.get("/media/" + document.file.name).status_code == 404
