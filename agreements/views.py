@@ -154,6 +154,10 @@ class AgreementFormMixin(TemplateResponseMixin):
                 if term_form.instance.pk:
                     remove.append(term_form.instance)
                 continue
+            claimed = term_form.cleaned_data.get("id")
+            if claimed is not None and claimed.pk != term_form.instance.pk:
+                # An id that is not one of this agreement's terms: a tampered form.
+                raise PermissionDenied("That data-sharing term belongs to another agreement.")
             if not term_form.has_changed():
                 continue
             data = {name: term_form.cleaned_data[name] for name in TERM_FIELDS}
