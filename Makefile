@@ -9,7 +9,7 @@ MANAGE := $(VENV)/bin/python manage.py
 CELERY := $(VENV)/bin/celery
 BROKER_DIRS := var/broker/queue var/broker/processed var/broker/control
 
-.PHONY: run install test lint format migrate seed worker beat clean
+.PHONY: run install test lint format migrate seed worker beat bench clean
 
 ## run: install, migrate, load the demo registry, and serve on http://127.0.0.1:8000 with a worker and beat
 run: install migrate seed
@@ -49,6 +49,11 @@ beat: install var
 ## test: the whole suite (DATABASE_URL=postgres://... runs it on PostgreSQL, as CI does)
 test: install var
 	$(VENV)/bin/pytest
+
+## bench: the benchmarks, on PostgreSQL (a scratch database: its tables are emptied)
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/registry_bench
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV)/bin/python benchmarks/flagging.py --agreements 1000000
 
 ## lint: ruff, and migrations that match the models
 lint: install

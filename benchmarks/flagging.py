@@ -1,0 +1,291 @@
+"""Benchmark: the nightly flagging run over a large generated registry, beside hand-written
+SQL doing the same work in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench \\
+        .venv/bin/python benchmarks/flagging.py --agreements 1000000
+
+Needs PostgreSQL. The database named by DATABASE_URL is created if missing and its
+registry tables are emptied: never point it at a database you want to keep. Figures
+are appended to benchmarks/RESULTS.md.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import django  # noqa: E402
+import psycopg  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from oversight.services import flagging_run  # noqa: E402
+from partnerships.models import Organization, Partnership, PartnershipParty  # noqa: E402
+
+TABLES = [
+    "oversight_flag",
+    "oversight_reviewreminder",
+    "oversight_finding",
+    "oversight_review",
+    "agreements_datasharingterm",
+    "agreements_agreementsignatory",
+    "agreements_agreementdocument",
+    "agreements_agreement",
+    "partnerships_partnershipparty",
+    "partnerships_partnership_focus_areas",
+    "partnerships_partnership",
+    "partnerships_membership",
+    "partnerships_organization",
+]
+
+
+def ensure_database():
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        exists = admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [settings["NAME"]]
+        ).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{settings["NAME"]}"')
+    call_command("migrate", verbosity=0)
+
+
+def generate(agreements: int):
+    """Partnerships of an NGO and a police agency; agreements over every status, with
+    dates, auditors, terms, DPIAs and findings spread so that every flag kind occurs."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    partnerships = max(agreements // 10, 1)
+    organizations = Organization.objects.bulk_create(
+        [
+            Organization(
+                name=f"Org {i}", slug=f"org-{i}-{kind}", kind=kind, country="GB", region="europe"
+            )
+            for i in range(partnerships)
+            for kind in ("ngo", "police_agency")
+        ]
+        + [Organization(name="Auditor", slug="auditor", kind="auditor")],
+        batch_size=5000,
+    )
+    auditor = organizations[-1]
+    created = Partnership.objects.bulk_create(
+        [
+            Partnership(title=f"P {i}", slug=f"p-{i}", region="europe", country="GB")
+            for i in range(partnerships)
+        ],
+        batch_size=5000,
+    )
+    PartnershipParty.objects.bulk_create(
+        [
+            PartnershipParty(partnership=p, organization=organizations[2 * i + side], role=role)
+            for i, p in enumerate(created)
+            for side, role in ((0, "lead_ngo"), (1, "police_agency"))
+        ],
+        batch_size=5000,
+    )
+    first = created[0].pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO agreements_agreement (
+                created_at, updated_at, partnership_id, kind, reference, title, status,
+                signed_on, effective_from, expires_on, auto_expire, review_interval_months,
+                next_review_due, independent_auditor_id, public_summary, visibility)
+            SELECT now(), now(), %(first)s + (g %% %(partnerships)s), 'mou', '', 'A ' || g,
+                (ARRAY['draft','negotiating','signed','active','active','active','expired',
+                       'terminated','superseded'])[1 + g %% 9],
+                current_date - 800, current_date - 800,
+                current_date + (g %% 1000)::int - 200, false, 12,
+                current_date + (g %% 730)::int - 365,
+                CASE g %% 4 WHEN 0 THEN NULL
+                            WHEN 1 THEN (SELECT organization_id FROM partnerships_partnershipparty
+                                         WHERE partnership_id = %(first)s + (g %% %(partnerships)s)
+                                         LIMIT 1)
+                            ELSE %(auditor)s END,
+                '', 'public'
+            FROM generate_series(1, %(n)s) AS g
+            """,
+            {"first": first, "partnerships": partnerships, "auditor": auditor.pk, "n": agreements},
+        )
+        cursor.execute(
+            """
+            INSERT INTO agreements_datasharingterm (
+                created_at, updated_at, agreement_id, data_category, direction, purpose,
+                legal_basis, legal_instrument, consent_required, onward_sharing_allowed,
+                access_controls, surveillance_practice)
+            SELECT now(), now(), a.id,
+                (ARRAY['aggregate_statistics','case_records','personal_identifiable',
+                       'special_category','victim_records','location_data','cctv_footage',
+                       'body_worn_camera_footage','social_media_data','biometric_data'])
+                    [1 + a.id %% 10],
+                (ARRAY['ngo_to_police','police_to_ngo','bidirectional'])[1 + a.id %% 3],
+                'generated', 'none_stated', '', false, a.id %% 5 = 0, '',
+                CASE WHEN a.id %% 8 = 0 THEN 'cctv_monitoring' ELSE 'none' END
+            FROM agreements_agreement a
+            """,
+            {},
+        )
+        cursor.execute(
+            """
+            INSERT INTO oversight_review (
+                created_at, updated_at, agreement_id, reviewer_id, kind, status, started_on,
+                completed_on, outcome, public_summary, notes)
+            SELECT now(), now(), a.id, %(auditor)s,
+                CASE WHEN a.id %% 2 = 0 THEN 'dpia' ELSE 'audit' END, 'completed',
+                current_date - (a.id %% 500)::int, current_date - (a.id %% 500)::int,
+                'concerns', '', ''
+            FROM agreements_agreement a WHERE a.id %% 5 = 0
+            """,
+            {"auditor": auditor.pk},
+        )
+        cursor.execute(
+            """
+            INSERT INTO oversight_finding (
+                created_at, updated_at, review_id, severity, summary, corrective_action,
+                due_on, status)
+            SELECT now(), now(), r.id, 'major', 'generated', 'generated',
+                current_date + (r.id %% 60)::int - 30, 'open'
+            FROM oversight_review r WHERE r.id %% 2 = 1
+            """,
+            {},
+        )
+        cursor.execute("ANALYZE")
+    return partnerships
+
+
+HAND_WRITTEN = """
+WITH params AS (SELECT %(now)s::timestamptz AS now, %(today)s::date AS today),
+in_force AS (SELECT a.* FROM agreements_agreement a WHERE a.status IN ('signed', 'active')),
+high_risk AS (
+    SELECT DISTINCT t.agreement_id AS id FROM agreements_datasharingterm t
+    WHERE t.surveillance_practice <> 'none'
+       OR (t.data_category IN ('personal_identifiable', 'special_category', 'victim_records',
+                               'biometric_data', 'location_data')
+           AND t.direction IN ('ngo_to_police', 'bidirectional'))),
+candidates AS (
+    SELECT a.id, 'review_overdue' AS kind,
+           'The review was due on ' || to_char(a.next_review_due, 'FMDD FMMonth YYYY') || '.'
+           AS detail
+    FROM in_force a, params WHERE a.next_review_due < params.today
+    UNION ALL
+    SELECT a.id, 'no_independent_auditor',
+           CASE WHEN o.id IS NULL THEN 'No independent auditor is assigned.'
+                ELSE 'The auditor, ' || o.name
+                     || ', is a party to the partnership: not independent.' END
+    FROM in_force a LEFT JOIN partnerships_organization o ON o.id = a.independent_auditor_id
+    WHERE a.independent_auditor_id IS NULL OR EXISTS (
+        SELECT 1 FROM partnerships_partnershipparty p
+        WHERE p.partnership_id = a.partnership_id AND p.organization_id = a.independent_auditor_id)
+    UNION ALL
+    SELECT a.id, 'expired_but_active',
+           'Expired on ' || to_char(a.expires_on, 'FMDD FMMonth YYYY')
+           || ' but still marked active.'
+    FROM agreements_agreement a, params WHERE a.status = 'active' AND a.expires_on < params.today
+    UNION ALL
+    SELECT h.id, 'high_risk_without_dpia', 'High-risk data sharing, and no DPIA completed.'
+    FROM high_risk h, params WHERE NOT EXISTS (
+        SELECT 1 FROM oversight_review r WHERE r.agreement_id = h.id AND r.kind = 'dpia'
+        AND r.status = 'completed' AND r.completed_on >= params.today - interval '12 months'
+        AND r.completed_on <= params.today)
+    UNION ALL
+    SELECT r.agreement_id, 'corrective_action_overdue',
+           'A corrective action was due on ' || to_char(min(f.due_on), 'FMDD FMMonth YYYY')
+           || ' and is still open.'
+    FROM oversight_finding f JOIN oversight_review r ON r.id = f.review_id, params
+    WHERE f.status = 'open' AND f.due_on < params.today GROUP BY r.agreement_id),
+closed AS (
+    UPDATE oversight_flag f SET resolved_at = params.now, resolution = 'condition cleared'
+    FROM params
+    WHERE f.resolved_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM candidates c WHERE c.id = f.agreement_id AND c.kind = f.kind)
+    RETURNING f.id)
+INSERT INTO oversight_flag (agreement_id, kind, raised_at, resolution, detail)
+SELECT c.id, c.kind, params.now, '', c.detail FROM candidates c, params
+ON CONFLICT DO NOTHING
+"""
+
+
+def timed(function):
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def hand_written_run():
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(HAND_WRITTEN, {"now": now, "today": timezone.localdate(now)})
+        return cursor.rowcount
+
+
+def reset_flags():
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE oversight_flag RESTART IDENTITY")
+        cursor.execute("VACUUM ANALYZE oversight_flag")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--agreements", type=int, default=1_000_000)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+    ensure_database()
+    _, partnerships = timed(lambda: generate(args.agreements))
+
+    baseline_first, baseline_raised = timed(hand_written_run)
+    baseline_second, baseline_again = timed(hand_written_run)
+    reset_flags()
+    service_first, report = timed(lambda: flagging_run(now=timezone.now()))
+    service_second, report_again = timed(lambda: flagging_run(now=timezone.now()))
+    service_raised = sum(report.raised.values())
+    if service_raised != baseline_raised or sum(report_again.raised.values()) or baseline_again:
+        sys.exit(f"The two did different work: {service_raised} and {baseline_raised} raised.")
+
+    rows = [
+        ("first run (raises every flag)", service_first, baseline_first),
+        ("second run (nothing to change)", service_second, baseline_second),
+    ]
+    lines = [
+        "",
+        f"## Flagging run, {args.agreements:,} agreements ({timezone.localdate():%Y-%m-%d})",
+        "",
+        f"`DATABASE_URL=postgres://... .venv/bin/python benchmarks/flagging.py "
+        f"--agreements {args.agreements}` — {partnerships:,} partnerships, "
+        f"{service_raised:,} flags raised, PostgreSQL {connection.pg_version // 10000}, "
+        f"{os.cpu_count()} cores.",
+        "",
+        "| run | flagging service | hand-written SQL | ratio |",
+        "|---|---|---|---|",
+        *(
+            f"| {label} | {service:.2f} s | {baseline:.2f} s | {service / baseline:.2f}× |"
+            for label, service, baseline in rows
+        ),
+        "",
+    ]
+    print("\n".join(lines))
+    results = Path(__file__).with_name("RESULTS.md")
+    if not results.exists():
+        results.write_text("# Benchmark results\n")
+    with results.open("a") as out:
+        out.write("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
