@@ -242,10 +242,24 @@ class DocumentUploadView(EditableAgreementMixin, FormView):
     template_name = "agreements/agreementdocument_form.html"
     FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
+    # Room for the form's other fields around the file in a multipart body.
+    FORM_OVERHEAD_BYTES = 1024 * 1024
+
     def post(self, request, *args, **kwargs):
         agreement = self.get_agreement()
         if request.content_type not in self.FORM_TYPES:
             return self.post_raw(request, agreement)
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > max_document_bytes() + self.FORM_OVERHEAD_BYTES:
+            # Far over the limit: refuse before Django reads the body to disk.
+            refusal = too_large(declared)
+            return self.render_to_response(
+                self.get_context_data(form=self.form_class(), refusal=refusal.messages[0]),
+                status=refusal.status,
+            )
         return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -80,6 +80,18 @@ def test_an_oversize_file_is_refused(client, ngo_editor, agreement, settings, pd
     assert AgreementDocument.objects.count() == 0
 
 
+def test_a_request_far_over_the_limit_is_refused_before_it_is_read(
+    client, ngo_editor, agreement, settings
+):
+    settings.AGREEMENT_DOCUMENT_MAX_BYTES = 10
+    client.force_login(ngo_editor)
+    big = make_pdf() + b"%" * (1024 * 1024 + 10)
+    response = client.post(upload_url(agreement), {"file": pdf_file(big)})
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()
+    assert AgreementDocument.objects.count() == 0
+
+
 def test_a_file_at_the_limit_is_accepted(client, ngo_editor, agreement, settings, pdf_bytes):
     settings.AGREEMENT_DOCUMENT_MAX_BYTES = len(pdf_bytes)
     client.force_login(ngo_editor)
