@@ -61,10 +61,13 @@ def agreements_expire(*, now: datetime) -> int:
 def flags_close(*, rule: FlagRule, now: datetime) -> int:
     """Close the open flags of ``rule``'s kind whose condition no longer holds."""
     today = timezone.localdate(now)
+    # NOT EXISTS, not NOT IN: PostgreSQL hashes a NOT IN subquery only while it fits in
+    # work_mem, and past that re-runs it for every flag (minutes at a million rows).
+    still_holds = rule.agreements(today).order_by().filter(pk=OuterRef("agreement_id"))
     return (
         Flag.objects.open()
         .filter(kind=rule.kind, raised_at__lte=now)
-        .exclude(agreement__in=rule.agreements(today).order_by().values("pk"))
+        .exclude(Exists(still_holds))
         .update(resolved_at=now, resolution=rule.resolution)
     )
 
