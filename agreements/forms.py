@@ -46,6 +46,17 @@ class AgreementForm(forms.ModelForm):
         )
 
 
+class AuditorForm(forms.Form):
+    independent_auditor = forms.ModelChoiceField(
+        queryset=Organization.objects.confirmed().oversight().order_by("name"),
+        required=False,
+        label="Independent auditor",
+        empty_label="No auditor",
+        help_text="An oversight body, community board or auditor that is not a party to the "
+        "partnership. A party cannot audit its own agreement independently.",
+    )
+
+
 class DataSharingTermForm(forms.ModelForm):
     class Meta:
         model = DataSharingTerm

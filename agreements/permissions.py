@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from partnerships.permissions import can_edit_partnership, can_see_private_records
+from partnerships.permissions import (
+    can_edit_partnership,
+    can_see_private_records,
+    editor_organizations,
+)
 
 if TYPE_CHECKING:
     from partnerships.models import Partnership
@@ -23,6 +27,13 @@ def can_add_agreement(user, partnership: Partnership) -> bool:
 def can_edit_agreement(user, agreement: Agreement) -> bool:
     """The agreement and its data-sharing terms."""
     return can_edit_partnership(user, agreement.partnership)
+
+
+def can_assign_auditor(user, agreement: Agreement) -> bool:
+    """A party's editors, and the editors of oversight organizations."""
+    return can_edit_agreement(user, agreement) or (
+        user.is_authenticated and editor_organizations(user).oversight().exists()
+    )
 
 
 def can_upload_document(user, agreement: Agreement) -> bool:

@@ -13,7 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from partnerships.models import Partnership
+from config.celery import enqueue_on_commit
+from partnerships.models import Organization, Partnership
 
 from . import permissions
 from .documents import check_pdf, sha256_of
@@ -65,6 +66,19 @@ def _check_related(agreement: Agreement) -> None:
         raise ValidationError(
             {"supersedes": "An agreement can only supersede one of the same partnership."}
         )
+    _check_auditor(agreement)
+
+
+def _check_auditor(agreement: Agreement) -> None:
+    auditor = agreement.independent_auditor
+    if auditor is not None and auditor.pk in agreement.party_organization_ids():
+        raise ValidationError(
+            {
+                "independent_auditor": f"{auditor.name} is a party to this partnership, "
+                "so it cannot audit it independently. Choose an organization that is not "
+                "a party."
+            }
+        )
 
 
 def _save_terms(
@@ -88,6 +102,14 @@ def _save_terms(
         _apply(term, TERM_FIELDS, data)
         term.full_clean()
         term.save()
+
+
+def _flags_refresh() -> None:
+    """Raise and close the agreement's flags now rather than tonight: the flagging run is
+    enqueued once the save commits; if the broker is down, the nightly run catches up."""
+    from oversight.tasks import run_flagging  # oversight builds on agreements
+
+    enqueue_on_commit(run_flagging)
 
 
 def _refresh_next_review_due(agreement: Agreement) -> None:
@@ -115,6 +137,7 @@ def agreement_create(
     agreement.save()
     _save_terms(agreement, add=terms, change=(), remove=())
     _refresh_next_review_due(agreement)
+    _flags_refresh()
     return agreement
 
 
@@ -136,6 +159,20 @@ def agreement_update(
     agreement.save()
     _save_terms(agreement, add=terms_to_add, change=terms_to_change, remove=terms_to_remove)
     _refresh_next_review_due(agreement)
+    _flags_refresh()
+    return agreement
+
+
+@transaction.atomic
+def auditor_assign(*, agreement: Agreement, actor, auditor: Organization | None) -> Agreement:
+    """Assign (or, with ``None``, remove) the agreement's independent auditor. An
+    organization that is a party to the partnership is refused: it is not independent.
+    The no-independent-auditor flag closes on the flagging run enqueued after commit."""
+    _require(permissions.can_assign_auditor(actor, agreement))
+    agreement.independent_auditor = auditor
+    _check_auditor(agreement)
+    agreement.save(update_fields=["independent_auditor", "updated_at"])
+    _flags_refresh()
     return agreement
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="detail"),
     path("agreements/<int:pk>/edit/", views.AgreementUpdateView.as_view(), name="edit"),
+    path("agreements/<int:pk>/auditor/", views.AuditorAssignView.as_view(), name="auditor"),
     path(
         "agreements/<int:pk>/documents/new/",
         views.DocumentUploadView.as_view(),

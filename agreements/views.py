@@ -16,6 +16,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 from django.views.generic.base import TemplateResponseMixin
 
+from oversight import permissions as oversight_permissions
 from oversight.models import Flag, Review
 from partnerships import permissions as partnership_permissions
 from partnerships.models import PartnershipParty
@@ -23,7 +24,14 @@ from partnerships.views import EditablePartnershipMixin, add_service_errors
 
 from . import permissions, services
 from .documents import CHUNK, DocumentRejected, max_document_bytes, too_large
-from .forms import TERMS_PREFIX, AgreementForm, DocumentUploadForm, TermFormSet, blank_term_form
+from .forms import (
+    TERMS_PREFIX,
+    AgreementForm,
+    AuditorForm,
+    DocumentUploadForm,
+    TermFormSet,
+    blank_term_form,
+)
 from .models import Agreement, AgreementDocument, DataSharingTerm
 from .services import TERM_FIELDS
 
@@ -79,6 +87,8 @@ class AgreementDetailView(DetailView):
         context.update(
             documents=documents,
             can_edit=permissions.can_edit_agreement(user, agreement),
+            can_assign_auditor=permissions.can_assign_auditor(user, agreement),
+            can_record_review=oversight_permissions.can_record_review(user, agreement),
             sees_private=private,
             sees_review_notes=partnership_permissions.can_see_review_notes(user),
         )
@@ -226,6 +236,44 @@ class TermRowView(EditablePartnershipMixin, View):
             "agreements/_term_row.html",
             {"term_form": blank_term_form(index), "index": index, "total_forms": index + 1},
         )
+
+
+class AuditorAssignView(LoginRequiredMixin, FormView):
+    """Assign the agreement's independent auditor: a party's editors and the editors of
+    oversight organizations. A party to the partnership is refused, with the reason."""
+
+    form_class = AuditorForm
+    template_name = "agreements/agreement_auditor_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.agreement = visible_agreement(request, kwargs["pk"])
+        if not permissions.can_assign_auditor(request.user, self.agreement):
+            raise PermissionDenied("You may not assign this agreement's auditor.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"independent_auditor": self.agreement.independent_auditor_id}
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("agreement", self.agreement)
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        auditor = form.cleaned_data["independent_auditor"]
+        try:
+            services.auditor_assign(
+                agreement=self.agreement, actor=self.request.user, auditor=auditor
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        if auditor is None:
+            messages.success(self.request, "The auditor was removed.")
+        else:
+            messages.success(self.request, f"{auditor.name} is now the independent auditor.")
+        return HttpResponseRedirect(self.agreement.get_absolute_url())
 
 
 class DocumentUploadView(EditableAgreementMixin, FormView):

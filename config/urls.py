@@ -16,4 +16,5 @@ urlpatterns = [
     path("accounts/", include("partnerships.urls_accounts")),
     path("partnerships/", include("partnerships.urls")),
     path("", include("agreements.urls")),
+    path("oversight/", include("oversight.urls")),
 ]

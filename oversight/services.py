@@ -1,4 +1,5 @@
-"""The oversight jobs: expiring agreements, raising and closing flags, and the digests.
+"""Every write of oversight: reviews, findings, flags resolved by hand; and the jobs —
+expiring agreements, raising and closing flags, and the digests.
 
 Each job takes ``now`` once and is set-based: a few statements whatever the number of
 agreements. Each is idempotent and safe when two runs overlap: the partial unique
@@ -8,10 +9,13 @@ anything twice.
 
 import logging
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
@@ -22,8 +26,8 @@ from agreements.models import Agreement
 from config.celery import enqueue_on_commit
 from partnerships.models import Membership
 
-from . import tasks
-from .models import Flag, Review, ReviewReminder
+from . import permissions, tasks
+from .models import Finding, Flag, Review, ReviewReminder
 from .rules import FLAG_RULES, FlagRule
 
 logger = logging.getLogger(__name__)
@@ -32,6 +36,18 @@ logger = logging.getLogger(__name__)
 REVIEW_DUE_NOTICE = timedelta(days=30)
 BATCH_SIZE = 2000
 STATISTICS_REFRESH_THRESHOLD = 10_000
+
+REVIEW_FIELDS = (
+    "reviewer",
+    "kind",
+    "status",
+    "started_on",
+    "completed_on",
+    "outcome",
+    "public_summary",
+    "notes",
+)
+FINDING_FIELDS = ("severity", "summary", "corrective_action", "due_on")
 
 
 @dataclass
@@ -124,20 +140,95 @@ def flagging_run(*, now: datetime) -> FlaggingReport:
     return report
 
 
-def review_complete(*, review: Review, completed_on: date, outcome: str) -> Review:
+def review_complete(*, review: Review, actor, completed_on: date, outcome: str) -> Review:
     """Complete a review, and move its agreement's next review forward by the interval."""
+    _require(permissions.can_change_review(actor, review))
     with transaction.atomic():
         review.status = Review.Status.COMPLETED
         review.completed_on = completed_on
         review.outcome = outcome
         review.full_clean()
         review.save()
-        agreement = Agreement.objects.select_for_update().get(pk=review.agreement_id)
-        agreement.next_review_due = agreement.compute_next_review_due()
-        agreement.save(update_fields=["next_review_due", "updated_at"])
-        # Close the flags the review cleared now rather than tonight.
-        enqueue_on_commit(tasks.run_flagging)
+        _review_due_move(review.agreement_id)
     return review
+
+
+def review_record(
+    *, agreement: Agreement, actor, data: Mapping[str, Any], findings: Sequence[Mapping] = ()
+) -> Review:
+    """Record a review of ``agreement`` by one of the actor's oversight organizations, with
+    its findings. A completed review moves the agreement's next review forward."""
+    _require(permissions.can_record_review(actor, agreement))
+    reviewer = data.get("reviewer")
+    reviewers = permissions.reviewer_organizations(actor)
+    if reviewer is None or not reviewers.filter(pk=reviewer.pk).exists():
+        raise ValidationError(
+            {"reviewer": "You can record reviews for your own organization only."}
+        )
+    with transaction.atomic():
+        review = Review(agreement=agreement)
+        _apply(review, REVIEW_FIELDS, data)
+        review.full_clean()
+        review.save()
+        for finding_data in findings:
+            _finding_save(Finding(review=review), finding_data)
+        if review.status == Review.Status.COMPLETED:
+            _review_due_move(agreement.pk)
+        elif findings:
+            enqueue_on_commit(tasks.run_flagging)
+    return review
+
+
+def finding_add(*, review: Review, actor, data: Mapping[str, Any]) -> Finding:
+    _require(permissions.can_change_review(actor, review))
+    with transaction.atomic():
+        finding = _finding_save(Finding(review=review), data)
+        enqueue_on_commit(tasks.run_flagging)
+    return finding
+
+
+def finding_resolve(*, finding: Finding, actor, resolved_on: date) -> bool:
+    """Mark an open finding resolved (compare-and-swap: False if it already was). Its
+    corrective-action flag, if any, closes on the flagging run enqueued after commit."""
+    _require(permissions.can_change_review(actor, finding.review))
+    if finding.review.started_on and resolved_on < finding.review.started_on:
+        raise ValidationError(
+            {"resolved_on": "A finding cannot be resolved before its review started."}
+        )
+    with transaction.atomic():
+        resolved = Finding.objects.filter(pk=finding.pk, status=Finding.Status.OPEN).update(
+            status=Finding.Status.RESOLVED, resolved_on=resolved_on, updated_at=timezone.now()
+        )
+        if resolved:
+            enqueue_on_commit(tasks.run_flagging)
+    finding.refresh_from_db()
+    return resolved == 1
+
+
+def _finding_save(finding: Finding, data: Mapping[str, Any]) -> Finding:
+    _apply(finding, FINDING_FIELDS, data)
+    finding.full_clean()
+    finding.save()
+    return finding
+
+
+def _review_due_move(agreement_id: int) -> None:
+    agreement = Agreement.objects.select_for_update().get(pk=agreement_id)
+    agreement.next_review_due = agreement.compute_next_review_due()
+    agreement.save(update_fields=["next_review_due", "updated_at"])
+    # Close the flags the review cleared now rather than tonight.
+    enqueue_on_commit(tasks.run_flagging)
+
+
+def _apply(instance, fields: Sequence[str], data: Mapping[str, Any]) -> None:
+    for name in fields:
+        if name in data:
+            setattr(instance, name, data[name])
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied("You may not do this.")
 
 
 def _refresh_flag_statistics() -> None:
@@ -149,9 +240,18 @@ def _refresh_flag_statistics() -> None:
             cursor.execute(f"ANALYZE {Flag._meta.db_table}")
 
 
-def flag_resolve(*, flag: Flag, reason: str, now: datetime | None = None) -> bool:
-    """Close an open flag by hand, with the reason. False if it was already closed."""
+def flag_resolve(*, flag: Flag, actor, reason: str, now: datetime | None = None) -> bool:
+    """Close an open flag by hand, with the reason and the organization that closed it.
+    False if it was already closed (compare-and-swap: two board members at once close it
+    once)."""
+    _require(permissions.can_resolve_flag(actor, flag))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the flag is resolved: it stays on the record."})
     now = now or timezone.now()
+    organization = permissions.resolving_organization(actor)
+    by = organization.name if organization else "the site administrators"
+    reason = f"Resolved by hand by {by}: {reason}"
     closed = Flag.objects.filter(pk=flag.pk, resolved_at__isnull=True).update(
         resolved_at=now, resolution=reason
     )

@@ -25,7 +25,12 @@ def broker_down(monkeypatch):
 
 
 def test_completing_a_review_with_the_broker_down_saves_it_and_logs_the_error(
-    broker_down, partnership, oversight_body, caplog, django_capture_on_commit_callbacks
+    broker_down,
+    partnership,
+    oversight_body,
+    board_member,
+    caplog,
+    django_capture_on_commit_callbacks,
 ):
     agreement = factories.AgreementFactory(partnership=partnership, next_review_due=None)
     review = factories.ReviewFactory(
@@ -37,7 +42,10 @@ def test_completing_a_review_with_the_broker_down_saves_it_and_logs_the_error(
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         review_complete(
-            review=review, completed_on=dt.date(2026, 11, 2), outcome=Review.Outcome.COMPLIANT
+            review=review,
+            actor=board_member,
+            completed_on=dt.date(2026, 11, 2),
+            outcome=Review.Outcome.COMPLIANT,
         )
 
     review.refresh_from_db()
@@ -49,14 +57,16 @@ def test_completing_a_review_with_the_broker_down_saves_it_and_logs_the_error(
 
 
 def test_nothing_is_enqueued_when_the_transaction_rolls_back(
-    partnership, oversight_body, django_capture_on_commit_callbacks
+    partnership, oversight_body, board_member, django_capture_on_commit_callbacks
 ):
     review = factories.ReviewFactory(
         reviewer=oversight_body, status="in_progress", completed_on=None
     )
 
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(Exception):  # noqa: B017
-        review_complete(review=review, completed_on=dt.date(2000, 1, 1), outcome="compliant")
+        review_complete(
+            review=review, actor=board_member, completed_on=dt.date(2000, 1, 1), outcome="compliant"
+        )
 
     assert callbacks == []  # completed before it started: refused, nothing sent
     review.refresh_from_db()

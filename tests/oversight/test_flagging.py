@@ -109,14 +109,18 @@ def test_it_compares_review_dates_in_the_configured_time_zone(settings, partners
     assert open_kinds(agreement) == {Flag.Kind.REVIEW_OVERDUE}
 
 
-def test_a_completed_review_closes_the_overdue_flag(partnership, auditor, oversight_body):
+def test_a_completed_review_closes_the_overdue_flag(
+    partnership, auditor, oversight_body, board_member
+):
     agreement = in_force(partnership, auditor, next_review_due=YESTERDAY)
     run()
     review = factories.ReviewFactory(
         agreement=agreement, reviewer=oversight_body, status="in_progress", completed_on=None
     )
 
-    review_complete(review=review, completed_on=TODAY, outcome=Review.Outcome.COMPLIANT)
+    review_complete(
+        review=review, actor=board_member, completed_on=TODAY, outcome=Review.Outcome.COMPLIANT
+    )
     report = run()
 
     agreement.refresh_from_db()
@@ -263,7 +267,7 @@ def test_it_does_not_flag_a_low_risk_agreement_for_lacking_a_dpia(partnership, a
     assert open_kinds(agreement) == set()
 
 
-def test_a_completed_dpia_closes_the_flag(partnership, auditor, oversight_body):
+def test_a_completed_dpia_closes_the_flag(partnership, auditor, oversight_body, board_member):
     agreement = in_force(partnership, auditor)
     high_risk(agreement)
     run()
@@ -275,7 +279,9 @@ def test_a_completed_dpia_closes_the_flag(partnership, auditor, oversight_body):
         completed_on=None,
     )
 
-    review_complete(review=dpia, completed_on=TODAY, outcome=Review.Outcome.CONCERNS)
+    review_complete(
+        review=dpia, actor=board_member, completed_on=TODAY, outcome=Review.Outcome.CONCERNS
+    )
     run()
 
     assert open_kinds(agreement) == set()
@@ -416,16 +422,22 @@ def test_two_overlapping_runs_raise_no_duplicate_and_no_error(partnership, polic
 # By hand, and from the command line --------------------------------------------
 
 
-def test_a_flag_resolved_by_hand_keeps_its_reason(partnership, auditor):
+def test_a_flag_resolved_by_hand_keeps_its_reason(partnership, auditor, board_member):
     agreement = in_force(partnership, auditor, next_review_due=YESTERDAY)
     run()
     flag = agreement.flags.get()
 
-    assert flag_resolve(flag=flag, reason="Review held; minutes to follow.") is True
-    assert flag_resolve(flag=flag, reason="Again") is False
+    assert (
+        flag_resolve(flag=flag, actor=board_member, reason="Review held; minutes to follow.")
+        is True
+    )
+    assert flag_resolve(flag=flag, actor=board_member, reason="Again") is False
 
     flag.refresh_from_db()
-    assert flag.resolution == "Review held; minutes to follow."
+    assert flag.resolution == (
+        f"Resolved by hand by {board_member.memberships.get().organization.name}: "
+        "Review held; minutes to follow."
+    )
     assert flag.resolved_at == NOW
 
 

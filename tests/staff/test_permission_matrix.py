@@ -1,7 +1,7 @@
 """Every staff URL × every kind of user → the expected status.
 
 The matrix is checked against the URL configuration: a URL added to the
-``partnerships``, ``agreements`` or ``accounts`` namespaces without a row here
+``partnerships``, ``agreements``, ``accounts`` or ``oversight`` namespaces without a row here
 fails ``test_every_staff_url_has_a_row``.
 
 Scenarios: ``public`` is a public partnership of the NGO and the police agency,
@@ -25,7 +25,7 @@ PERSONAS = (
     "board_member",
     "superuser",
 )
-STAFF_NAMESPACES = ("partnerships", "agreements", "accounts")
+STAFF_NAMESPACES = ("partnerships", "agreements", "accounts", "oversight")
 
 # (url name, method, scenario): statuses for the personas, in the order of PERSONAS.
 # 302 for anonymous is the redirect to the login page (checked below).
@@ -36,6 +36,10 @@ SEE_RESTRICTED = (404, 200, 200, 404, 200, 200)
 LOGGED_IN = (302, 200, 200, 200, 200, 200)
 CREATE = (302, 200, 403, 200, 403, 200)
 MANAGE_MEMBERS = (302, 200, 403, 403, 403, 200)
+AUDITOR_PUBLIC = (302, 200, 403, 403, 200, 200)
+AUDITOR_RESTRICTED = (302, 200, 403, 404, 200, 200)
+OVERSIGHT_PUBLIC = (302, 403, 403, 403, 200, 200)
+OVERSIGHT_RESTRICTED = (302, 403, 403, 404, 200, 200)
 
 MATRIX = {
     ("partnerships:new", "GET", "public"): CREATE,
@@ -68,6 +72,11 @@ MATRIX = {
     ("agreements:edit", "GET", "restricted"): EDIT_RESTRICTED,
     ("agreements:edit", "POST", "public"): EDIT_PUBLIC,
     ("agreements:edit", "POST", "restricted"): EDIT_RESTRICTED,
+    ("agreements:auditor", "GET", "public"): AUDITOR_PUBLIC,
+    ("agreements:auditor", "GET", "restricted"): AUDITOR_RESTRICTED,
+    # An empty form removes the auditor: a redirect to the agreement.
+    ("agreements:auditor", "POST", "public"): (302, 302, 403, 403, 302, 302),
+    ("agreements:auditor", "POST", "restricted"): (302, 302, 403, 404, 302, 302),
     ("agreements:document_new", "GET", "public"): EDIT_PUBLIC,
     ("agreements:document_new", "GET", "restricted"): EDIT_RESTRICTED,
     # An empty upload form: 400 with the form for an editor.
@@ -80,6 +89,25 @@ MATRIX = {
     ("accounts:member_invite", "GET", "public"): MANAGE_MEMBERS,
     ("accounts:member_invite", "POST", "public"): MANAGE_MEMBERS,
     ("accounts:member_remove", "POST", "public"): (302, 302, 403, 403, 403, 302),
+    # Oversight: the dashboard, reviews (by the board member's organization), findings, flags.
+    # An empty POST is an invalid form: the page again, with its errors.
+    ("oversight:dashboard", "GET", "public"): OVERSIGHT_PUBLIC,
+    ("oversight:review_new", "GET", "public"): OVERSIGHT_PUBLIC,
+    ("oversight:review_new", "GET", "restricted"): OVERSIGHT_RESTRICTED,
+    ("oversight:review_new", "POST", "public"): OVERSIGHT_PUBLIC,
+    ("oversight:review_new", "POST", "restricted"): OVERSIGHT_RESTRICTED,
+    ("oversight:review_detail", "GET", "public"): LOGGED_IN,
+    ("oversight:review_detail", "GET", "restricted"): (302, 200, 200, 404, 200, 200),
+    ("oversight:review_complete", "POST", "public"): OVERSIGHT_PUBLIC,
+    ("oversight:review_complete", "POST", "restricted"): OVERSIGHT_RESTRICTED,
+    ("oversight:finding_new", "POST", "public"): OVERSIGHT_PUBLIC,
+    ("oversight:finding_new", "POST", "restricted"): OVERSIGHT_RESTRICTED,
+    ("oversight:finding_resolve", "POST", "public"): OVERSIGHT_PUBLIC,
+    ("oversight:finding_resolve", "POST", "restricted"): OVERSIGHT_RESTRICTED,
+    ("oversight:flag_detail", "GET", "public"): PAGE,
+    ("oversight:flag_detail", "GET", "restricted"): SEE_RESTRICTED,
+    ("oversight:flag_resolve", "POST", "public"): OVERSIGHT_PUBLIC,
+    ("oversight:flag_resolve", "POST", "restricted"): OVERSIGHT_RESTRICTED,
     # An invalid or used link: the page says so, whoever asks.
     ("accounts:invitation_accept", "GET", "public"): PAGE,
 }
@@ -102,7 +130,7 @@ def test_every_staff_url_has_a_row():
 
 
 @pytest.fixture
-def scenario_records(request, ngo, police, ngo_editor, ngo_viewer):
+def scenario_records(request, ngo, police, oversight_body, ngo_editor, ngo_viewer):
     scenario = request.param
     visibility = Visibility.RESTRICTED if scenario == "restricted" else Visibility.PUBLIC
     partnership = factories.partnership_with_parties(
@@ -112,10 +140,16 @@ def scenario_records(request, ngo, police, ngo_editor, ngo_viewer):
     document = factories.AgreementDocumentFactory(
         agreement=agreement, version=1, is_public=scenario != "private-document"
     )
+    review = factories.ReviewFactory(
+        agreement=agreement, reviewer=oversight_body, status="in_progress", completed_on=None
+    )
     return {
         "partnership": partnership,
         "agreement": agreement,
         "document": document,
+        "review": review,
+        "finding": factories.FindingFactory(review=review),
+        "flag": factories.FlagFactory(agreement=agreement),
         "police_party": partnership.parties.get(role=PartnershipParty.Role.POLICE_AGENCY),
         "viewer_membership": Membership.objects.get(user=ngo_viewer, organization=ngo),
     }
@@ -134,6 +168,14 @@ def url_for(name: str, records) -> str:
         "agreements:edit": {"pk": agreement.pk},
         "agreements:document_new": {"pk": agreement.pk},
         "agreements:document_download": {"pk": agreement.pk, "version": 1},
+        "agreements:auditor": {"pk": agreement.pk},
+        "oversight:review_new": {"pk": agreement.pk},
+        "oversight:review_detail": {"pk": records["review"].pk},
+        "oversight:review_complete": {"pk": records["review"].pk},
+        "oversight:finding_new": {"pk": records["review"].pk},
+        "oversight:finding_resolve": {"pk": records["finding"].pk},
+        "oversight:flag_detail": {"pk": records["flag"].pk},
+        "oversight:flag_resolve": {"pk": records["flag"].pk},
         "accounts:member_invite": {"slug": records["viewer_membership"].organization.slug},
         "accounts:member_remove": {
             "slug": records["viewer_membership"].organization.slug,

@@ -1,0 +1,129 @@
+"""Forms of the oversight pages. They validate; ``services.py`` writes."""
+
+from django import forms
+from django.utils import timezone
+
+from agreements.models import Agreement, RiskLevel
+from partnerships.models import FocusArea, Region
+
+from .dashboard import DEFAULT_SORT, SORTS
+from .models import Finding, Flag, Review
+from .services import FINDING_FIELDS, REVIEW_FIELDS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+FINDINGS_PREFIX = "findings"
+
+
+class ReviewForm(forms.ModelForm):
+    class Meta:
+        model = Review
+        fields = list(REVIEW_FIELDS)
+        widgets = {
+            "started_on": DATE,
+            "completed_on": DATE,
+            "public_summary": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"reviewer": "Reviewing organization", "notes": "Private notes"}
+        help_texts = {
+            "status": "A completed review moves the next review forward by the agreement's "
+            "review interval, counted from the completion date.",
+            "completed_on": "Required when the review is completed.",
+            "public_summary": "Published on the partnership page and in the API.",
+            "notes": "Seen only by oversight members; never published.",
+        }
+
+    def __init__(self, *args, reviewers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = reviewers
+        self.fields["reviewer"].empty_label = None
+
+    def clean(self):
+        cleaned = super().clean()
+        completed = cleaned.get("status") == Review.Status.COMPLETED
+        if completed and not cleaned.get("outcome"):
+            self.add_error("outcome", "A completed review needs its outcome.")
+        if cleaned.get("completed_on") and not completed:
+            self.add_error("completed_on", "Only a completed review has a completion date.")
+        return cleaned
+
+
+class FindingForm(forms.ModelForm):
+    class Meta:
+        model = Finding
+        fields = list(FINDING_FIELDS)
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 2}),
+            "corrective_action": forms.Textarea(attrs={"rows": 2}),
+            "due_on": DATE,
+        }
+        labels = {"due_on": "Corrective action due"}
+        help_texts = {
+            "due_on": "An open finding past this date raises a corrective-action-overdue flag.",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("due_on") and not cleaned.get("corrective_action"):
+            self.add_error("corrective_action", "Say what must be done by the due date.")
+        return cleaned
+
+
+FindingFormSet = forms.formset_factory(FindingForm, extra=2)
+
+
+class ReviewCompleteForm(forms.Form):
+    completed_on = forms.DateField(label="Completed on", widget=DATE)
+    outcome = forms.ChoiceField(choices=Review.Outcome.choices)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"completed_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+class FindingResolveForm(forms.Form):
+    resolved_on = forms.DateField(label="Resolved on", widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"resolved_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+
+
+class FlagResolveForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this flag resolved?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Kept on the record with the flag and published with it.",
+    )
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters and sort, read from the query string."""
+
+    q = forms.CharField(label="Title contains", required=False, max_length=200)
+    region = forms.ChoiceField(choices=[("", "Any region"), *Region.choices], required=False)
+    focus_area = forms.ModelChoiceField(
+        queryset=FocusArea.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label="Any focus area",
+    )
+    flag = forms.ChoiceField(
+        label="Open flag", choices=[("", "Any or none"), *Flag.Kind.choices], required=False
+    )
+    risk = forms.ChoiceField(
+        label="Risk level", choices=[("", "Any risk"), *RiskLevel.choices], required=False
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Agreement.Status.choices], required=False
+    )
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_sort(self):
+        sort = self.cleaned_data["sort"] or DEFAULT_SORT
+        if sort.lstrip("-") not in SORTS:
+            raise forms.ValidationError(
+                f"Unknown sort “{sort}”: use one of {', '.join(sorted(SORTS))}."
+            )
+        return sort
