@@ -6,7 +6,7 @@ signed-in user may see besides.
 """
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -85,3 +85,23 @@ class PartnershipQuerySet(models.QuerySet):
 
     def with_party(self, organization):
         return self.filter(parties__organization=organization)
+
+    def with_risk_level(self, agreements=None):
+        """Annotate ``derived_risk_level``: the highest risk among ``agreements`` of each
+        partnership (all its agreements by default; the public pages pass the public
+        ones), low when it has none."""
+        from agreements.models import Agreement, DataSharingTerm, RiskLevel
+
+        if agreements is None:
+            agreements = Agreement.objects.all()
+        terms = DataSharingTerm.objects.filter(
+            agreement__in=agreements, agreement__partnership=OuterRef("pk")
+        )
+        return self.annotate(
+            derived_risk_level=Case(
+                When(Exists(terms.high_risk()), then=Value(RiskLevel.HIGH)),
+                When(Exists(terms.medium_risk_or_higher()), then=Value(RiskLevel.MEDIUM)),
+                default=Value(RiskLevel.LOW),
+                output_field=models.CharField(),
+            )
+        )

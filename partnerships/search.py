@@ -1,0 +1,92 @@
+"""Full-text search over the public registry.
+
+On PostgreSQL a search is ``websearch_to_tsquery`` (quotes for phrases, ``or``, ``-`` to
+exclude) against weighted ``tsvector`` expressions, each served by a GIN expression index
+created by a migration (``partnerships`` 0004, ``agreements`` 0002); the expressions here
+and in those migrations must stay identical, which ``tests/partnerships/test_search.py``
+checks with ``EXPLAIN``. Elsewhere (SQLite, the embedded default) a search is a
+case-insensitive substring match over the same fields.
+
+A record matches on its own text or on the names of the organizations around it; the
+matches are collected as one ``UNION`` of ids so that PostgreSQL can use every index.
+"""
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+CONFIG = "english"
+
+# (field, weight): titles count more than summaries in the ranking.
+PARTNERSHIP_FIELDS = (("title", "A"), ("public_summary", "B"))
+ORGANIZATION_NAME_FIELDS = (("name", "A"),)
+ORGANIZATION_FIELDS = (("name", "A"), ("description", "B"))
+
+
+def uses_full_text() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def search_vector(fields) -> SearchVector:
+    vectors = [SearchVector(field, weight=weight, config=CONFIG) for field, weight in fields]
+    combined = vectors[0]
+    for vector in vectors[1:]:
+        combined = combined + vector
+    return combined
+
+
+def search_query(text: str) -> SearchQuery:
+    return SearchQuery(text, search_type="websearch", config=CONFIG)
+
+
+def matching_ids(queryset: QuerySet, fields, text: str, id_field: str = "pk") -> QuerySet:
+    """The ids (``id_field``) of the rows of ``queryset`` whose ``fields`` match ``text``."""
+    if uses_full_text():
+        matches = queryset.annotate(search_vector=search_vector(fields)).filter(
+            search_vector=search_query(text)
+        )
+    else:
+        condition = Q()
+        for field, _weight in fields:
+            condition |= Q(**{f"{field}__icontains": text})
+        matches = queryset.filter(condition)
+    return matches.order_by().values(id_field)
+
+
+def ranked(queryset: QuerySet, fields, text: str, *tiebreak: str) -> QuerySet:
+    """Order by relevance to ``text`` (PostgreSQL), then by ``tiebreak``."""
+    if not uses_full_text():
+        return queryset.order_by(*tiebreak)
+    rank = SearchRank(search_vector(fields), search_query(text))
+    return queryset.annotate(search_rank=rank).order_by("-search_rank", *tiebreak)
+
+
+def search_organizations(queryset: QuerySet, text: str) -> QuerySet:
+    from .models import Organization
+
+    ids = matching_ids(Organization.objects.all(), ORGANIZATION_FIELDS, text)
+    return ranked(queryset.filter(pk__in=ids), ORGANIZATION_FIELDS, text, "name", "pk")
+
+
+def partnership_ids_matching(text: str) -> QuerySet:
+    """Ids of partnerships whose title or summary matches, or one of whose parties' names does."""
+    from .models import Organization, Partnership, PartnershipParty
+
+    own = matching_ids(Partnership.objects.all(), PARTNERSHIP_FIELDS, text)
+    organizations = matching_ids(Organization.objects.all(), ORGANIZATION_NAME_FIELDS, text)
+    via_parties = (
+        PartnershipParty.objects.filter(organization__in=organizations)
+        .order_by()
+        .values("partnership_id")
+    )
+    return own.union(via_parties)
+
+
+def search_partnerships(queryset: QuerySet, text: str) -> QuerySet:
+    return ranked(
+        queryset.filter(pk__in=partnership_ids_matching(text)),
+        PARTNERSHIP_FIELDS,
+        text,
+        "title",
+        "pk",
+    )

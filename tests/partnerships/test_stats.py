@@ -1,0 +1,87 @@
+"""The headline figures count public records only, in a fixed number of queries."""
+
+import pytest
+
+from agreements.models import Agreement
+from partnerships.stats import registry_figures
+from tests import factories
+from tests.public_registry import build_registry
+
+pytestmark = pytest.mark.django_db
+
+
+def counts(rows) -> dict:
+    return {row["key"]: row["count"] for row in rows}
+
+
+def test_figures_count_the_public_registry():
+    build_registry()
+    figures = registry_figures()
+
+    partnerships = figures["partnerships"]
+    assert partnerships["total"] == 4  # "hidden" is restricted
+    assert counts(partnerships["by_region"]) == {
+        "africa": 1,
+        "asia": 1,
+        "europe": 2,
+        "latin_america": 0,
+        "middle_east": 0,
+        "north_america": 0,
+        "oceania": 0,
+    }
+    by_focus = counts(partnerships["by_focus_area"])
+    assert by_focus["domestic-violence"] == 1
+    assert by_focus["human-trafficking"] == 1
+    assert by_focus["gang-prevention"] == 0
+    assert counts(partnerships["by_status"]) == {
+        "proposed": 1,
+        "active": 2,
+        "suspended": 0,
+        "ended": 1,
+    }
+    assert partnerships["by_year_established"] == [
+        {"key": "2015", "label": "2015", "count": 1},
+        {"key": "2019", "label": "2019", "count": 1},
+        {"key": "2022", "label": "2022", "count": 1},
+        {"key": "unknown", "label": "Unknown", "count": 1},
+    ]
+
+    agreements = figures["agreements"]
+    assert agreements["total"] == 3  # the restricted annex and the hidden MOU are not counted
+    assert counts(agreements["by_status"])["active"] == 1
+    assert counts(agreements["by_risk_level"]) == {"low": 1, "medium": 1, "high": 1}
+    assert agreements["active"] == 1
+    assert agreements["active_with_independent_auditor"] == 0
+    assert agreements["share_active_with_independent_auditor"] == 0.0
+
+    flags = figures["flags"]
+    assert flags["open"] == 1  # the restricted agreements' open flags are not counted
+    assert flags["closed"] == 1
+    assert counts(flags["open_by_kind"])["review_overdue"] == 1
+    assert counts(flags["open_by_kind"])["high_risk_without_dpia"] == 0
+
+
+def test_share_of_active_agreements_with_an_independent_auditor():
+    registry = build_registry()
+    Agreement.objects.filter(pk=registry.trafficking_mou.pk).update(status="active")
+    figures = registry_figures()["agreements"]
+    assert figures["active"] == 2
+    assert figures["active_with_independent_auditor"] == 1
+    assert figures["share_active_with_independent_auditor"] == 0.5
+
+
+def test_share_is_null_without_active_agreements():
+    assert registry_figures()["agreements"]["share_active_with_independent_auditor"] is None
+
+
+def test_figures_cost_the_same_queries_for_a_small_and_a_larger_registry(
+    django_assert_num_queries,
+):
+    build_registry()
+    with django_assert_num_queries(12) as small:
+        registry_figures()
+    for _ in range(15):
+        partnership = factories.partnership_with_parties(established_on=None)
+        factories.AgreementFactory(partnership=partnership)
+    with django_assert_num_queries(len(small.captured_queries)):
+        registry_figures()
