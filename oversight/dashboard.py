@@ -30,7 +30,7 @@ SORTS = {
     "status": "status",
     "risk": "risk_rank",
     "next_review": "next_review_due",
-    "overdue": "next_review_due",  # the days overdue grow as the due date recedes
+    "overdue": "review_due_in_force",  # the days overdue grow as the due date recedes
     "auditor": "auditor_independent",
     "flags": "open_flag_count",
 }
@@ -54,6 +54,10 @@ def dashboard_rows(filters: dict, *, sort: str):
                 Agreement.objects.with_independent_auditor().filter(pk=OuterRef("pk"))
             ),
             open_flag_count=Count("flags", filter=Q(flags__resolved_at__isnull=True)),
+            # Only signed and active agreements can be overdue (as for the flag).
+            review_due_in_force=Case(
+                When(status__in=Agreement.IN_FORCE, then=F("next_review_due")), default=None
+            ),
         )
         .select_related("partnership", "independent_auditor")
         .prefetch_related(

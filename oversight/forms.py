@@ -43,6 +43,8 @@ class ReviewForm(forms.ModelForm):
         completed = cleaned.get("status") == Review.Status.COMPLETED
         if completed and not cleaned.get("outcome"):
             self.add_error("outcome", "A completed review needs its outcome.")
+        if completed and not cleaned.get("completed_on"):
+            self.add_error("completed_on", "A completed review needs its completion date.")
         if cleaned.get("completed_on") and not completed:
             self.add_error("completed_on", "Only a completed review has a completion date.")
         return cleaned

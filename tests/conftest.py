@@ -94,3 +94,16 @@ def board_member(oversight_body):
 @pytest.fixture
 def anonymous():
     return AnonymousUser()
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """The broker is unreachable: publishing a task fails as it would with Redis down."""
+    from config.celery import app as celery_app
+
+    # Nothing listens on port 1: real refused connections. Celery reads the
+    # environment before its configuration, and keeps a pool of connections.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)

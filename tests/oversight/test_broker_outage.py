@@ -6,22 +6,11 @@ import logging
 
 import pytest
 
-from config.celery import app as celery_app
 from oversight.models import Review
 from oversight.services import review_complete
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def broker_down(monkeypatch):
-    # Nothing listens on port 1: real refused connections. Celery reads the
-    # environment before its configuration, and keeps a pool of connections.
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
-    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
-    monkeypatch.setattr(celery_app, "_pool", None)
-    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
 
 
 def test_completing_a_review_with_the_broker_down_saves_it_and_logs_the_error(
