@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from agreements.forms import DATE
 from agreements.models import Agreement, RiskLevel
 from partnerships.models import FocusArea, Region
 
@@ -10,7 +11,6 @@ from .dashboard import DEFAULT_SORT, SORTS
 from .models import Finding, Flag, Review
 from .services import FINDING_FIELDS, REVIEW_FIELDS
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 FINDINGS_PREFIX = "findings"
 
 
