@@ -155,6 +155,16 @@ class Agreement(TimeStampedModel):
         levels = [term.risk_level() for term in self.data_sharing_terms.all()]
         return max(levels, key=RISK_ORDER.index, default=RiskLevel.LOW)
 
+    def risk_reasons(self) -> list[str]:
+        """Why the agreement has its risk level, in words: the reasons of the terms that
+        set it (the highest level among them)."""
+        terms = list(self.data_sharing_terms.all())
+        if not terms:
+            return ["No data-sharing terms are recorded."]
+        level = self.risk_level()
+        reasons = [term.risk_reason() for term in terms if term.risk_level() == level]
+        return list(dict.fromkeys(reasons))
+
     def party_organization_ids(self) -> set[int]:
         return {party.organization_id for party in self.partnership.parties.all()}
 
@@ -314,6 +324,26 @@ class DataSharingTerm(TimeStampedModel):
         if self.data_category in MEDIUM_RISK_CATEGORIES or self.onward_sharing_allowed:
             return RiskLevel.MEDIUM
         return RiskLevel.LOW
+
+    def risk_reason(self) -> str:
+        """Why this term has its risk level, in the words of the risk rule."""
+        category = self.get_data_category_display()
+        direction = self.get_direction_display()
+        if self.surveillance_practice != self.SurveillancePractice.NONE:
+            practice = self.get_surveillance_practice_display()
+            return f"A surveillance practice is involved: {practice}."
+        if (
+            self.data_category in HIGH_RISK_CATEGORIES_TO_POLICE
+            and self.direction in TOWARDS_POLICE
+        ):
+            return f"{category} flow to the police ({direction})."
+        if self.data_category in MEDIUM_RISK_CATEGORIES:
+            return f"{category} are shared ({direction})."
+        if self.onward_sharing_allowed:
+            return f"{category} may be shared onward with third parties."
+        if self.data_category in HIGH_RISK_CATEGORIES_TO_POLICE:
+            return f"{category} flow only from the police to the NGO, with no onward sharing."
+        return f"{category}, with no onward sharing and no surveillance practice."
 
 
 # The risk rule (DESIGN §1), as data. The model methods above, the queryset

@@ -1,14 +1,32 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
-from django.views.generic import TemplateView
 
+from agreements.feeds import AgreementFeed
 from config.health import healthz
+from config.robots import robots_txt
+from oversight.feeds import FlagFeed
+from partnerships import views_public
+from partnerships.sitemaps import SITEMAPS
 
 admin.site.site_header = "Partnership Registry administration"
 admin.site.site_title = "Partnership Registry"
 
+feeds = (
+    [
+        path("flags/", FlagFeed(), name="flags"),
+        path("agreements/", AgreementFeed(), name="agreements"),
+    ],
+    "feeds",
+)
+
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", views_public.HomeView.as_view(), name="home"),
+    path("methodology/", views_public.MethodologyView.as_view(), name="methodology"),
+    path("organizations/", include("partnerships.urls_organizations")),
+    path("feeds/", include(feeds)),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots_txt"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # Staff pages. Django's own login, logout and password views, then the registry's.

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import views, views_public
 
 app_name = "partnerships"
 
 urlpatterns = [
+    path("", views_public.RegistryView.as_view(), name="list"),
     path("new/", views.PartnershipCreateView.as_view(), name="new"),
     path(
         "organizations/search/", views.OrganizationSearchView.as_view(), name="organization_search"

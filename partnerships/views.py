@@ -77,7 +77,7 @@ def visible_agreements(user, partnership: Partnership, *, private: bool):
         .prefetch_related(
             Prefetch("data_sharing_terms", queryset=DataSharingTerm.objects.order_by("pk")),
             Prefetch("documents", queryset=documents),
-            Prefetch("flags", queryset=Flag.objects.open(), to_attr="open_flags"),
+            Prefetch("flags", queryset=Flag.objects.order_by("-raised_at")),
             Prefetch(
                 "reviews",
                 queryset=Review.objects.select_related("reviewer").prefetch_related("findings"),
@@ -86,14 +86,32 @@ def visible_agreements(user, partnership: Partnership, *, private: bool):
     )
 
 
+def with_independence(agreements, party_ids: set[int]) -> list[Agreement]:
+    """The agreements, each told whether its auditor and its reviewers are independent
+    (not a party to the partnership), and which of its flags are open."""
+    agreements = list(agreements)
+    for agreement in agreements:
+        agreement.auditor_is_independent = (
+            agreement.independent_auditor_id is not None
+            and agreement.independent_auditor_id not in party_ids
+        )
+        agreement.open_flags = [flag for flag in agreement.flags.all() if flag.is_open]
+        for review in agreement.reviews.all():
+            review.by_independent_reviewer = review.reviewer_id not in party_ids
+    return agreements
+
+
 class PartnershipDetailView(DetailView):
-    """The partnership page: parties, agreements, their terms and document versions."""
+    """The partnership page: parties, agreements with their terms, risk, document
+    versions, reviews and flags. The same page serves the public and the staff; what
+    each sees is decided by ``visible_to`` and ``permissions``."""
 
     template_name = "partnerships/partnership_detail.html"
 
     def get_queryset(self):
         return Partnership.objects.visible_to(self.request.user).prefetch_related(
             "focus_areas",
+            "sources",
             Prefetch(
                 "parties",
                 queryset=PartnershipParty.objects.select_related("organization").order_by(
@@ -110,9 +128,12 @@ class PartnershipDetailView(DetailView):
         if not private:
             # Proposed organizations are published once an administrator confirms them.
             parties = [p for p in parties if p.organization.is_confirmed]
+        party_ids = {party.organization_id for party in partnership.parties.all()}
         context.update(
             parties=parties,
-            agreements=visible_agreements(user, partnership, private=private),
+            agreements=with_independence(
+                visible_agreements(user, partnership, private=private), party_ids
+            ),
             can_edit=permissions.can_edit_partnership(user, partnership),
             sees_private=private,
             sees_review_notes=permissions.can_see_review_notes(user),

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "rest_framework",
     "django_filters",
     "django_countries",
@@ -111,6 +112,11 @@ EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 # The registry's public address, for links in e-mails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The licence of the registry's public data: on the methodology page, and with the API.
+DATA_LICENCE_NAME = env.str("DATA_LICENCE_NAME", default="CC BY 4.0")
+DATA_LICENCE_URL = env.str(
+    "DATA_LICENCE_URL", default="https://creativecommons.org/licenses/by/4.0/"
+)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="registry@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

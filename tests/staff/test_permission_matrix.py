@@ -47,6 +47,7 @@ MATRIX = {
     ("partnerships:organization_search", "GET", "public"): LOGGED_IN,
     ("partnerships:organization_propose", "GET", "public"): CREATE,
     ("partnerships:organization_propose", "POST", "public"): CREATE,
+    ("partnerships:list", "GET", "public"): PAGE,
     ("partnerships:detail", "GET", "public"): PAGE,
     ("partnerships:detail", "GET", "restricted"): SEE_RESTRICTED,
     ("partnerships:edit", "GET", "public"): EDIT_PUBLIC,

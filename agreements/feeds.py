@@ -1,0 +1,49 @@
+"""The Atom feed of new and changed agreements: ``/feeds/agreements/?region=…&focus_area=…``."""
+
+from partnerships.feeds import FEED_LENGTH, RegistryFeed
+
+from .models import Agreement
+
+
+class AgreementFeed(RegistryFeed):
+    base_title = "Partnership Registry: new and changed agreements"
+    subtitle = "Public agreements between NGOs and police agencies, latest change first."
+
+    def link(self):
+        from django.urls import reverse
+
+        return reverse("partnerships:list")
+
+    def items(self, obj):
+        return (
+            Agreement.objects.public()
+            .filter(partnership__in=obj.partnerships)
+            .with_risk_level()
+            .select_related("partnership")
+            .prefetch_related("partnership__focus_areas")
+            .order_by("-updated_at", "-pk")[:FEED_LENGTH]
+        )
+
+    def partnership_of(self, item):
+        return item.partnership
+
+    def item_title(self, item):
+        return f"{item.title} ({item.partnership}): {item.get_status_display().lower()}"
+
+    def item_description(self, item):
+        parts = [
+            f"{item.get_kind_display()}, {item.get_status_display().lower()}, "
+            f"risk {item.derived_risk_level}."
+        ]
+        if item.public_summary:
+            parts.append(item.public_summary)
+        return " ".join(parts)
+
+    def item_link(self, item):
+        return item.get_absolute_url()
+
+    def item_pubdate(self, item):
+        return item.created_at
+
+    def item_updateddate(self, item):
+        return item.updated_at

@@ -1,0 +1,77 @@
+"""What the Atom feeds share: their narrowing by region and focus area, and their look.
+
+The feeds themselves belong to the apps whose records they carry:
+``oversight.feeds.FlagFeed`` and ``agreements.feeds.AgreementFeed``.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
+from django.http import HttpResponseBadRequest
+from django.utils.feedgenerator import Atom1Feed
+
+from .models import Partnership, Region
+
+FEED_LENGTH = 50
+
+
+class FeedFilterError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class FeedSelection:
+    partnerships: QuerySet  # the public partnerships the feed covers
+    applied: dict[str, str]  # the filters, for the feed's title
+
+
+def partnerships_for_feed(params) -> FeedSelection:
+    """The public partnerships a feed's query string selects (``region``, ``focus_area``),
+    and the filters it understood. An unknown region is an error; an unknown focus area
+    selects nothing, as in the API."""
+    partnerships = Partnership.objects.public()
+    applied = {}
+    region = params.get("region", "")
+    if region:
+        if region not in Region.values:
+            raise FeedFilterError(
+                f"region: '{region}' is not a region; choose one of {', '.join(Region.values)}."
+            )
+        partnerships = partnerships.filter(region=region)
+        applied["region"] = Region(region).label
+    focus_area = params.get("focus_area", "")
+    if focus_area:
+        partnerships = partnerships.filter(focus_areas__slug=focus_area)
+        applied["focus area"] = focus_area
+    return FeedSelection(partnerships, applied)
+
+
+class RegistryFeed(Feed):
+    """An Atom feed over public records, narrowed by ``region`` and ``focus_area``."""
+
+    feed_type = Atom1Feed
+    author_name = "Partnership Registry"
+    base_title = ""
+
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except FeedFilterError as error:
+            return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+
+    def get_object(self, request, *args, **kwargs) -> FeedSelection:
+        # One instance serves every request: what a request selects travels as ``obj``.
+        return partnerships_for_feed(request.GET)
+
+    def title(self, obj: FeedSelection):
+        if not obj.applied:
+            return self.base_title
+        narrowed = ", ".join(f"{name} {value}" for name, value in obj.applied.items())
+        return f"{self.base_title} ({narrowed})"
+
+    def item_categories(self, item):
+        return [area.name for area in self.partnership_of(item).focus_areas.all()]
+
+    def partnership_of(self, item):
+        raise NotImplementedError

@@ -1,0 +1,148 @@
+"""The Atom feeds: valid Atom (RFC 4287), public records only, narrowed by query string."""
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.urls import reverse
+
+from oversight.models import Flag
+from tests import factories
+
+from .conftest import assert_no_private_value
+
+pytestmark = pytest.mark.django_db
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def parse_atom(response) -> ET.Element:
+    """The feed, after checking what RFC 4287 requires of a feed and of every entry."""
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.content)  # noqa: S314 - our own response
+    assert feed.tag == f"{ATOM}feed"
+
+    def one(element, name):
+        found = element.findall(f"{ATOM}{name}")
+        assert len(found) == 1, f"{element.tag} needs exactly one atom:{name}"
+        return found[0]
+
+    def timestamp(element):
+        value = one(element, "updated").text
+        assert dt.datetime.fromisoformat(value).tzinfo is not None, value
+
+    for name in ("id", "title"):
+        assert one(feed, name).text
+    timestamp(feed)
+    assert feed.find(f"{ATOM}author/{ATOM}name").text == "Partnership Registry"
+    ids = []
+    for entry in feed.findall(f"{ATOM}entry"):
+        ids.append(one(entry, "id").text)
+        assert one(entry, "title").text
+        timestamp(entry)
+        link = entry.find(f"{ATOM}link[@rel='alternate']")
+        assert link is not None and link.get("href").startswith("http://testserver/")
+    assert len(ids) == len(set(ids)), "entry ids must be unique"
+    return feed
+
+
+def titles(feed) -> list[str]:
+    return [entry.find(f"{ATOM}title").text for entry in feed.findall(f"{ATOM}entry")]
+
+
+@pytest.fixture
+def africa_flag(public_registry):
+    partnership = factories.partnership_with_parties(
+        title="Nairobi Safe Passage", region="africa", country="KE"
+    )
+    agreement = factories.AgreementFactory(partnership=partnership, title="Safe Passage MOU")
+    return factories.FlagFactory(agreement=agreement, kind=Flag.Kind.EXPIRED_BUT_ACTIVE)
+
+
+class TestFlagFeed:
+    url = reverse("feeds:flags")
+
+    def test_it_is_valid_atom_with_the_public_flags_newest_first(self, client, public_registry):
+        feed = parse_atom(client.get(self.url))
+        assert titles(feed) == [
+            "Review overdue: Harbour information-sharing protocol "
+            "(Harbour Anti-Trafficking Partnership)",
+            "No independent auditor: Harbour information-sharing protocol "
+            "(Harbour Anti-Trafficking Partnership)",
+        ]
+        entry = feed.find(f"{ATOM}entry")
+        assert (
+            entry.find(f"{ATOM}link")
+            .get("href")
+            .endswith(
+                f"/partnerships/harbour-anti-trafficking/#agreement-{public_registry.agreement.pk}"
+            )
+        )
+        assert entry.find(f"{ATOM}category").get("term") == "Human trafficking"
+
+    def test_it_never_carries_restricted_records(self, client, public_registry):
+        assert_no_private_value(client.get(self.url).content.decode(), "the flag feed")
+
+    def test_it_filters_by_region(self, client, africa_flag):
+        feed = parse_atom(client.get(self.url, {"region": "africa"}))
+        assert titles(feed) == ["Expired but still active: Safe Passage MOU (Nairobi Safe Passage)"]
+        assert "region Africa" in feed.find(f"{ATOM}title").text
+        assert len(titles(parse_atom(client.get(self.url, {"region": "europe"})))) == 2
+
+    def test_it_filters_by_focus_area(self, client, africa_flag):
+        feed = parse_atom(client.get(self.url, {"focus_area": "human-trafficking"}))
+        assert len(titles(feed)) == 2
+        assert all("Harbour" in title for title in titles(feed))
+
+    def test_an_unknown_focus_area_selects_nothing(self, client, africa_flag):
+        assert titles(parse_atom(client.get(self.url, {"focus_area": "no-such-area"}))) == []
+
+    def test_a_bad_region_is_a_400_naming_the_parameter(self, client, public_registry):
+        response = client.get(self.url, {"region": "atlantis"})
+        assert response.status_code == 400
+        assert response.content.decode().startswith("region: 'atlantis' is not a region")
+
+    def test_its_query_count_does_not_grow_with_the_flags(
+        self, client, public_registry, django_assert_max_num_queries
+    ):
+        with django_assert_max_num_queries(4) as one:
+            client.get(self.url)
+        for _ in range(30):
+            factories.FlagFactory(
+                agreement=factories.AgreementFactory(partnership=public_registry.partnership)
+            )
+        with django_assert_max_num_queries(len(one.captured_queries)):
+            assert len(titles(parse_atom(client.get(self.url)))) == 32
+
+
+class TestAgreementFeed:
+    url = reverse("feeds:agreements")
+
+    def test_it_is_valid_atom_with_the_public_agreements_latest_change_first(
+        self, client, public_registry
+    ):
+        older = factories.AgreementFactory(
+            partnership=public_registry.partnership, title="Older annex"
+        )
+        public_registry.agreement.public_summary = "Amended in 2024."
+        public_registry.agreement.save()
+        feed = parse_atom(client.get(self.url))
+        assert titles(feed)[0].startswith("Harbour information-sharing protocol")
+        assert any(title.startswith(older.title) for title in titles(feed))
+        assert "risk high" in feed.find(f"{ATOM}entry/{ATOM}summary").text
+
+    def test_it_never_carries_restricted_records(self, client, public_registry):
+        assert_no_private_value(client.get(self.url).content.decode(), "the agreement feed")
+
+    def test_it_filters_by_region_and_focus_area(self, client, africa_flag):
+        assert [
+            t.split(" (")[0] for t in titles(parse_atom(client.get(self.url, {"region": "africa"})))
+        ] == ["Safe Passage MOU"]
+        both = parse_atom(
+            client.get(self.url, {"region": "europe", "focus_area": "human-trafficking"})
+        )
+        assert [t.split(" (")[0] for t in titles(both)] == ["Harbour information-sharing protocol"]
+        none = parse_atom(
+            client.get(self.url, {"region": "africa", "focus_area": "human-trafficking"})
+        )
+        assert titles(none) == []

@@ -1,0 +1,130 @@
+"""The partnership page as a reader from a newsroom meets it: one page to understand it."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests import factories
+
+from .conftest import HIDDEN_HASH, PUBLIC_HASH, assert_no_private_value
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page(client, public_registry):
+    response = client.get(public_registry.partnership.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_it_shows_the_parties_with_their_roles_and_links(page, public_registry):
+    text = text_of(page)
+    assert "Safe Harbour Women's Aid — Lead NGO" in text.replace("&#x27;", "'")
+    assert "Riverside Police — Police agency" in text
+    assert reverse("organizations:detail", kwargs={"slug": "riverside-police"}) in page
+
+
+def test_it_shows_focus_status_dates_objectives_roles_and_sources(page):
+    text = text_of(page)
+    assert "Human trafficking" in text
+    assert "Active" in text
+    assert "established 1 April 2021" in text
+    assert "Identify victims earlier." in text
+    assert "The charity runs the helpline; the police investigate." in text
+    assert "Council minutes, April 2021" in text
+    assert "?focus_area=human-trafficking" in page
+
+
+def test_it_explains_why_the_risk_is_high(page):
+    text = text_of(page)
+    assert "Why the risk is high:" in text
+    assert "Victim records flow to the police (NGO to police)." in text
+    # The low-risk term is not a reason for a high level.
+    assert "Aggregate statistics, with no onward sharing" not in text
+
+
+def test_it_tables_the_data_sharing_terms(page):
+    text = text_of(page)
+    for header in ("Data", "Direction", "Purpose", "Legal basis", "Retention", "Surveillance"):
+        assert f" {header} " in text
+    assert "Victim records NGO to police Referral of identified victims for investigation." in text
+    assert "Consent" in text and "365 days" in text
+
+
+def test_it_lists_public_document_versions_with_their_hashes_only(page):
+    assert PUBLIC_HASH in page
+    assert HIDDEN_HASH not in page
+
+
+def test_it_says_whether_the_auditor_is_independent(client, page, public_registry):
+    assert "Civilian Oversight Board</a> — independent" in page
+    # An auditor that is a party is named, and said not to be independent.
+    public_registry.agreement.independent_auditor = public_registry.police
+    public_registry.agreement.save()
+    html = client.get(public_registry.partnership.get_absolute_url()).content.decode()
+    assert "Riverside Police</a> — a party to the partnership, so not independent" in html
+
+
+def test_it_shows_reviews_with_outcome_summary_and_findings(page):
+    text = text_of(page)
+    assert "Audit by Civilian Oversight Board : completed, concerns" in text
+    assert "Consent forms were missing for some referrals." in text
+    assert "Consent not recorded for 4 of 20 referrals." in text
+    assert "Record consent before every referral." in text
+    assert "(open, due 1 Mar 2022)" in text
+
+
+def test_it_shows_open_and_closed_flags_with_dates_and_reasons(page):
+    text = text_of(page)
+    assert "Review overdue" in text and "The review was due on 1 May 2022." in text
+    assert "No independent auditor" in text
+    assert "Closed: An independent auditor is assigned." in text
+
+
+def test_restricted_records_stay_off_it(client, page, public_registry):
+    assert_no_private_value(page, "the partnership page")
+    assert "SENTINEL Proposed Charity" not in page
+    assert client.get(public_registry.restricted.get_absolute_url()).status_code == 404
+
+
+def test_it_carries_description_and_open_graph_meta(page):
+    assert '<meta property="og:title" content="Harbour Anti-Trafficking Partnership">' in page
+    assert '<meta property="og:type" content="article">' in page
+    assert (
+        '<meta name="description" content="Referrals of trafficking survivors between the '
+        'charity and police.">'
+    ) in page
+    assert (
+        '<meta property="og:url" content="http://testserver/partnerships/harbour-anti-trafficking/">'
+        in page
+    )
+
+
+def test_it_links_the_feeds_as_alternates(page):
+    assert 'rel="alternate" type="application/atom+xml"' in page
+    assert reverse("feeds:flags") in page
+
+
+def test_it_costs_the_same_queries_for_1_and_50_agreements(
+    client, public_registry, django_assert_max_num_queries
+):
+    partnership = public_registry.partnership
+    url = partnership.get_absolute_url()
+    with django_assert_max_num_queries(16) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(49):
+        agreement = factories.AgreementFactory(partnership=partnership)
+        factories.DataSharingTermFactory(agreement=agreement)
+        factories.AgreementDocumentFactory(agreement=agreement, is_public=True)
+        review = factories.ReviewFactory(agreement=agreement)
+        factories.FindingFactory(review=review)
+        factories.FlagFactory(agreement=agreement)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = client.get(url).content.decode()
+    assert html.count('class="agreement"') == 50
