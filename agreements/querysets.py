@@ -9,7 +9,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
 
 from partnerships.querysets import party_of_partnership_with_member, sees_every_record
 
@@ -106,18 +106,45 @@ class AgreementQuerySet(models.QuerySet):
     def with_independent_auditor(self):
         return self.filter(independent_auditor__isnull=False).exclude(_auditor_is_party())
 
+    def without_independent_auditor(self):
+        """No auditor, or an auditor that is itself a party (so not independent)."""
+        return self.filter(Q(independent_auditor__isnull=True) | Q(_auditor_is_party()))
+
     def lacking_independent_auditor(self):
         """In force, and no auditor or an auditor that is itself a party (so not independent)."""
-        return self.in_force().filter(Q(independent_auditor__isnull=True) | Q(_auditor_is_party()))
+        return self.in_force().without_independent_auditor()
+
+    def with_auditor_independence(self):
+        """Annotate ``auditor_is_independent``: an auditor that is not a party."""
+        return self.annotate(
+            auditor_is_independent=ExpressionWrapper(
+                Q(independent_auditor__isnull=False) & ~Q(_auditor_is_party()),
+                output_field=models.BooleanField(),
+            )
+        )
 
     # Oversight conditions ---------------------------------------------------
 
     def in_force(self):
         return self.filter(status__in=self.model.IN_FORCE)
 
+    def _review_overdue(self, today: date) -> Q:
+        return Q(status__in=self.model.IN_FORCE, next_review_due__lt=today)
+
     def review_overdue(self, today: date):
         """In force and the next review was due before today."""
-        return self.in_force().filter(next_review_due__lt=today)
+        return self.filter(self._review_overdue(today))
+
+    def review_not_overdue(self, today: date):
+        return self.exclude(self._review_overdue(today))
+
+    def with_review_overdue(self, today: date):
+        """Annotate ``review_is_overdue``, by the same rule as ``review_overdue()``."""
+        return self.annotate(
+            review_is_overdue=ExpressionWrapper(
+                self._review_overdue(today), output_field=models.BooleanField()
+            )
+        )
 
     def expired_but_active(self, today: date):
         return self.filter(status=self.model.Status.ACTIVE, expires_on__lt=today)

@@ -35,4 +35,6 @@ urlpatterns = [
     path("partnerships/", include("partnerships.urls")),
     path("", include("agreements.urls")),
     path("oversight/", include("oversight.urls")),
+    # The public REST API, its schema and docs.
+    path("", include("config.api")),
 ]

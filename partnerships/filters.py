@@ -20,6 +20,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_countries import countries
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from agreements.models import Agreement, DataSharingTerm, RiskLevel
 from oversight.models import Flag
@@ -53,6 +55,7 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError(f"“{value}” is not a boolean: use true or false.")
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class BooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
@@ -97,6 +100,7 @@ class DateOrDateTimeField(forms.Field):
         return parsed
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class UpdatedSinceFilter(django_filters.Filter):
     field_class = DateOrDateTimeField
 

@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "rest_framework",
     "django_filters",
+    "corsheaders",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_countries",
     "partnerships",
     "agreements",
@@ -38,6 +41,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -159,10 +163,67 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How long /healthz waits for the broker before calling it unreachable.
 HEALTHZ_BROKER_TIMEOUT_SECONDS = env.float("HEALTHZ_BROKER_TIMEOUT_SECONDS", default=2.0)
 
+# The public API (config/api.py): read-only, anonymous, JSON only (no browsable API whose
+# forms could list records), throttled per client address.
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["config.api_defaults.ORJSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "config.api_defaults.RegistryPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["config.api_defaults.PublicAnonThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # ?format= selects an export (csv, json) in the list views, not a renderer.
+    "URL_FORMAT_OVERRIDE": None,
 }
+# Requests per client address, e.g. "120/minute", "5000/day".
+API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="120/minute")
+# The licence of the registry's data: in a header of every API response and on its root.
+DATA_LICENCE_NAME = env.str("DATA_LICENCE_NAME", default="CC BY 4.0")
+DATA_LICENCE_URL = env.str(
+    "DATA_LICENCE_URL", default="https://creativecommons.org/licenses/by/4.0/"
+)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Partnership Registry API",
+    "DESCRIPTION": "The public record of partnerships between NGOs and police agencies: "
+    "organizations, partnerships, agreements and their data-sharing terms, oversight "
+    "reviews and flags. Read-only and anonymous. Every list takes `format=csv` or "
+    "`format=json` to download all matching rows.",
+    "VERSION": "v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",  # vendored: the docs page loads nothing from elsewhere
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One named enum per choice set, shared wherever it appears.
+    "ENUM_NAME_OVERRIDES": {
+        "RegionEnum": "partnerships.models.Region",
+        "OrganizationKindEnum": "partnerships.models.Organization.Kind",
+        "PartnershipStatusEnum": "partnerships.models.Partnership.Status",
+        "AgreementKindEnum": "agreements.models.Agreement.Kind",
+        "AgreementStatusEnum": "agreements.models.Agreement.Status",
+        "RiskLevelEnum": "agreements.models.RiskLevel",
+        "ReviewKindEnum": "oversight.models.Review.Kind",
+        "ReviewStatusEnum": "oversight.models.Review.Status",
+        "FindingStatusEnum": "oversight.models.Finding.Status",
+        "FlagKindEnum": "oversight.models.Flag.Kind",
+    },
+}
+# Journalists' notebooks may call the API from any origin; GET only.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = [
+    "Content-Disposition",
+    "ETag",
+    "Last-Modified",
+    "Link",
+    "Retry-After",
+    "X-Data-Licence",
+]
+# The throttle counts requests here; several web processes share counts only with a
+# shared cache, e.g. CACHE_URL=redis://redis:6379/1.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 LOGGING = {
     "version": 1,

@@ -19,3 +19,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 HEALTHZ_BROKER_TIMEOUT_SECONDS = 1.0
 WHITENOISE_AUTOREFRESH = True  # no static files are collected for the tests
+# The throttle has its own test, which lowers the rate; elsewhere it never interferes.
+API_ANON_THROTTLE_RATE = "1000000/minute"
