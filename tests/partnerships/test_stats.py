@@ -16,6 +16,7 @@ def counts(rows) -> dict:
 
 def test_figures_count_the_public_registry():
     build_registry()
+    factories.FocusAreaFactory(slug="gang-prevention")  # a focus area of no partnership
     figures = registry_figures()
 
     partnerships = figures["partnerships"]
