@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 # How far ahead the digests announce reviews that fall due.
 REVIEW_DUE_NOTICE = timedelta(days=30)
 BATCH_SIZE = 2000
+RAISE_BATCH_SIZE = 20_000
 STATISTICS_REFRESH_THRESHOLD = 10_000
 
 REVIEW_FIELDS = (
@@ -91,20 +93,43 @@ def flags_close(*, rule: FlagRule, now: datetime) -> int:
 def flags_raise(*, rule: FlagRule, now: datetime) -> int:
     """Raise a flag of ``rule``'s kind on each agreement meeting it that has none open.
 
-    A flag raised meanwhile by an overlapping run is skipped by the partial unique
-    constraint (``ignore_conflicts``); the count is of the flags this run raised.
+    The candidates stream from a server-side cursor and go in by batches of
+    ``RAISE_BATCH_SIZE`` (constant memory). A flag raised meanwhile by an overlapping
+    run is skipped by the partial unique constraint; the count is of the flags this run
+    raised.
     """
     today = timezone.localdate(now)
     already_open = Flag.objects.open().filter(kind=rule.kind, agreement=OuterRef("pk"))
     candidates = rule.agreements(today).exclude(Exists(already_open)).order_by()
-    flags = [
-        Flag(
-            agreement_id=row["pk"], kind=rule.kind, raised_at=now, detail=_detail(rule, row, today)
+    rows = candidates.values("pk", *rule.fields).iterator(chunk_size=RAISE_BATCH_SIZE)
+    raised_any = False
+    while batch := list(islice(rows, RAISE_BATCH_SIZE)):
+        _flags_insert(rule.kind, now, [(row["pk"], _detail(rule, row, today)) for row in batch])
+        raised_any = True
+    return Flag.objects.filter(kind=rule.kind, raised_at=now).count() if raised_any else 0
+
+
+def _flags_insert(kind: str, now: datetime, flags: list[tuple[int, str]]) -> None:
+    """Insert open flags (agreement id, detail), skipping any that conflicts with an open
+    one. On PostgreSQL one ``INSERT … SELECT FROM unnest(…)`` per batch: a handful of
+    parameters instead of one per field of every row, as ``bulk_create`` would send."""
+    if connection.vendor != "postgresql":
+        Flag.objects.bulk_create(
+            [Flag(agreement_id=pk, kind=kind, raised_at=now, detail=text) for pk, text in flags],
+            batch_size=BATCH_SIZE,
+            ignore_conflicts=True,
         )
-        for row in candidates.values("pk", *rule.fields)
-    ]
-    Flag.objects.bulk_create(flags, batch_size=BATCH_SIZE, ignore_conflicts=True)
-    return Flag.objects.filter(kind=rule.kind, raised_at=now).count() if flags else 0
+        return
+    agreement_ids, details = zip(*flags, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Flag._meta.db_table} "  # noqa: S608 (the table name is ours)
+            "(agreement_id, kind, raised_at, detail, resolution) "
+            "SELECT agreement_id, %s, %s, detail, '' "
+            "FROM unnest(%s::bigint[], %s::text[]) AS candidate (agreement_id, detail) "
+            "ON CONFLICT DO NOTHING",
+            [kind, now, list(agreement_ids), list(details)],
+        )
 
 
 def _detail(rule: FlagRule, row: dict, today) -> str:
