@@ -124,12 +124,25 @@ class AgreementFiguresSerializer(serializers.Serializer):
     share_active_with_independent_auditor = serializers.FloatField(
         allow_null=True, help_text="From 0 to 1; null when no agreement is active."
     )
+    review_overdue = serializers.IntegerField(
+        help_text="Signed or active agreements whose next review was due before today."
+    )
+
+
+class FlagMonthSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The month, YYYY-MM.")
+    label = serializers.CharField()
+    raised = serializers.IntegerField(help_text="Flags raised in the month.")
+    closed = serializers.IntegerField(help_text="Flags closed in the month.")
 
 
 class FlagFiguresSerializer(serializers.Serializer):
     open = serializers.IntegerField()
     closed = serializers.IntegerField()
     open_by_kind = BreakdownSerializer(many=True)
+    by_month = FlagMonthSerializer(
+        many=True, help_text="The last twelve months, oldest first, in the registry's time zone."
+    )
 
 
 class StatsSerializer(serializers.Serializer):

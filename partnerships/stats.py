@@ -4,8 +4,11 @@ Everything is counted over public records only (``.public()``), with a fixed num
 aggregate queries whatever the size of the registry.
 """
 
+import datetime as dt
+
 from django.db.models import Count, Q
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import ExtractYear, TruncMonth
+from django.utils import timezone
 
 from agreements.models import Agreement, RiskLevel
 from oversight.models import Flag
@@ -25,10 +28,54 @@ def _counts(queryset, field: str) -> dict:
     return {row[field]: row["n"] for row in rows}
 
 
+# How many months of flag activity the figures cover, the current one included.
+FLAG_MONTHS = 12
+
+
+def _months_back(today, months: int) -> list:
+    """The first day of each of the last ``months`` months, oldest first."""
+    year, month = today.year, today.month
+    firsts = []
+    for _ in range(months):
+        firsts.append(today.replace(year=year, month=month, day=1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return firsts[::-1]
+
+
+def _per_month(flags, field: str, since) -> dict:
+    rows = (
+        flags.filter(**{f"{field}__gte": since})
+        .order_by()
+        .annotate(month=TruncMonth(field))
+        .values("month")
+        .annotate(n=Count("pk"))
+    )
+    return {timezone.localdate(row["month"]).replace(day=1): row["n"] for row in rows}
+
+
+def flags_by_month(flags, today) -> list[dict]:
+    """Flags raised and closed in each of the last ``FLAG_MONTHS`` months (in the
+    registry's time zone), every month listed, zeros included."""
+    months = _months_back(today, FLAG_MONTHS)
+    since = timezone.make_aware(dt.datetime.combine(months[0], dt.time.min))
+    raised = _per_month(flags, "raised_at", since)
+    closed = _per_month(flags, "resolved_at", since)
+    return [
+        {
+            "key": f"{month:%Y-%m}",
+            "label": f"{month:%b %Y}",
+            "raised": raised.get(month, 0),
+            "closed": closed.get(month, 0),
+        }
+        for month in months
+    ]
+
+
 def registry_figures() -> dict:
     """Counts of public partnerships by region, focus area, status and year established;
     public agreements by status and risk level, with the share of active agreements that
-    have an independent auditor; flags on public agreements by kind (open) and state.
+    have an independent auditor, and how many in force are past their review date; flags
+    on public agreements by kind (open) and state, and raised and closed per month.
 
     Each breakdown is a list of ``{"key", "label", "count"}`` listing every possible key.
     """
@@ -59,6 +106,7 @@ def registry_figures() -> dict:
         if active_totals["total"]
         else None
     )
+    today = timezone.localdate()
     flag_totals = flags.aggregate(
         open=Count("pk", filter=Q(resolved_at__isnull=True)),
         closed=Count("pk", filter=Q(resolved_at__isnull=False)),
@@ -81,10 +129,12 @@ def registry_figures() -> dict:
             "active": active_totals["total"],
             "active_with_independent_auditor": active_totals["with_auditor"],
             "share_active_with_independent_auditor": share,
+            "review_overdue": agreements.review_overdue(today).count(),
         },
         "flags": {
             "open": flag_totals["open"],
             "closed": flag_totals["closed"],
             "open_by_kind": _breakdown(Flag.Kind.choices, _counts(flags.open(), "kind")),
+            "by_month": flags_by_month(flags, today),
         },
     }

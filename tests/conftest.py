@@ -32,6 +32,19 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The focus-area vocabulary a data migration installs, put back if a transactional
+    test of an earlier run (with --reuse-db) flushed it: the demo registry needs it."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("partnerships.migrations.0002_focus_areas")
+    with django_db_blocker.unblock():
+        migration.add_focus_areas(apps, None)
+
+
 @pytest.fixture
 def ngo():
     return factories.NgoFactory(name="Safe Harbour Women's Aid", slug="safe-harbour")

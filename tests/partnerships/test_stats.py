@@ -1,6 +1,9 @@
 """The headline figures count public records only, in a fixed number of queries."""
 
+import datetime as dt
+
 import pytest
+import time_machine
 
 from agreements.models import Agreement
 from partnerships.stats import registry_figures
@@ -79,10 +82,55 @@ def test_figures_cost_the_same_queries_for_a_small_and_a_larger_registry(
     django_assert_num_queries,
 ):
     build_registry()
-    with django_assert_num_queries(12) as small:
+    with django_assert_num_queries(15) as small:
         registry_figures()
     for _ in range(15):
         partnership = factories.partnership_with_parties(established_on=None)
         factories.AgreementFactory(partnership=partnership)
     with django_assert_num_queries(len(small.captured_queries)):
         registry_figures()
+
+
+def test_reviews_overdue_counts_public_agreements_in_force_past_their_review_date():
+    registry = build_registry()
+    # safe-homes' MOU is overdue; the restricted annex of quiet-europe is overdue too, unseen.
+    assert registry_figures()["agreements"]["review_overdue"] == 1
+    Agreement.objects.filter(pk=registry.safe_homes_mou.pk).update(status="terminated")
+    assert registry_figures()["agreements"]["review_overdue"] == 0
+
+
+@time_machine.travel(dt.datetime(2026, 3, 15, 12, tzinfo=dt.UTC), tick=False)
+def test_flags_raised_and_closed_per_month_over_the_last_twelve_months():
+    agreement = factories.AgreementFactory(partnership=factories.partnership_with_parties())
+    restricted = factories.AgreementFactory(
+        partnership=factories.partnership_with_parties(visibility="restricted")
+    )
+
+    def at(year, month, day=10):
+        return dt.datetime(year, month, day, 12, tzinfo=dt.UTC)
+
+    factories.FlagFactory(agreement=agreement, kind="review_overdue", raised_at=at(2026, 1))
+    factories.FlagFactory(
+        agreement=agreement,
+        kind="expired_but_active",
+        raised_at=at(2025, 12),
+        resolved_at=at(2026, 3),
+    )
+    # Raised before the twelve months: only its closing counts.
+    factories.FlagFactory(
+        agreement=agreement,
+        kind="no_independent_auditor",
+        raised_at=at(2024, 1),
+        resolved_at=at(2026, 1),
+    )
+    factories.FlagFactory(agreement=restricted, kind="review_overdue", raised_at=at(2026, 1))
+
+    months = registry_figures()["flags"]["by_month"]
+    assert len(months) == 12
+    assert months[0]["key"] == "2025-04" and months[-1]["key"] == "2026-03"
+    by_key = {m["key"]: (m["raised"], m["closed"]) for m in months}
+    assert by_key["2025-12"] == (1, 0)
+    assert by_key["2026-01"] == (1, 1)
+    assert by_key["2026-03"] == (0, 1)
+    assert sum(raised for raised, _ in by_key.values()) == 2
+    assert months[-1]["label"] == "Mar 2026"
