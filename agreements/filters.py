@@ -74,6 +74,12 @@ class AgreementFilter(django_filters.FilterSet):
         label="Kind",
         help_text=choices_help("Kind of agreement.", Agreement.Kind.choices),
     )
+    partnership = django_filters.CharFilter(
+        field_name="partnership__slug",
+        label="Partnership",
+        help_text="Slug of the partnership, e.g. safe-homes: its public agreements. An "
+        "unknown slug matches nothing.",
+    )
     organization = django_filters.CharFilter(
         method="filter_organization",
         label="Organization",

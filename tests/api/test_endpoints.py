@@ -151,6 +151,10 @@ def test_the_journalists_question(registry, get):
         ("focus_area=domestic-violence", ["safe_homes_mou"]),
         ("organization=civilian-board", ["trafficking_mou"]),
         ("organization=safe-harbour", ["safe_homes_mou"]),
+        ("partnership=trafficking-watch", ["trafficking_mou"]),
+        ("partnership=quiet-europe", []),  # its only agreement is restricted
+        ("partnership=hidden", []),
+        ("partnership=no-such-partnership", []),
         ("kind=mou", ["safe_homes_mou", "trafficking_mou", "youth_mou"]),
         ("kind=amendment", []),
         ("risk_level=high", ["safe_homes_mou"]),
