@@ -6,6 +6,8 @@ whether they may change it (403 if not). Anonymous users are sent to the login p
 from every staff page.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +24,7 @@ from oversight.models import Flag, Review
 
 from . import permissions, services
 from .forms import OrganizationProposeForm, PartnershipCreateForm, PartnershipForm, PartyAddForm
-from .models import Organization, Partnership, PartnershipParty
+from .models import Organization, Partnership, PartnershipParty, Visibility
 
 SEARCH_LIMIT = 20
 
@@ -101,6 +103,21 @@ def with_independence(agreements, party_ids: set[int]) -> list[Agreement]:
     return agreements
 
 
+def api_links(partnership: Partnership) -> list[tuple[str, str]]:
+    """The same record in the public API, and its agreements as JSON and CSV."""
+    if partnership.visibility != Visibility.PUBLIC:
+        return []
+    agreements = reverse("api:agreement-list") + "?" + urlencode({"partnership": partnership.slug})
+    return [
+        (
+            "This partnership in the API (JSON)",
+            reverse("api:partnership-detail", args=[partnership.pk]),
+        ),
+        ("Its public agreements in the API (JSON)", agreements),
+        ("Download its public agreements as CSV", f"{agreements}&format=csv"),
+    ]
+
+
 class PartnershipDetailView(DetailView):
     """The partnership page: parties, agreements with their terms, risk, document
     versions, reviews and flags. The same page serves the public and the staff; what
@@ -138,6 +155,7 @@ class PartnershipDetailView(DetailView):
             sees_private=private,
             sees_review_notes=permissions.can_see_review_notes(user),
             missing_roles=partnership.missing_party_roles(),
+            api_links=api_links(partnership),
         )
         return context
 

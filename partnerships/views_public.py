@@ -1,12 +1,19 @@
-"""The public pages: the organization page and the methodology page.
+"""The public pages: home, the registry, the organization page and the methodology page.
 
 Every page starts from ``.public()`` or ``.visible_to(user)``, so an anonymous reader
 sees exactly what the API and the feeds publish, and a signed-in member of a party
 sees their own restricted records as on the partnership page.
 """
 
+from collections import defaultdict
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode
+
+from django import forms
 from django.conf import settings
-from django.views.generic import DetailView, ListView, TemplateView
+from django.core.paginator import Paginator
+from django.urls import reverse
+from django.views.generic import DetailView, TemplateView
 
 from agreements import risk
 from agreements.models import Agreement, DataSharingTerm, RiskLevel
@@ -14,7 +21,10 @@ from agreements.querysets import DPIA_VALID_FOR
 from oversight.models import Flag, Review
 from oversight.rules import FLAG_RULES
 
-from .models import Organization, Partnership, PartnershipParty
+from .api import partnership_queryset
+from .filters import PartnershipFilter
+from .models import FocusArea, Organization, Partnership, PartnershipParty
+from .stats import registry_figures
 
 
 class OrganizationDetailView(DetailView):
@@ -77,16 +87,222 @@ class MethodologyView(TemplateView):
         return context
 
 
-class HomeView(TemplateView):
-    template_name = "home.html"
+# The registry ---------------------------------------------------------------------------
+
+# Shown at once; the others sit under "More filters".
+MAIN_FILTERS = ("search", "region", "focus_area", "status", "risk_level")
+BOOLEAN_CHOICES = [("", "Any"), ("true", "Yes"), ("false", "No")]
+REGISTRY_PAGE_SIZE = 25
 
 
-class RegistryView(ListView):
-    """The public registry of partnerships."""
+def registry_filterset(params) -> PartnershipFilter:
+    """The API's FilterSet over the public partnerships, with widgets for a page."""
+    filterset = PartnershipFilter(params, queryset=partnership_queryset())
+    fields = filterset.form.fields
+    for field in fields.values():
+        if isinstance(field.widget, forms.SelectMultiple):
+            field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+    fields["focus_area"].widget = forms.Select(
+        choices=[("", "Any focus area"), *FocusArea.objects.values_list("slug", "name")]
+    )
+    for name in ("has_independent_auditor", "review_overdue"):
+        fields[name].widget = forms.Select(choices=BOOLEAN_CHOICES)
+    for name in ("established_after", "established_before"):
+        fields[name].widget = forms.DateInput(attrs={"type": "date"})
+    fields["search"].widget.attrs.update(type="search")
+    fields["country"].widget.attrs.update(placeholder="e.g. GB", maxlength=2)
+    fields["organization"].widget.attrs.update(placeholder="e.g. safe-harbour")
+    return filterset
+
+
+def query_string(params, *, drop=("page",)) -> str:
+    """The filters of the request, without empty values (and without ``page``): the
+    permalink of the view, and what the CSV and API links carry."""
+    pairs = [
+        (key, value)
+        for key in sorted(params)
+        if key not in drop
+        for value in params.getlist(key)
+        if value != ""
+    ]
+    return urlencode(pairs)
+
+
+class RegistryView(TemplateView):
+    """The public registry: the API's filters, search and ordering, on a page.
+
+    A bad filter value shows the page (400) with a message naming the filter, and no
+    results rather than results the reader did not ask for.
+    """
 
     template_name = "partnerships/partnership_list.html"
-    context_object_name = "partnerships"
-    paginate_by = 25
 
-    def get_queryset(self):
-        return Partnership.objects.public().order_by("title")
+    def get(self, request, *args, **kwargs):
+        context = self.get_context_data(**kwargs)
+        status = 400 if context["filter_errors"] else 200
+        return self.render_to_response(context, status=status)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        filterset = registry_filterset(params)
+        valid = filterset.is_valid()
+        partnerships = filterset.qs if valid else Partnership.objects.none()
+        paginator = Paginator(partnerships, REGISTRY_PAGE_SIZE)
+        page = paginator.get_page(params.get("page"))
+        rows = list(page.object_list)
+        attach_registry_facts(rows)
+        form = filterset.form
+        errors = [
+            (form.fields[name].label if name in form.fields else name, name, messages)
+            for name, messages in filterset.errors.items()
+        ]
+        query = query_string(params)
+        export_query = query_string(params, drop=("page", "format"))
+        api = reverse("api:partnership-list")
+        context.update(
+            filterset=filterset,
+            main_fields=[form[name] for name in MAIN_FILTERS],
+            more_fields=[form[name] for name in form.fields if name not in MAIN_FILTERS],
+            more_open=any(params.get(name) for name in form.fields if name not in MAIN_FILTERS),
+            filter_errors=errors,
+            partnerships=rows,
+            page_obj=page,
+            paginator=paginator,
+            query=query,
+            permalink=f"{self.request.path}?{query}" if query else self.request.path,
+            api_url=f"{api}?{query}" if query else api,
+            csv_url=f"{api}?{urlencode([*parse_qsl(export_query), ('format', 'csv')])}",
+            feed_query=urlencode(
+                [(k, params[k]) for k in ("region", "focus_area") if params.get(k)]
+            ),
+        )
+        return context
+
+
+def attach_registry_facts(partnerships: list) -> None:
+    """Each partnership's confirmed parties, focus areas and open flag kinds (public
+    agreements only), in three queries whatever the number of rows."""
+    ids = [p.pk for p in partnerships]
+    parties = defaultdict(list)
+    for party in (
+        PartnershipParty.objects.filter(partnership__in=ids, organization__is_confirmed=True)
+        .select_related("organization")
+        .order_by("role", "organization__name")
+    ):
+        parties[party.partnership_id].append(party)
+    areas = defaultdict(list)
+    for link in (
+        Partnership.focus_areas.through.objects.filter(partnership__in=ids)
+        .select_related("focusarea")
+        .order_by("focusarea__name")
+    ):
+        areas[link.partnership_id].append(link.focusarea)
+    flags = defaultdict(set)
+    for row in (
+        Flag.objects.open()
+        .filter(agreement__in=Agreement.objects.public(), agreement__partnership__in=ids)
+        .order_by()
+        .values_list("agreement__partnership", "kind")
+        .distinct()
+    ):
+        flags[row[0]].add(Flag.Kind(row[1]).label)
+    for partnership in partnerships:
+        partnership.party_list = parties[partnership.pk]
+        partnership.focus_area_list = areas[partnership.pk]
+        partnership.open_flag_kinds = sorted(flags[partnership.pk])
+
+
+# The home page --------------------------------------------------------------------------
+
+
+@dataclass
+class HomeChart:
+    """One chart of the home page and the table of the same figures beside it."""
+
+    name: str
+    title: str
+    columns: list[str]  # the table's value columns, one dataset each
+    rows: list[tuple[str, list[int], str]]  # (label, values, registry link or "")
+    kind: str = "bar"
+    horizontal: bool = False
+
+    @property
+    def spec(self) -> dict:
+        return {
+            "type": self.kind,
+            "horizontal": self.horizontal,
+            "labels": [label for label, _values, _url in self.rows],
+            "datasets": [
+                {"label": column, "data": [values[i] for _label, values, _url in self.rows]}
+                for i, column in enumerate(self.columns)
+            ],
+        }
+
+
+def home_charts(figures: dict) -> list[HomeChart]:
+    registry = reverse("partnerships:list")
+
+    def link(param, key):
+        return f"{registry}?{urlencode({param: key})}"
+
+    partnerships, flags = figures["partnerships"], figures["flags"]
+    return [
+        HomeChart(
+            "region",
+            "Partnerships by region",
+            ["Partnerships"],
+            [
+                (r["label"], [r["count"]], link("region", r["key"]))
+                for r in partnerships["by_region"]
+            ],
+        ),
+        HomeChart(
+            "focus-area",
+            "Partnerships by focus area",
+            ["Partnerships"],
+            [
+                (r["label"], [r["count"]], link("focus_area", r["key"]))
+                for r in partnerships["by_focus_area"]
+            ],
+            horizontal=True,
+        ),
+        HomeChart(
+            "year",
+            "Partnerships by year established",
+            ["Partnerships"],
+            [(r["label"], [r["count"]], "") for r in partnerships["by_year_established"]],
+        ),
+        HomeChart(
+            "open-flags",
+            "Open flags by kind",
+            ["Open flags"],
+            [(r["label"], [r["count"]], link("flag", r["key"])) for r in flags["open_by_kind"]],
+            horizontal=True,
+        ),
+        HomeChart(
+            "flags-by-month",
+            "Flags raised and closed per month",
+            ["Raised", "Closed"],
+            [(r["label"], [r["raised"], r["closed"]], "") for r in flags["by_month"]],
+            kind="line",
+        ),
+    ]
+
+
+class HomeView(TemplateView):
+    """What the registry is, its headline figures and charts: the same figures as
+    ``/api/v1/stats/`` (``partnerships.stats.registry_figures``)."""
+
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        figures = registry_figures()
+        share = figures["agreements"]["share_active_with_independent_auditor"]
+        context.update(
+            figures=figures,
+            auditor_share=None if share is None else round(share * 100),
+            charts=home_charts(figures),
+        )
+        return context

@@ -128,3 +128,14 @@ def test_it_costs_the_same_queries_for_1_and_50_agreements(
     with django_assert_max_num_queries(len(one.captured_queries)):
         html = client.get(url).content.decode()
     assert html.count('class="agreement"') == 50
+
+
+def test_it_links_the_same_record_in_the_api_and_its_csv(client, page, public_registry):
+    partnership = public_registry.partnership
+    assert f'href="/api/v1/partnerships/{partnership.pk}/"' in page
+    csv = "/api/v1/agreements/?partnership=harbour-anti-trafficking&amp;format=csv"
+    assert f'href="{csv}"' in page
+    exported = client.get(csv.replace("&amp;", "&"))
+    body = b"".join(exported.streaming_content).decode()
+    assert "Harbour information-sharing protocol" in body
+    assert_no_private_value(body, "the partnership's CSV")
