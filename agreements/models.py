@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from partnerships.audit import audit_event_model
 from partnerships.models import Organization, Partnership, Source, TimeStampedModel, Visibility
 
 from .querysets import AgreementQuerySet, DataSharingTermQuerySet
@@ -362,3 +363,11 @@ TOWARDS_POLICE = frozenset(
     {DataSharingTerm.Direction.NGO_TO_POLICE, DataSharingTerm.Direction.BIDIRECTIONAL}
 )
 MEDIUM_RISK_CATEGORIES = frozenset({DataSharingTerm.DataCategory.CASE_RECORDS})
+
+
+# The audit trail: every create, update and delete of these records, written by
+# database triggers (see ``partnerships.audit``).
+AgreementEvent = audit_event_model(Agreement, name="AgreementEvent")
+AgreementSignatoryEvent = audit_event_model(AgreementSignatory, name="AgreementSignatoryEvent")
+AgreementDocumentEvent = audit_event_model(AgreementDocument, name="AgreementDocumentEvent")
+DataSharingTermEvent = audit_event_model(DataSharingTerm, name="DataSharingTermEvent")

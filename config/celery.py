@@ -4,6 +4,7 @@ import logging
 import os
 
 from celery import Celery
+from celery.signals import task_postrun, task_prerun
 from kombu.exceptions import KombuError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -13,6 +14,25 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
+
+# The audit trail records the task's name with every change a task makes.
+_audit_contexts = {}
+
+
+@task_prerun.connect
+def _enter_audit_context(task_id=None, task=None, **kwargs):
+    from partnerships.audit import audit_context
+
+    context = audit_context(job=task.name)
+    context.__enter__()
+    _audit_contexts[task_id] = context
+
+
+@task_postrun.connect
+def _exit_audit_context(task_id=None, **kwargs):
+    context = _audit_contexts.pop(task_id, None)
+    if context is not None:
+        context.__exit__(None, None, None)
 
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:

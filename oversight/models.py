@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 
 from agreements.models import Agreement
+from partnerships.audit import audit_event_model
 from partnerships.models import Organization, TimeStampedModel
 
 
@@ -221,3 +222,10 @@ class ReviewReminder(models.Model):
 
     def __str__(self):
         return f"Review of {self.agreement} due on {self.due_on}"
+
+
+# The audit trail: every create, update and delete of these records, written by
+# database triggers (see ``partnerships.audit``).
+ReviewEvent = audit_event_model(Review, name="ReviewEvent")
+FindingEvent = audit_event_model(Finding, name="FindingEvent")
+FlagEvent = audit_event_model(Flag, name="FlagEvent")

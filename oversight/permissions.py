@@ -59,3 +59,9 @@ def resolving_organization(user):
     if not user.is_authenticated:
         return None
     return editor_organizations(user).oversight().order_by("name").first()
+
+
+def can_see_full_history(user) -> bool:
+    """The full change history of any record (private fields, the people who made each
+    change): oversight members and site administrators, like the dashboard."""
+    return can_use_dashboard(user)

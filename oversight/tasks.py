@@ -10,6 +10,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from . import services
+from .audit import audit_log_check
 
 JOB_OPTIONS = {
     "acks_late": True,
@@ -31,3 +32,10 @@ def run_flagging() -> dict:
 @shared_task(**JOB_OPTIONS)
 def send_digests() -> dict:
     return services.digests_send(now=timezone.now()).as_dict()
+
+
+@shared_task(**JOB_OPTIONS)
+def verify_audit_log() -> dict:
+    """The daily verification of the audit log; alerts the site administrators when broken."""
+    result = audit_log_check()
+    return {"ok": result.ok, "checked": result.checked, "broken": str(result.broken or "")}

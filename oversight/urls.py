@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_history
 
 app_name = "oversight"
 
@@ -13,4 +13,9 @@ urlpatterns = [
     path("findings/<int:pk>/resolve/", views.FindingResolveView.as_view(), name="finding_resolve"),
     path("flags/<int:pk>/", views.FlagDetailView.as_view(), name="flag_detail"),
     path("flags/<int:pk>/resolve/", views.FlagResolveView.as_view(), name="flag_resolve"),
+    path(
+        "history/<slug:model>/<int:pk>/",
+        views_history.RecordHistoryView.as_view(),
+        name="record_history",
+    ),
 ]

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django_countries.fields import CountryField
 
+from .audit import audit_event_model
 from .querysets import MembershipQuerySet, OrganizationQuerySet, PartnershipQuerySet
 
 
@@ -282,3 +283,12 @@ class Membership(TimeStampedModel):
 
     def __str__(self):
         return f"{self.user} – {self.get_role_display()} of {self.organization}"
+
+
+# The audit trail: every create, update and delete of these records, written by
+# database triggers (see ``partnerships.audit``).
+OrganizationEvent = audit_event_model(Organization, name="OrganizationEvent")
+SourceEvent = audit_event_model(Source, name="SourceEvent")
+PartnershipEvent = audit_event_model(Partnership, name="PartnershipEvent")
+PartnershipPartyEvent = audit_event_model(PartnershipParty, name="PartnershipPartyEvent")
+MembershipEvent = audit_event_model(Membership, name="MembershipEvent")

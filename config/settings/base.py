@@ -7,6 +7,9 @@ DATABASE_URL to PostgreSQL and CELERY_BROKER_URL to Redis.
 
 from pathlib import Path
 
+import pghistory
+from django.db import models
+
 from .environment import crontab_from_line, env, env_bool, env_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -32,6 +35,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
+    "pgtrigger",
+    "pghistory",
     "partnerships",
     "agreements",
     "oversight",
@@ -45,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the audit trail names the acting user and their organizations.
+    "oversight.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -158,10 +165,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "oversight.tasks.send_digests",
         "schedule": crontab_from_line("DIGEST_SCHEDULE", env.str("DIGEST_SCHEDULE", "45 2 * * *")),
     },
+    "verify-audit-log": {
+        "task": "oversight.tasks.verify_audit_log",
+        "schedule": crontab_from_line(
+            "AUDIT_VERIFY_SCHEDULE", env.str("AUDIT_VERIFY_SCHEDULE", "30 3 * * *")
+        ),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How long /healthz waits for the broker before calling it unreachable.
 HEALTHZ_BROKER_TIMEOUT_SECONDS = env.float("HEALTHZ_BROKER_TIMEOUT_SECONDS", default=2.0)
+
+# The audit trail (django-pghistory). Audit tables are append-only; their columns are
+# nullable and carry no default, so that a column added later leaves past events (and
+# their hashes, which skip NULL members) as they were.
+PGHISTORY_APPEND_ONLY = True
+PGHISTORY_FIELD = pghistory.Field(null=True, blank=True)
+PGHISTORY_EXCLUDE_FIELD_KWARGS = {models.Field: ["default", "db_default"]}
 
 # The public API (config/api.py): read-only, anonymous, JSON only (no browsable API whose
 # forms could list records), throttled per client address.

@@ -109,6 +109,10 @@ MATRIX = {
     ("oversight:flag_detail", "GET", "restricted"): SEE_RESTRICTED,
     ("oversight:flag_resolve", "POST", "public"): OVERSIGHT_PUBLIC,
     ("oversight:flag_resolve", "POST", "restricted"): OVERSIGHT_RESTRICTED,
+    # The full history: oversight members only, 403 for anyone else whatever the record
+    # (so it tells an outsider nothing about restricted records either).
+    ("oversight:record_history", "GET", "public"): OVERSIGHT_PUBLIC,
+    ("oversight:record_history", "GET", "restricted"): OVERSIGHT_PUBLIC,
     # An invalid or used link: the page says so, whoever asks.
     ("accounts:invitation_accept", "GET", "public"): PAGE,
 }
@@ -177,6 +181,7 @@ def url_for(name: str, records) -> str:
         "oversight:finding_resolve": {"pk": records["finding"].pk},
         "oversight:flag_detail": {"pk": records["flag"].pk},
         "oversight:flag_resolve": {"pk": records["flag"].pk},
+        "oversight:record_history": {"model": "agreement", "pk": agreement.pk},
         "accounts:member_invite": {"slug": records["viewer_membership"].organization.slug},
         "accounts:member_remove": {
             "slug": records["viewer_membership"].organization.slug,

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from oversight.models import Flag
 from oversight.services import flagging_run
+from partnerships.audit import audit_job
 
 
 class Command(BaseCommand):
@@ -11,6 +12,7 @@ class Command(BaseCommand):
         "and close every kind of flag. What the nightly job does, without a worker."
     )
 
+    @audit_job("run_flagging")
     def handle(self, *args, **options):
         report = flagging_run(now=timezone.now())
         self.stdout.write(f"expired {report.expired} agreement(s)")

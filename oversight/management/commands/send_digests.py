@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from oversight.services import digests_send
+from partnerships.audit import audit_job
 
 
 class Command(BaseCommand):
@@ -10,6 +11,7 @@ class Command(BaseCommand):
         "due within 30 days. Each flag and each upcoming review is announced once."
     )
 
+    @audit_job("send_digests")
     def handle(self, *args, **options):
         report = digests_send(now=timezone.now())
         self.stdout.write(

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from partnerships.audit import audit_job
 from partnerships.demo import load_demo_registry
 
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
             help="Give the demo accounts new passwords (printed only when DEBUG is on).",
         )
 
+    @audit_job("seed_demo")
     def handle(self, *args, reset_passwords=False, **options):
         report = load_demo_registry(today=timezone.localdate(), reset_passwords=reset_passwords)
         created = {label: n for label, n in report.created.items() if n}

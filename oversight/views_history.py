@@ -1,0 +1,40 @@
+"""The staff history page: the full change history of any registry record."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.views.generic import TemplateView
+
+from . import permissions
+from .history import HISTORY_MODELS, RECORD_NAMES, record_history
+
+
+class RecordHistoryView(LoginRequiredMixin, TemplateView):
+    """``/oversight/history/<model>/<id>/``: every change of the record and its children,
+    with private fields and the people who made them. Oversight board members only; the
+    history of a deleted record stays readable."""
+
+    template_name = "oversight/record_history.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not permissions.can_see_full_history(request.user):
+            raise PermissionDenied("The full history is for oversight board members.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        event_model = HISTORY_MODELS.get(kwargs["model"])
+        if event_model is None:
+            raise Http404("No such kind of record.")
+        tracked = event_model.pgh_tracked_model
+        record = tracked._default_manager.filter(pk=kwargs["pk"]).first()
+        entries = record_history(event_model, kwargs["pk"])
+        if record is None and not entries:
+            raise Http404("No such record, and no history of one.")
+        context.update(
+            record=record,
+            record_name=RECORD_NAMES[event_model],
+            record_id=kwargs["pk"],
+            entries=entries,
+        )
+        return context
