@@ -14,6 +14,8 @@ from config.public_api import (
     ref_id,
     ref_name,
 )
+from oversight.history import agreement_public_history
+from oversight.history_api import PublicHistoryMixin
 from oversight.models import Flag
 from partnerships.api import organization_refs, sources_of
 from partnerships.models import Visibility
@@ -53,7 +55,7 @@ def _terms(rows, key):
 @extend_schema_view(
     list=list_schema(AgreementSerializer), retrieve=detail_schema(AgreementSerializer)
 )
-class AgreementViewSet(PublicViewSet):
+class AgreementViewSet(PublicHistoryMixin, PublicViewSet):
     """Agreements (MOUs, data-sharing agreements...) of public partnerships."""
 
     basename = "agreement"
@@ -131,6 +133,9 @@ class AgreementViewSet(PublicViewSet):
             .with_review_overdue(timezone.localdate())
             .order_by("title", "pk")
         )
+
+    def public_history(self, record):
+        return agreement_public_history(record)
 
     def last_modified(self, item):
         stamps = [item["updated_at"], *(d["uploaded_at"] for d in item["documents"])]

@@ -18,6 +18,7 @@ from django.views.generic.base import TemplateResponseMixin
 
 from oversight import permissions as oversight_permissions
 from oversight.models import Flag, Review
+from oversight.views_history import change_history_context
 from partnerships import permissions as partnership_permissions
 from partnerships.models import PartnershipParty
 from partnerships.views import EditablePartnershipMixin, add_service_errors
@@ -84,13 +85,16 @@ class AgreementDetailView(DetailView):
         documents = agreement.documents.select_related("uploaded_by").order_by("-version")
         if not private:
             documents = documents.filter(is_public=True)
+        sees_notes = partnership_permissions.can_see_review_notes(user)
         context.update(
             documents=documents,
             can_edit=permissions.can_edit_agreement(user, agreement),
             can_assign_auditor=permissions.can_assign_auditor(user, agreement),
             can_record_review=oversight_permissions.can_record_review(user, agreement),
             sees_private=private,
-            sees_review_notes=partnership_permissions.can_see_review_notes(user),
+            sees_review_notes=sees_notes,
+            # The same people see the full history as the reviewers' notes.
+            **change_history_context(user, agreement, "agreement", sees_full_history=sees_notes),
         )
         return context
 

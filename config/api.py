@@ -27,6 +27,7 @@ from config.public_api import (
     licence,
 )
 from oversight.api import FlagViewSet, ReviewViewSet
+from oversight.history_api import audit_log_head
 from partnerships.api import OrganizationViewSet, PartnershipViewSet
 from partnerships.serializers import StatsSerializer
 from partnerships.stats import registry_figures
@@ -42,7 +43,7 @@ ENDPOINTS = ("organizations", "partnerships", "agreements", "reviews", "flags")
 
 # Further entries of the root document: functions of the request returning a dict that
 # is merged into it (e.g. the head of the audit log).
-ROOT_EXTENSIONS: list[Callable] = []
+ROOT_EXTENSIONS: list[Callable] = [audit_log_head]
 
 
 def root_document(request) -> dict:

@@ -3,10 +3,32 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.urls import reverse
 from django.views.generic import TemplateView
 
 from . import permissions
-from .history import HISTORY_MODELS, RECORD_NAMES, record_history
+from .history import (
+    HISTORY_MODELS,
+    RECORD_NAMES,
+    agreement_public_history,
+    partnership_public_history,
+    record_history,
+)
+
+
+def change_history_context(user, record, model: str, *, sees_full_history=None) -> dict:
+    """The public change history of a public partnership or agreement (None while it is
+    restricted), and for oversight members the link to its full history (the caller may
+    pass ``sees_full_history`` when it already knows)."""
+    if sees_full_history is None:
+        sees_full_history = permissions.can_see_full_history(user)
+    public = record.is_public() if model == "agreement" else record.visibility == "public"
+    history = agreement_public_history if model == "agreement" else partnership_public_history
+    full = reverse("oversight:record_history", kwargs={"model": model, "pk": record.pk})
+    return {
+        "change_history": history(record) if public else None,
+        "full_history_url": full if sees_full_history else None,
+    }
 
 
 class RecordHistoryView(LoginRequiredMixin, TemplateView):

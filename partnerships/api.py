@@ -16,6 +16,8 @@ from config.public_api import (
     list_schema,
     ref_name,
 )
+from oversight.history import partnership_public_history
+from oversight.history_api import PublicHistoryMixin
 from oversight.models import Flag
 
 from .filters import OrganizationFilter, PartnershipFilter
@@ -135,7 +137,7 @@ def partnership_queryset():
 @extend_schema_view(
     list=list_schema(PartnershipSerializer), retrieve=detail_schema(PartnershipSerializer)
 )
-class PartnershipViewSet(PublicViewSet):
+class PartnershipViewSet(PublicHistoryMixin, PublicViewSet):
     """Partnerships with their parties, focus areas, risk, open flags and next review."""
 
     basename = "partnership"
@@ -208,6 +210,9 @@ class PartnershipViewSet(PublicViewSet):
 
     def base_queryset(self):
         return partnership_queryset()
+
+    def public_history(self, record):
+        return partnership_public_history(record)
 
     def present(self, rows, urls):
         ids = [row["id"] for row in rows]

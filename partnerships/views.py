@@ -21,6 +21,7 @@ from django.views.generic import CreateView, DetailView, FormView, UpdateView
 
 from agreements.models import Agreement, AgreementDocument, DataSharingTerm
 from oversight.models import Flag, Review
+from oversight.views_history import change_history_context
 
 from . import permissions, services
 from .forms import OrganizationProposeForm, PartnershipCreateForm, PartnershipForm, PartyAddForm
@@ -146,6 +147,7 @@ class PartnershipDetailView(DetailView):
             # Proposed organizations are published once an administrator confirms them.
             parties = [p for p in parties if p.organization.is_confirmed]
         party_ids = {party.organization_id for party in partnership.parties.all()}
+        sees_notes = permissions.can_see_review_notes(user)
         context.update(
             parties=parties,
             agreements=with_independence(
@@ -153,9 +155,13 @@ class PartnershipDetailView(DetailView):
             ),
             can_edit=permissions.can_edit_partnership(user, partnership),
             sees_private=private,
-            sees_review_notes=permissions.can_see_review_notes(user),
+            sees_review_notes=sees_notes,
             missing_roles=partnership.missing_party_roles(),
             api_links=api_links(partnership),
+            # The same people see the full history as the reviewers' notes.
+            **change_history_context(
+                user, partnership, "partnership", sees_full_history=sees_notes
+            ),
         )
         return context
 

@@ -18,6 +18,7 @@ from django.views.generic import DetailView, TemplateView
 from agreements import risk
 from agreements.models import Agreement, DataSharingTerm, RiskLevel
 from agreements.querysets import DPIA_VALID_FOR
+from oversight.audit import audit_chain_head
 from oversight.models import Flag, Review
 from oversight.rules import FLAG_RULES
 
@@ -83,6 +84,7 @@ class MethodologyView(TemplateView):
             in_force=[Agreement.Status(status).label.lower() for status in Agreement.IN_FORCE],
             licence_name=settings.DATA_LICENCE_NAME,
             licence_url=settings.DATA_LICENCE_URL,
+            audit_head=audit_chain_head(),
         )
         return context
 
