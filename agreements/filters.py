@@ -35,7 +35,7 @@ def search_agreements(queryset, text: str):
     via_partnership = Agreement.objects.filter(
         partnership__in=partnership_ids_matching(text)
     ).values("pk")
-    auditors = matching_ids(Organization.objects.all(), AUDITOR_FIELDS, text)
+    auditors = matching_ids(Organization.objects.public(), AUDITOR_FIELDS, text)
     via_auditor = Agreement.objects.filter(independent_auditor__in=auditors).values("pk")
     ids = own.union(via_partnership.order_by(), via_auditor.order_by())
     return ranked(queryset.filter(pk__in=ids), AGREEMENT_FIELDS, text, "title", "pk")

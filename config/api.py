@@ -4,7 +4,7 @@ assets). Each app owns its endpoints (``<app>/api.py``)."""
 
 from collections.abc import Callable
 
-from django.urls import include, path, reverse
+from django.urls import include, path, re_path, reverse
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.decorators import (
@@ -14,6 +14,7 @@ from rest_framework.decorators import (
     renderer_classes,
     throttle_classes,
 )
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -104,10 +105,19 @@ class DocsView(LicensedMixin, SpectacularSwaggerView):
     url_name = "api-schema"
 
 
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@_public
+def not_found(request, rest):
+    raise NotFound("No such endpoint or record; the root (/api/v1/) lists the endpoints.")
+
+
 api_patterns = [
     path("", api_root, name="root"),
     path("stats/", stats, name="stats"),
     *router.urls,
+    # Anything else under /api/v1/ is a JSON 404, not the site's HTML page.
+    re_path(r"^(?P<rest>.*)$", not_found),
 ]
 
 urlpatterns = [

@@ -204,6 +204,7 @@ class PublicViewSet(LicensedMixin, viewsets.ReadOnlyModelViewSet):
     throttle_classes = [PublicAnonThrottle]
     pagination_class = RegistryPagination
     renderer_classes = [ORJSONRenderer]
+    lookup_value_regex = "[0-9]+"
     basename: str = ""
     export_name: str = ""
     row_fields: tuple[str, ...] = ()
@@ -292,7 +293,8 @@ class PublicViewSet(LicensedMixin, viewsets.ReadOnlyModelViewSet):
         body = dumps(item)
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         modified = self.last_modified(item)
-        last_modified = modified.timestamp() if modified else None
+        # HTTP dates have whole seconds; the ETag tells changes within one second apart.
+        last_modified = int(modified.timestamp()) if modified else None
         not_modified = get_conditional_response(
             request._request, etag=etag, last_modified=last_modified
         )

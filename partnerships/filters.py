@@ -20,8 +20,6 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_countries import countries
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from agreements.models import Agreement, DataSharingTerm, RiskLevel
 from oversight.models import Flag
@@ -55,25 +53,29 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError(f"“{value}” is not a boolean: use true or false.")
 
 
-@extend_schema_field(OpenApiTypes.BOOL)
-class BooleanFilter(django_filters.Filter):
+class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-class CountryField(forms.CharField):
+class CountryField(forms.ChoiceField):
     """An ISO 3166-1 alpha-2 code, in either case."""
 
     def to_python(self, value):
-        value = super().to_python(value).strip().upper()
-        if value and value not in dict(countries):
+        return super().to_python(value).strip().upper()
+
+    def validate(self, value):
+        if value and not self.valid_value(value):
             raise forms.ValidationError(
                 f"“{value}” is not an ISO 3166-1 alpha-2 country code (e.g. GB, US, KE)."
             )
-        return value
 
 
-class CountryFilter(django_filters.CharFilter):
+class CountryFilter(django_filters.ChoiceFilter):
     field_class = CountryField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [(code, name) for code, name in countries])
+        super().__init__(*args, **kwargs)
 
 
 class DateOrDateTimeField(forms.Field):
@@ -97,11 +99,16 @@ class DateOrDateTimeField(forms.Field):
             )
         if timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed)
-        return parsed
+        offset = parsed.utcoffset()
+        if offset is not None and abs(offset) > dt.timedelta(hours=15, minutes=59):
+            raise forms.ValidationError(f"“{value}” has a time zone offset beyond ±15:59.")
+        try:
+            return parsed.astimezone(dt.UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError(f"“{value}” is out of range.") from exc
 
 
-@extend_schema_field(OpenApiTypes.DATETIME)
-class UpdatedSinceFilter(django_filters.Filter):
+class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
     field_class = DateOrDateTimeField
 
     def __init__(self, **kwargs):

@@ -73,7 +73,8 @@ def partnership_ids_matching(text: str) -> QuerySet:
     from .models import Organization, Partnership, PartnershipParty
 
     own = matching_ids(Partnership.objects.all(), PARTNERSHIP_FIELDS, text)
-    organizations = matching_ids(Organization.objects.all(), ORGANIZATION_NAME_FIELDS, text)
+    # Proposed organizations are not published: their names must not find anything.
+    organizations = matching_ids(Organization.objects.public(), ORGANIZATION_NAME_FIELDS, text)
     via_parties = (
         PartnershipParty.objects.filter(organization__in=organizations)
         .order_by()

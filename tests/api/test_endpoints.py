@@ -211,6 +211,7 @@ def test_review_filters(registry, reviewed, get, query, expected):
         ("agreements", "expires_before=soon", "expires_before"),
         ("agreements", "has_independent_auditor=2", "has_independent_auditor"),
         ("agreements", "updated_since=2025-99-01", "updated_since"),
+        ("flags", "updated_since=0581-07-12T00:17:17%2B17:29", "updated_since"),
         ("agreements", "ordering=notes", "ordering"),
         ("organizations", "kind=person", "kind"),
         ("reviews", "outcome=great", "outcome"),
