@@ -57,7 +57,7 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-class CountryField(forms.ChoiceField):
+class CountryField(django_filters.fields.ChoiceField):
     """An ISO 3166-1 alpha-2 code, in either case."""
 
     def to_python(self, value):
@@ -127,9 +127,18 @@ def choices_help(text: str, choices) -> str:
     return f"{text} One of: {', '.join(value for value, _label in choices)}."
 
 
+class MultipleChoiceField(django_filters.fields.MultipleChoiceField):
+    """Ignores empty values: an HTML form's "any" option sends ``status=``."""
+
+    def to_python(self, value):
+        return [item for item in super().to_python(value) if item != ""]
+
+
 class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
     """Repeat the parameter for several values (``?status=active&status=signed``): any of
     them matches. No DISTINCT: every use filters a column of the row itself or an EXISTS."""
+
+    field_class = MultipleChoiceField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("distinct", False)

@@ -108,6 +108,11 @@ def test_a_bad_value_is_an_error_naming_its_parameter(registry, query, parameter
     assert list(filterset.errors) == [parameter]
 
 
+def test_empty_values_of_an_html_form_filter_nothing(registry):
+    every_field = "&".join(f"{name}=" for name in PartnershipFilter.base_filters)
+    assert sorted(slugs(every_field + "&region=europe")) == ["quiet-europe", "safe-homes"]
+
+
 @pytest.mark.parametrize("query", ["focus_area=no-such-area", "organization=no-such-org"])
 def test_an_unknown_slug_matches_nothing(registry, query):
     assert slugs(query) == []
