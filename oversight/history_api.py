@@ -4,10 +4,12 @@ the head of the hash chain on the API root."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+
+from config.public_api import ErrorSerializer
 
 from .audit import audit_chain_head, audit_log_supported
 from .history import HistoryEntry
@@ -65,7 +67,11 @@ class PublicHistoryMixin:
         description="Changes to the record's public fields, newest first: when, what, the "
         "organization (or the registry's job) that made them. Never a person, never a "
         "private value.",
-        responses=HistoryEntrySerializer(many=True),
+        responses={
+            200: HistoryEntrySerializer(many=True),
+            400: OpenApiResponse(description="A bad page or page_size, named in the JSON."),
+            404: OpenApiResponse(ErrorSerializer, description="No public record with this id."),
+        },
         filters=False,
     )
     @action(detail=True, methods=["get"], url_path="history", filter_backends=[])
