@@ -227,6 +227,15 @@ AGREEMENTS = [
                 False,
                 2190,
             ),
+            (
+                Category.PERSONAL_IDENTIFIABLE,
+                Direction.NGO_TO_POLICE,
+                "Names and contact details of victims willing to give evidence.",
+                Basis.CONSENT,
+                Practice.NONE,
+                False,
+                2190,
+            ),
         ],
         reviews=[
             DemoReview(

@@ -107,7 +107,7 @@ def start_django(tmp_path: Path, **environ: str) -> subprocess.CompletedProcess:
         name: value
         for name, value in os.environ.items()
         if name not in {"SECRET_KEY", "SECRET_KEY_FILE", "ALLOWED_HOSTS", "DEBUG"}
-        and not name.startswith(("DATABASE_", "CELERY_", "SECURE_", "DJANGO_"))
+        and not name.startswith(("DATABASE_", "CELERY_", "SECURE_", "DJANGO_", "CACHE_"))
     }
     env |= {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -121,7 +121,7 @@ def start_django(tmp_path: Path, **environ: str) -> subprocess.CompletedProcess:
         "print(json.dumps({'SECRET_KEY': settings.SECRET_KEY, 'DEBUG': settings.DEBUG, "
         "'ALLOWED_HOSTS': settings.ALLOWED_HOSTS, 'ENGINE': db['ENGINE'], 'HOST': db['HOST'], "
         "'NAME': str(db['NAME']), 'CELERY_BROKER_URL': settings.CELERY_BROKER_URL, "
-        "'MEDIA_ROOT': str(settings.MEDIA_ROOT)}))"
+        "'MEDIA_ROOT': str(settings.MEDIA_ROOT), 'CACHES': settings.CACHES}))"
     )
     return subprocess.run(  # noqa: S603 - our own interpreter, fixed code
         [sys.executable, "-c", code],
@@ -325,6 +325,14 @@ def test_celery_broker_url_points_at_the_redis_service():
     assert url.hostname == "redis"
 
 
+def test_cache_url_points_at_redis_so_that_web_workers_share_the_api_throttle():
+    url = urlsplit(interpolate(SERVICES["web"]["environment"]["CACHE_URL"], OPERATOR_ENVIRONMENT))
+    broker = urlsplit(SERVICES["web"]["environment"]["CELERY_BROKER_URL"])
+    assert (url.scheme, url.hostname, url.port) == ("redis", "redis", 6379)
+    # Its own Redis database: flushing the cache never drops queued tasks.
+    assert url.path != broker.path
+
+
 @pytest.mark.parametrize("name", ["SECRET_KEY", "ALLOWED_HOSTS"])
 def test_compose_requires_the_operator_to_set(name):
     value = SERVICES["web"]["environment"][name]
@@ -369,6 +377,10 @@ def test_compose_environment_configures_the_production_settings(tmp_path):
     assert (settings["HOST"], settings["NAME"]) == ("db", "registry")
     assert settings["CELERY_BROKER_URL"] == "redis://redis:6379/0"
     assert settings["MEDIA_ROOT"] == "/app/var/media"
+    assert settings["CACHES"]["default"] == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://redis:6379/1",
+    }
 
 
 # --- Dockerfile and .dockerignore ----------------------------------------------
