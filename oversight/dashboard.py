@@ -19,6 +19,7 @@ from django.db.models import (
 )
 
 from agreements.models import Agreement, RiskLevel
+from config.public_api import csv_cell
 from partnerships.models import PartnershipParty
 
 from .models import Flag
@@ -142,12 +143,4 @@ def csv_rows(rows, today: date) -> Iterator[list]:
     """The table as CSV rows: the header, then one row per agreement, streamed."""
     yield ["id", *(column.header for column in COLUMNS)]
     for agreement in rows.iterator(chunk_size=500):
-        yield [agreement.pk, *(csv_safe(column.value(agreement, today)) for column in COLUMNS)]
-
-
-def csv_safe(value) -> str:
-    """A spreadsheet would run a cell starting with = + - @ as a formula: quote it."""
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+        yield [agreement.pk, *(csv_cell(column.value(agreement, today)) for column in COLUMNS)]
