@@ -398,3 +398,14 @@ def test_fifty_concurrent_writers_leave_a_chain_that_verifies(ngo, police):
     result = audit_log_verify()
     assert result.ok is True
     assert result.checked == sum(model.objects.count() for model in audit_event_models())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_under_repeatable_read_is_refused_rather_than_forking_the_chain():
+    # Under REPEATABLE READ the head could be stale; the chain trigger refuses the write.
+    with pytest.raises(DatabaseError, match="READ COMMITTED"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        factories.NgoFactory()
+    assert not Organization.objects.exists()
+    assert audit_log_verify().ok is True
