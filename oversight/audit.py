@@ -18,8 +18,11 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.utils import timezone
 
 from partnerships.audit import GENESIS_HASH, AuditEvent
+
+from .models import AuditCheckpoint
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +98,14 @@ def audit_log_verify() -> ChainVerification:
 
     An event is broken when its position is not the next one (an event before it was
     deleted, or events were reordered or inserted), when the hash it stores for the event
-    before it is not that event's hash, or when its own hash does not match its content.
-    Streams the events, in constant memory.
+    before it is not that event's hash, when its own hash does not match its content, or
+    when it differs from a head kept by an earlier verification (``AuditCheckpoint``).
+    The chain must also still reach every kept head: events deleted from its end are
+    found so. Streams the events, in constant memory.
     """
     if not audit_log_supported():
         return ChainVerification(checked=0, head=None, broken=None)
+    checkpoints = {c.seq: c for c in AuditCheckpoint.objects.all()}
     checked, expected_seq, previous_hash, head = 0, 1, GENESIS_HASH, None
     with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(_chain_sql())
@@ -115,6 +121,11 @@ def audit_log_verify() -> ChainVerification:
                     reason = "does not follow the event before it (events were swapped or replaced)"
                 elif stored_hash != recomputed:
                     reason = "its content was altered after it was recorded"
+                elif seq in checkpoints and checkpoints[seq].hash != stored_hash:
+                    reason = (
+                        "differs from the head verified on "
+                        f"{checkpoints[seq].verified_at:%Y-%m-%d} (history was rewritten)"
+                    )
                 if reason:
                     broken = BrokenEvent(model=model, event_id=event_id, seq=seq, reason=reason)
                     return ChainVerification(checked=checked, head=head, broken=broken)
@@ -122,14 +133,39 @@ def audit_log_verify() -> ChainVerification:
                 expected_seq += 1
                 previous_hash = stored_hash
                 head = ChainHead(seq=seq, hash=stored_hash, recorded_at=created_at)
+    beyond = [c for c in checkpoints.values() if c.seq >= expected_seq]
+    if beyond:
+        checkpoint = min(beyond, key=lambda c: c.seq)
+        broken = BrokenEvent(
+            model="oversight.AuditCheckpoint",
+            event_id=checkpoint.pk,
+            seq=checkpoint.seq,
+            reason=f"the chain ends at position {expected_seq - 1}, before the head verified "
+            f"on {checkpoint.verified_at:%Y-%m-%d} (events were deleted from its end)",
+        )
+        return ChainVerification(checked=checked, head=head, broken=broken)
     return ChainVerification(checked=checked, head=head, broken=None)
 
 
+def audit_checkpoint_record(result: ChainVerification) -> AuditCheckpoint | None:
+    """Keep the head of a chain just verified intact, unless it is already kept."""
+    if not result.ok or result.head is None:
+        return None
+    checkpoint, _ = AuditCheckpoint.objects.get_or_create(
+        seq=result.head.seq,
+        hash=result.head.hash,
+        defaults={"recorded_at": result.head.recorded_at, "verified_at": timezone.now()},
+    )
+    return checkpoint
+
+
 def audit_log_check() -> ChainVerification:
-    """The daily check: verify the chain; when it is broken, log an error and e-mail the
-    site administrators (active superusers with an address)."""
+    """The daily check: verify the chain and keep its head as a checkpoint; when it is
+    broken, log an error and e-mail the site administrators (active superusers with an
+    address)."""
     result = audit_log_verify()
     if result.ok:
+        audit_checkpoint_record(result)
         logger.info("audit log verified: %s event(s), head %s", result.checked, result.head)
         return result
     logger.error("audit log broken: first broken event %s", result.broken)

@@ -14,7 +14,7 @@ from agreements.models import Agreement, AgreementEvent, DataSharingTermEvent
 from agreements.services import agreement_create, agreement_update
 from oversight import tasks
 from oversight.audit import audit_chain_head, audit_event_models, audit_log_verify
-from oversight.models import Flag, FlagEvent
+from oversight.models import AuditCheckpoint, Flag, FlagEvent
 from partnerships.models import Organization, OrganizationEvent, PartnershipEvent
 from tests import factories
 
@@ -409,3 +409,57 @@ def test_a_write_under_repeatable_read_is_refused_rather_than_forking_the_chain(
         factories.NgoFactory()
     assert not Organization.objects.exists()
     assert audit_log_verify().ok is True
+
+
+# Checkpoints: what the links alone cannot see ---------------------------------------
+
+
+def test_the_daily_task_keeps_the_verified_head(history):
+    tasks.verify_audit_log.apply()
+    checkpoint = AuditCheckpoint.objects.get()
+    head = audit_chain_head()
+    assert (checkpoint.seq, checkpoint.hash) == (head.seq, head.hash)
+    tasks.verify_audit_log.apply()  # nothing new: the same checkpoint
+    assert AuditCheckpoint.objects.count() == 1
+
+
+def test_events_deleted_from_the_end_are_detected_by_the_checkpoint(history):
+    tasks.verify_audit_log.apply()
+    last = AgreementEvent.objects.order_by("-pgh_seq").first()
+    without_protection(
+        "agreements_agreementevent",
+        ("DELETE FROM agreements_agreementevent WHERE pgh_seq >= %s", [last.pgh_seq]),
+    )
+    with pytest.raises(CommandError) as error:
+        verify_command()
+    assert "deleted from its end" in str(error.value)
+
+
+def test_a_rewritten_head_with_a_recomputed_hash_is_detected_by_the_checkpoint(history):
+    tasks.verify_audit_log.apply()
+    last = AgreementEvent.objects.order_by("-pgh_seq").first()
+    assert last.pgh_seq == audit_chain_head().seq
+    without_protection(
+        "agreements_agreementevent",
+        (
+            "UPDATE agreements_agreementevent SET title = 'Rewritten' WHERE pgh_id = %s",
+            [last.pgh_id],
+        ),
+        (
+            "UPDATE agreements_agreementevent e SET pgh_hash = "
+            "audit_event_hash('agreements_agreementevent', e) WHERE pgh_id = %s",
+            [last.pgh_id],
+        ),
+    )
+    result = audit_log_verify()
+    assert (result.broken.model, result.broken.event_id) == (
+        "agreements.AgreementEvent",
+        last.pgh_id,
+    )
+    assert "history was rewritten" in result.broken.reason
+
+
+def test_checkpoints_are_append_only(history):
+    tasks.verify_audit_log.apply()
+    with pytest.raises(DatabaseError, match="Cannot update or delete"), transaction.atomic():
+        AuditCheckpoint.objects.update(hash="0" * 64)
