@@ -371,3 +371,13 @@ AgreementEvent = audit_event_model(Agreement, name="AgreementEvent")
 AgreementSignatoryEvent = audit_event_model(AgreementSignatory, name="AgreementSignatoryEvent")
 AgreementDocumentEvent = audit_event_model(AgreementDocument, name="AgreementDocumentEvent")
 DataSharingTermEvent = audit_event_model(DataSharingTerm, name="DataSharingTermEvent")
+
+
+class AgreementSource(Agreement.sources.through):
+    """The link of an agreement to a source, tracked through this proxy of its table."""
+
+    class Meta:
+        proxy = True
+
+
+AgreementSourceEvent = audit_event_model(AgreementSource, name="AgreementSourceEvent")

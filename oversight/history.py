@@ -11,25 +11,31 @@ public document versions.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 
 from agreements.models import (
     Agreement,
     AgreementDocumentEvent,
     AgreementEvent,
     AgreementSignatoryEvent,
+    AgreementSourceEvent,
     DataSharingTermEvent,
 )
 from partnerships.models import (
+    FocusArea,
     MembershipEvent,
     Organization,
     OrganizationEvent,
     Partnership,
     PartnershipEvent,
+    PartnershipFocusAreaEvent,
     PartnershipPartyEvent,
+    PartnershipSourceEvent,
+    Source,
     SourceEvent,
     Visibility,
 )
@@ -53,6 +59,9 @@ PUBLIC_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
         "public_summary",
     ),
     PartnershipPartyEvent: ("organization", "role"),
+    PartnershipFocusAreaEvent: ("focusarea",),
+    PartnershipSourceEvent: ("source",),
+    AgreementSourceEvent: ("source",),
     AgreementEvent: (
         "kind",
         "reference",
@@ -89,6 +98,9 @@ RECORD_NAMES: dict[type[models.Model], str] = {
     SourceEvent: "Source",
     PartnershipEvent: "Partnership",
     PartnershipPartyEvent: "Party",
+    PartnershipFocusAreaEvent: "Focus area",
+    PartnershipSourceEvent: "Source",
+    AgreementSourceEvent: "Source",
     MembershipEvent: "Membership",
     AgreementEvent: "Agreement",
     AgreementSignatoryEvent: "Signatory",
@@ -109,6 +121,9 @@ HISTORY_MODELS: dict[str, type[models.Model]] = {
     "agreement": AgreementEvent,
     "signatory": AgreementSignatoryEvent,
     "document": AgreementDocumentEvent,
+    "focus-area-link": PartnershipFocusAreaEvent,
+    "partnership-source-link": PartnershipSourceEvent,
+    "agreement-source-link": AgreementSourceEvent,
     "term": DataSharingTermEvent,
     "review": ReviewEvent,
     "finding": FindingEvent,
@@ -117,14 +132,22 @@ HISTORY_MODELS: dict[str, type[models.Model]] = {
 
 # A record's history includes its children's events: (event model, field naming the parent).
 CHILDREN: dict[type[models.Model], tuple[tuple[type[models.Model], str], ...]] = {
-    PartnershipEvent: ((PartnershipPartyEvent, "partnership"),),
+    PartnershipEvent: (
+        (PartnershipPartyEvent, "partnership"),
+        (PartnershipFocusAreaEvent, "partnership"),
+        (PartnershipSourceEvent, "partnership"),
+    ),
     AgreementEvent: (
         (DataSharingTermEvent, "agreement"),
         (AgreementSignatoryEvent, "agreement"),
         (AgreementDocumentEvent, "agreement"),
+        (AgreementSourceEvent, "agreement"),
     ),
     ReviewEvent: ((FindingEvent, "review"),),
 }
+
+# Labels of fields whose verbose name Django made up (the many-to-many links' tables).
+FIELD_LABELS = {"focusarea": "Focus area"}
 
 ACTIONS = {"create": "created", "update": "changed", "delete": "deleted"}
 # Bookkeeping columns that change on every save and mean nothing to a reader.
@@ -204,8 +227,49 @@ def _document_public(row, before: _Event | None = None) -> bool:
     return value is True
 
 
-def _events(model, **filters) -> list[_Event]:
-    return [_Event(model, row) for row in model.objects.filter(**filters).order_by("pgh_seq")]
+class _Row(dict):
+    """An event row read as JSON, with attribute access like a model instance."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _load(*specs: tuple[type[models.Model], str, int]) -> dict[type, list[_Event]]:
+    """The events of several audit tables in one query: for each ``(event model, column,
+    value)``, the events whose ``column`` is ``value``; each table's in chain order."""
+    selects, params = [], []
+    for model, column, value in specs:
+        # Table and column names from the models' metadata, never from input.
+        selects.append(
+            f"SELECT %s AS model, audit_row_json(e) AS row FROM {model._meta.db_table} e "  # noqa: S608
+            f"WHERE {column} = %s"
+        )
+        params += [model._meta.label, value]
+    by_label = {model._meta.label: model for model, _, _ in specs}
+    events: dict[type, list[_Event]] = {model: [] for model, _, _ in specs}
+    if connection.vendor != "postgresql":  # no audit tables are filled on SQLite
+        return events
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        rows = cursor.fetchall()
+    for label, row in rows:
+        row = _Row(json.loads(row) if isinstance(row, str) else row)
+        row["pgh_created_at"] = dt.datetime.fromisoformat(row["pgh_created_at"])
+        events[by_label[label]].append(_Event(by_label[label], row))
+    for model_events in events.values():
+        model_events.sort(key=lambda event: event.seq)
+    return events
+
+
+def _record_specs(event_model, pk) -> list[tuple[type[models.Model], str, int]]:
+    """A record's own events and its children's."""
+    return [
+        (event_model, "pgh_obj_id", pk),
+        *((child, f"{parent}_id", pk) for child, parent in CHILDREN.get(event_model, ())),
+    ]
 
 
 # Public histories -------------------------------------------------------------------
@@ -213,14 +277,17 @@ def _events(model, **filters) -> list[_Event]:
 
 def partnership_public_history(partnership: Partnership) -> list[HistoryEntry]:
     """The public changes of a partnership and its parties, newest first."""
-    own = _events(PartnershipEvent, pgh_obj_id=partnership.pk)
-    parties = _events(PartnershipPartyEvent, partnership_id=partnership.pk)
+    loaded = _load(*_record_specs(PartnershipEvent, partnership.pk))
+    own = loaded.pop(PartnershipEvent)
+    children = [event for events in loaded.values() for event in events]
     partnership_timeline = _Timeline(
         own, _visibility_public, current=partnership.visibility == Visibility.PUBLIC
     )
-    gates = {PartnershipEvent: [], PartnershipPartyEvent: [partnership_timeline]}
+    gates = {PartnershipEvent: []} | {
+        child_model: [partnership_timeline] for child_model, _ in CHILDREN[PartnershipEvent]
+    }
     return _public_entries(
-        [*own, *parties], gates, own_public={PartnershipEvent: _visibility_public}
+        [*own, *children], gates, own_public={PartnershipEvent: _visibility_public}
     )
 
 
@@ -228,26 +295,23 @@ def agreement_public_history(agreement: Agreement) -> list[HistoryEntry]:
     """The public changes of an agreement, its data-sharing terms, its signatories and its
     public document versions, newest first."""
     partnership = agreement.partnership
+    loaded = _load(
+        (PartnershipEvent, "pgh_obj_id", partnership.pk),
+        *_record_specs(AgreementEvent, agreement.pk),
+    )
     partnership_timeline = _Timeline(
-        _events(PartnershipEvent, pgh_obj_id=partnership.pk),
+        loaded.pop(PartnershipEvent),
         _visibility_public,
         current=partnership.visibility == Visibility.PUBLIC,
     )
-    own = _events(AgreementEvent, pgh_obj_id=agreement.pk)
+    own = loaded.pop(AgreementEvent)
     agreement_timeline = _Timeline(
         own, _visibility_public, current=agreement.visibility == Visibility.PUBLIC
     )
-    children = [
-        *_events(DataSharingTermEvent, agreement_id=agreement.pk),
-        *_events(AgreementSignatoryEvent, agreement_id=agreement.pk),
-        *_events(AgreementDocumentEvent, agreement_id=agreement.pk),
-    ]
+    children = [event for events in loaded.values() for event in events]
     both = [partnership_timeline, agreement_timeline]
-    gates = {
-        AgreementEvent: [partnership_timeline],
-        DataSharingTermEvent: both,
-        AgreementSignatoryEvent: both,
-        AgreementDocumentEvent: both,
+    gates = {AgreementEvent: [partnership_timeline]} | {
+        child_model: both for child_model, _ in CHILDREN[AgreementEvent]
     }
     own_public = {AgreementEvent: _visibility_public, AgreementDocumentEvent: _document_public}
     return _public_entries([*own, *children], gates, own_public=own_public)
@@ -271,7 +335,8 @@ def _public_entries(events: list[_Event], gates, *, own_public) -> list[HistoryE
                 shown.append((event, "published", changes))
             elif changes:
                 shown.append((event, "changed", changes))
-    organizations = _organization_names(shown)
+    names = _related_names(shown)
+    organizations = {pk: name for (model, pk), name in names.items() if model is Organization}
     entries = [
         HistoryEntry(
             seq=event.seq,
@@ -280,7 +345,7 @@ def _public_entries(events: list[_Event], gates, *, own_public) -> list[HistoryE
             record_id=event.row.pgh_obj_id,
             action=action,
             made_by=_made_by(event.row.pgh_context, organizations),
-            changes=[_displayed(event.model, c, organizations) for c in changes],
+            changes=[_displayed(event.model, c, names) for c in changes],
         )
         for event, action, changes in shown
     ]
@@ -302,28 +367,44 @@ def _fields_by_column(event_model, names) -> dict[str, tuple[str, str]]:
     result = {}
     for name in names:
         model_field = tracked._meta.get_field(name)
-        result[model_field.column] = (name, str(model_field.verbose_name).capitalize())
+        label = FIELD_LABELS.get(name) or str(model_field.verbose_name).capitalize()
+        result[model_field.column] = (name, label)
     return result
 
 
-def _organization_names(shown) -> dict[int, str]:
-    """Names of the confirmed organizations the entries mention (as the one that made a
-    change, or as a value), in one query."""
-    ids = set()
+# What a foreign key of a public history may name, and by what: organizations only once
+# confirmed, agreements only if public; focus areas and sources are public vocabulary.
+NAMED_RECORDS = {
+    Organization: (lambda: Organization.objects.public(), "name"),
+    FocusArea: (lambda: FocusArea.objects.all(), "name"),
+    Source: (lambda: Source.objects.all(), "title"),
+    Agreement: (lambda: Agreement.objects.public(), "title"),
+}
+
+
+def _related_names(shown) -> dict[tuple[type, int], str]:
+    """Names of the records the entries mention (the organizations that made changes,
+    and the values of foreign keys), one query per kind of record."""
+    wanted: dict[type, set[int]] = {}
     for event, _action, changes in shown:
         for org in (event.row.pgh_context or {}).get("organizations", []):
-            ids.add(org.get("id"))
+            wanted.setdefault(Organization, set()).add(org.get("id"))
         for change in changes:
-            if _is_organization_field(event.model, change.name):
-                ids.update(v for v in (change.old, change.new) if isinstance(v, int))
-    if not ids:
-        return {}
-    return dict(Organization.objects.public().filter(pk__in=ids).values_list("pk", "name"))
+            related = _related_model(event.model, change.name)
+            if related in NAMED_RECORDS:
+                wanted.setdefault(related, set()).update(
+                    v for v in (change.old, change.new) if isinstance(v, int)
+                )
+    names = {}
+    for model, ids in wanted.items():
+        queryset, attribute = NAMED_RECORDS[model]
+        for pk, name in queryset().filter(pk__in=ids).values_list("pk", attribute):
+            names[model, pk] = name
+    return names
 
 
-def _is_organization_field(event_model, name) -> bool:
-    model_field = event_model.pgh_tracked_model._meta.get_field(name)
-    return getattr(model_field, "related_model", None) is Organization
+def _related_model(event_model, name):
+    return getattr(event_model.pgh_tracked_model._meta.get_field(name), "related_model", None)
 
 
 def _made_by(context: dict | None, organizations: dict[int, str]) -> str:
@@ -344,23 +425,24 @@ def _made_by(context: dict | None, organizations: dict[int, str]) -> str:
     return "Not recorded"
 
 
-def _displayed(event_model, change: FieldChange, organizations: dict[int, str]) -> FieldChange:
+def _displayed(event_model, change: FieldChange, names) -> FieldChange:
     model_field = event_model.pgh_tracked_model._meta.get_field(change.name)
     return FieldChange(
         change.name,
         change.label,
-        _display_value(model_field, change.old, organizations),
-        _display_value(model_field, change.new, organizations),
+        _display_value(model_field, change.old, names),
+        _display_value(model_field, change.new, names),
     )
 
 
-def _display_value(model_field, value, organizations):
-    """Choices by their label, organizations by their name (confirmed ones only: a
-    proposed organization is not published), anything else as recorded."""
+def _display_value(model_field, value, names):
+    """Choices by their label, related records by their name (a proposed organization or
+    a restricted agreement is not named), anything else as recorded."""
     if value is None:
         return None
-    if getattr(model_field, "related_model", None) is Organization:
-        return organizations.get(value, "an organization not yet confirmed")
+    related = getattr(model_field, "related_model", None)
+    if related in NAMED_RECORDS:
+        return names.get((related, value), f"an unpublished {related._meta.verbose_name}")
     if model_field.choices:
         return dict(model_field.flatchoices).get(value, value)
     if isinstance(value, bool):
@@ -374,9 +456,7 @@ def _display_value(model_field, value, organizations):
 def record_history(event_model: type[models.Model], pk: int) -> list[HistoryEntry]:
     """Every recorded change of a record and of its children, newest first, with every
     field and the person who made it: for oversight board members only."""
-    events = _events(event_model, pgh_obj_id=pk)
-    for child_model, parent in CHILDREN.get(event_model, ()):
-        events += _events(child_model, **{f"{parent}_id": pk})
+    events = [e for events in _load(*_record_specs(event_model, pk)).values() for e in events]
     entries = []
     for event in events:
         context = event.row.pgh_context or {}

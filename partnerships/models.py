@@ -292,3 +292,21 @@ SourceEvent = audit_event_model(Source, name="SourceEvent")
 PartnershipEvent = audit_event_model(Partnership, name="PartnershipEvent")
 PartnershipPartyEvent = audit_event_model(PartnershipParty, name="PartnershipPartyEvent")
 MembershipEvent = audit_event_model(Membership, name="MembershipEvent")
+
+
+# Links of the many-to-many fields, tracked through proxies of their tables (the tables
+# Django creates cannot carry triggers of their own in migrations).
+class PartnershipFocusArea(Partnership.focus_areas.through):
+    class Meta:
+        proxy = True
+
+
+class PartnershipSource(Partnership.sources.through):
+    class Meta:
+        proxy = True
+
+
+PartnershipFocusAreaEvent = audit_event_model(
+    PartnershipFocusArea, name="PartnershipFocusAreaEvent"
+)
+PartnershipSourceEvent = audit_event_model(PartnershipSource, name="PartnershipSourceEvent")

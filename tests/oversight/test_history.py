@@ -177,13 +177,13 @@ def test_public_history_costs_the_same_queries_for_one_change_and_many(
     partnership, django_assert_max_num_queries
 ):
     agreement = factories.AgreementFactory(partnership=partnership)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):
         assert len(agreement_public_history(agreement)) == 1
     for n in range(30):
         Agreement.objects.filter(pk=agreement.pk).update(title=f"Title {n}")
         factories.DataSharingTermFactory(agreement=agreement)
         factories.AgreementSignatoryFactory(agreement=agreement)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):
         assert len(agreement_public_history(agreement)) == 91
 
 
@@ -261,3 +261,27 @@ def test_documents_are_part_of_the_agreement_history_for_staff(client, board_mem
     client.force_login(board_member)
     page = client.get(history_url("agreement", agreement.pk)).content.decode()
     assert f"Document version #{document.pk}" in page
+
+
+def test_focus_areas_and_sources_added_and_removed_are_in_the_public_history(partnership):
+    area = factories.FocusAreaFactory(slug="human-trafficking")
+    source = factories.SourceFactory(title="Council minutes, March")
+    partnership.focus_areas.add(area)
+    partnership.sources.add(source)
+    partnership.focus_areas.remove(area)
+    entries = [
+        (e.record, e.action, [(c.label, c.new) for c in e.changes])
+        for e in partnership_public_history(partnership)[:3]
+    ]
+    assert entries == [
+        ("Focus area", "deleted", []),
+        ("Source", "created", [("Source", "Council minutes, March")]),
+        ("Focus area", "created", [("Focus area", "Human trafficking")]),
+    ]
+
+
+def test_an_agreement_source_is_in_the_agreement_history(partnership):
+    agreement = factories.AgreementFactory(partnership=partnership)
+    agreement.sources.add(factories.SourceFactory(title="FOI response 2024/17"))
+    latest = agreement_public_history(agreement)[0]
+    assert (latest.record, latest.changes[0].new) == ("Source", "FOI response 2024/17")
