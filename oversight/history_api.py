@@ -4,6 +4,7 @@ the head of the hash chain on the API root."""
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -69,8 +70,14 @@ class PublicHistoryMixin:
         "private value.",
         responses={
             200: HistoryEntrySerializer(many=True),
-            400: OpenApiResponse(description="A bad page or page_size, named in the JSON."),
-            404: OpenApiResponse(ErrorSerializer, description="No public record with this id."),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="A bad page or page_size: the JSON names the parameter.",
+            ),
+            404: OpenApiResponse(
+                ErrorSerializer,
+                description="No public record with this id, or a page beyond the last.",
+            ),
         },
         filters=False,
     )
