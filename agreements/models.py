@@ -368,9 +368,15 @@ MEDIUM_RISK_CATEGORIES = frozenset({DataSharingTerm.DataCategory.CASE_RECORDS})
 # The audit trail: every create, update and delete of these records, written by
 # database triggers (see ``partnerships.audit``).
 AgreementEvent = audit_event_model(Agreement, name="AgreementEvent")
-AgreementSignatoryEvent = audit_event_model(AgreementSignatory, name="AgreementSignatoryEvent")
-AgreementDocumentEvent = audit_event_model(AgreementDocument, name="AgreementDocumentEvent")
-DataSharingTermEvent = audit_event_model(DataSharingTerm, name="DataSharingTermEvent")
+AgreementSignatoryEvent = audit_event_model(
+    AgreementSignatory, name="AgreementSignatoryEvent", parent="agreement"
+)
+AgreementDocumentEvent = audit_event_model(
+    AgreementDocument, name="AgreementDocumentEvent", parent="agreement"
+)
+DataSharingTermEvent = audit_event_model(
+    DataSharingTerm, name="DataSharingTermEvent", parent="agreement"
+)
 
 
 class AgreementSource(Agreement.sources.through):
@@ -380,4 +386,6 @@ class AgreementSource(Agreement.sources.through):
         proxy = True
 
 
-AgreementSourceEvent = audit_event_model(AgreementSource, name="AgreementSourceEvent")
+AgreementSourceEvent = audit_event_model(
+    AgreementSource, name="AgreementSourceEvent", parent="agreement"
+)

@@ -248,5 +248,5 @@ class AuditCheckpoint(models.Model):
 # The audit trail: every create, update and delete of these records, written by
 # database triggers (see ``partnerships.audit``).
 ReviewEvent = audit_event_model(Review, name="ReviewEvent")
-FindingEvent = audit_event_model(Finding, name="FindingEvent")
+FindingEvent = audit_event_model(Finding, name="FindingEvent", parent="review")
 FlagEvent = audit_event_model(Flag, name="FlagEvent")

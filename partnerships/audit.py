@@ -157,9 +157,13 @@ def _chain_lock_trigger():
     )
 
 
-def audit_event_model(tracked_model: type[models.Model], *, name: str):
+def audit_event_model(tracked_model: type[models.Model], *, name: str, parent: str | None = None):
     """The append-only, hash-chained event model recording every create, update and
-    delete of ``tracked_model``; declared in the tracked model's own ``models.py``."""
+    delete of ``tracked_model``; declared in the tracked model's own ``models.py``.
+
+    Every index slows every audited write, so an audit table has only those its readers
+    use: its position in the chain, the record's events, and with ``parent`` (a foreign
+    key of the snapshot) the events of a record's children."""
     pgtrigger.register(_chain_lock_trigger())(tracked_model)
     return pghistory.create_event_model(
         tracked_model,
@@ -170,7 +174,7 @@ def audit_event_model(tracked_model: type[models.Model], *, name: str):
         abstract=False,
         base_model=AuditEvent,
         append_only=True,
-        obj_field=pghistory.ObjForeignKey(related_name="audit_events"),
+        obj_field=pghistory.ObjForeignKey(related_name="audit_events", db_index=False),
         context_field=pghistory.ContextJSONField(),
         context_id_field=pghistory.ContextUUIDField(),
         meta={
@@ -187,6 +191,12 @@ def audit_event_model(tracked_model: type[models.Model], *, name: str):
             "indexes": [
                 # History pages: the events of one record, newest first.
                 models.Index(fields=["pgh_obj", "-pgh_seq"], name=f"{name.lower()[:20]}_obj_idx"),
+                # History pages: the events of a record's children.
+                *(
+                    [models.Index(fields=[parent], name=f"{name.lower()[:17]}_parent_idx")]
+                    if parent
+                    else []
+                ),
             ],
         },
     )

@@ -290,7 +290,9 @@ class Membership(TimeStampedModel):
 OrganizationEvent = audit_event_model(Organization, name="OrganizationEvent")
 SourceEvent = audit_event_model(Source, name="SourceEvent")
 PartnershipEvent = audit_event_model(Partnership, name="PartnershipEvent")
-PartnershipPartyEvent = audit_event_model(PartnershipParty, name="PartnershipPartyEvent")
+PartnershipPartyEvent = audit_event_model(
+    PartnershipParty, name="PartnershipPartyEvent", parent="partnership"
+)
 MembershipEvent = audit_event_model(Membership, name="MembershipEvent")
 
 
@@ -307,6 +309,8 @@ class PartnershipSource(Partnership.sources.through):
 
 
 PartnershipFocusAreaEvent = audit_event_model(
-    PartnershipFocusArea, name="PartnershipFocusAreaEvent"
+    PartnershipFocusArea, name="PartnershipFocusAreaEvent", parent="partnership"
 )
-PartnershipSourceEvent = audit_event_model(PartnershipSource, name="PartnershipSourceEvent")
+PartnershipSourceEvent = audit_event_model(
+    PartnershipSource, name="PartnershipSourceEvent", parent="partnership"
+)

@@ -182,6 +182,9 @@ HEALTHZ_BROKER_TIMEOUT_SECONDS = env.float("HEALTHZ_BROKER_TIMEOUT_SECONDS", def
 PGHISTORY_APPEND_ONLY = True
 PGHISTORY_FIELD = pghistory.Field(null=True, blank=True)
 PGHISTORY_EXCLUDE_FIELD_KWARGS = {models.Field: ["default", "db_default"]}
+# Foreign keys of a snapshot are not indexed (each index slows every audited write); the
+# event models index the few that the histories read (partnerships.audit).
+PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
 
 # The public API (config/api.py): read-only, anonymous, JSON only (no browsable API whose
 # forms could list records), throttled per client address.
