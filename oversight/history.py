@@ -326,7 +326,8 @@ def _public_entries(events: list[_Event], gates, *, own_public) -> list[HistoryE
         after = parents_public and label != "delete" and is_public(event.row)
         before = parents_public and label != "create" and is_public(event.row, before=event)
         if label == "delete" and before:
-            shown.append((event, "deleted", []))
+            # What was removed: a party's organization, a link's focus area or source.
+            shown.append((event, "deleted", _public_changes(event, old_values=True)))
         elif label == "create" and after:
             shown.append((event, "created", _public_changes(event, old_values=False)))
         elif label == "update" and after:
@@ -355,8 +356,10 @@ def _public_entries(events: list[_Event], gates, *, own_public) -> list[HistoryE
 def _public_changes(event: _Event, *, old_values: bool) -> list[FieldChange]:
     fields = _fields_by_column(event.model, PUBLIC_FIELDS[event.model])
     changes = []
+    deleted = event.row.pgh_label == "delete"
     for column, (old, new) in sorted(event.diff.items()):
-        if column in fields and (old_values or new not in (None, "")):
+        shown = old if deleted else new
+        if column in fields and ((old_values and not deleted) or shown not in (None, "")):
             name, label = fields[column]
             changes.append(FieldChange(name, label, old if old_values else None, new))
     return changes

@@ -270,13 +270,13 @@ def test_focus_areas_and_sources_added_and_removed_are_in_the_public_history(par
     partnership.sources.add(source)
     partnership.focus_areas.remove(area)
     entries = [
-        (e.record, e.action, [(c.label, c.new) for c in e.changes])
+        (e.record, e.action, [(c.label, c.old, c.new) for c in e.changes])
         for e in partnership_public_history(partnership)[:3]
     ]
     assert entries == [
-        ("Focus area", "deleted", []),
-        ("Source", "created", [("Source", "Council minutes, March")]),
-        ("Focus area", "created", [("Focus area", "Human trafficking")]),
+        ("Focus area", "deleted", [("Focus area", "Human trafficking", None)]),
+        ("Source", "created", [("Source", None, "Council minutes, March")]),
+        ("Focus area", "created", [("Focus area", None, "Human trafficking")]),
     ]
 
 
@@ -285,3 +285,15 @@ def test_an_agreement_source_is_in_the_agreement_history(partnership):
     agreement.sources.add(factories.SourceFactory(title="FOI response 2024/17"))
     latest = agreement_public_history(agreement)[0]
     assert (latest.record, latest.changes[0].new) == ("Source", "FOI response 2024/17")
+
+
+def test_a_removed_party_is_named_in_the_public_history(partnership, other_ngo):
+    party = factories.PartnershipPartyFactory(
+        partnership=partnership, organization=other_ngo, role="partner_ngo"
+    )
+    party.delete()
+    latest = partnership_public_history(partnership)[0]
+    assert (latest.record, latest.action) == ("Party", "deleted")
+    assert ("Organization", "Elsewhere Youth Trust", None) in [
+        (c.label, c.old, c.new) for c in latest.changes
+    ]
