@@ -41,7 +41,7 @@ GENESIS_HASH = "0" * 64
 # The SQL functions the triggers call (audit_row_json, audit_event_hash, audit_changes)
 # are created by migration partnerships 0005, which defines the canonical serialisation
 # of an event; the ``audit_chain`` view (every audit table's chain columns) by oversight
-# 0003.
+# 0003, extended to the link tables by 0005.
 
 # Chains an event (BEFORE INSERT on an audit table). The head is read once per
 # transaction from the ``audit_chain`` view (every audit table's last event) and then kept
