@@ -9,7 +9,7 @@ MANAGE := $(VENV)/bin/python manage.py
 CELERY := $(VENV)/bin/celery
 BROKER_DIRS := var/broker/queue var/broker/processed var/broker/control
 
-.PHONY: run install test lint format migrate seed worker beat bench bench-audit clean
+.PHONY: run install test lint format migrate seed worker beat bench bench-api bench-audit clean
 
 ## run: install, migrate, load the demo registry, and serve on http://127.0.0.1:8000 with a worker and beat
 run: install migrate seed
@@ -54,6 +54,11 @@ test: install var
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/registry_bench
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV)/bin/python benchmarks/flagging.py --agreements 1000000
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV)/bin/python benchmarks/api.py --agreements 1000000 --keep-data
+
+## bench-api: the public API alone (reuses the registry the last bench left, if any)
+bench-api: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(VENV)/bin/python benchmarks/api.py --agreements 1000000 --keep-data
 
 ## bench-audit: the audit trail's write overhead, 10,000 agreements with and without it
 BENCH_AUDIT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/registry_bench_audit
