@@ -512,7 +512,8 @@ def main():
         f"## Public API, {args.agreements:,} agreements ({timezone.localdate():%Y-%m-%d})",
         "",
         f"`DATABASE_URL=postgres://... .venv/bin/python benchmarks/api.py "
-        f"--agreements {args.agreements}` — {partnerships:,} partnerships, PostgreSQL "
+        f"--agreements {args.agreements} --requests {args.requests}"
+        f"{' --keep-data' if args.keep_data else ''}` — {partnerships:,} partnerships, PostgreSQL "
         f"{connection.pg_version // 10000}, {os.cpu_count()} cores shared with other work "
         f"(load average {load_before} before, {load_after} after). Page: "
         f"`{LIST}?{query_text}&page_size={PAGE_SIZE}` ({matching:,} matching agreements), "
