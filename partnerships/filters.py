@@ -16,7 +16,7 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_countries import countries
@@ -146,12 +146,20 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
 
 
 class OrderingFilter(django_filters.OrderingFilter):
-    """Orders by the given fields, then by id, so that pages never overlap."""
+    """Orders by the given fields, then by id, so that pages never overlap. Empty values
+    (an unknown founding date) come last both ways, on PostgreSQL and SQLite alike."""
 
     def filter(self, qs, value):
         if value in django_filters.constants.EMPTY_VALUES:
             return qs
-        ordering = [self.get_ordering_value(param) for param in value if param]
+        ordering = []
+        for param in value:
+            if param:
+                field = self.get_ordering_value(param)
+                if field.startswith("-"):
+                    ordering.append(F(field[1:]).desc(nulls_last=True))
+                else:
+                    ordering.append(F(field).asc(nulls_last=True))
         return qs.order_by(*ordering, "pk")
 
 
