@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_view
 from config.public_api import (
     PublicViewSet,
     URLs,
+    among,
     detail_schema,
     group_by,
     list_schema,
@@ -21,7 +22,13 @@ from partnerships.api import organization_refs, sources_of
 from partnerships.models import Visibility
 
 from .filters import AgreementFilter
-from .models import Agreement, AgreementDocument, AgreementSignatory, DataSharingTerm
+from .models import (
+    Agreement,
+    AgreementDocument,
+    AgreementSignatory,
+    DataSharingTerm,
+    term_risk_level,
+)
 from .serializers import AgreementSerializer
 
 TERM_FIELDS = (
@@ -38,14 +45,14 @@ TERM_FIELDS = (
 )
 
 
-def term_risk_level(row: dict) -> str:
+def row_risk_level(row: dict) -> str:
     """The risk rule of ``DataSharingTerm.risk_level``, applied to a ``.values()`` row."""
-    return DataSharingTerm(
+    return term_risk_level(
         data_category=row["data_category"],
         direction=row["direction"],
         surveillance_practice=row["surveillance_practice"],
         onward_sharing_allowed=row["onward_sharing_allowed"],
-    ).risk_level()
+    )
 
 
 def _terms(rows, key):
@@ -144,20 +151,20 @@ class AgreementViewSet(PublicHistoryMixin, PublicViewSet):
     def present(self, rows, urls: URLs):
         ids = [row["id"] for row in rows]
         terms = group_by(
-            DataSharingTerm.objects.filter(agreement_id__in=ids)
+            DataSharingTerm.objects.filter(agreement_id__in=among(ids))
             .order_by("data_category", "pk")
             .values("agreement_id", *TERM_FIELDS),
             "agreement_id",
         )
         documents = group_by(
-            AgreementDocument.objects.filter(agreement_id__in=ids, is_public=True)
+            AgreementDocument.objects.filter(agreement_id__in=among(ids), is_public=True)
             .order_by("-version")
             .values("agreement_id", "version", "sha256", "size_bytes", "uploaded_at"),
             "agreement_id",
         )
         signatories = group_by(
-            AgreementSignatory.objects.filter(agreement_id__in=ids)
-            .order_by("signed_on", "organization__name")
+            AgreementSignatory.objects.filter(agreement_id__in=among(ids))
+            .order_by("signed_on", "organization__name", "pk")
             .values(
                 "agreement_id",
                 "signed_on",
@@ -170,7 +177,7 @@ class AgreementViewSet(PublicHistoryMixin, PublicViewSet):
         )
         open_flags = group_by(
             Flag.objects.open()
-            .filter(agreement_id__in=ids)
+            .filter(agreement_id__in=among(ids))
             .order_by("kind")
             .values("agreement_id", "kind"),
             "agreement_id",
@@ -219,7 +226,7 @@ class AgreementViewSet(PublicHistoryMixin, PublicViewSet):
                 "data_sharing_terms": [
                     {
                         **{field: term[field] for field in TERM_FIELDS},
-                        "risk_level": term_risk_level(term),
+                        "risk_level": row_risk_level(term),
                     }
                     for term in terms.get(row["id"], ())
                 ],

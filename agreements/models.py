@@ -316,15 +316,13 @@ class DataSharingTerm(TimeStampedModel):
         return f"{self.get_data_category_display()} ({self.get_direction_display()})"
 
     def risk_level(self) -> str:
-        """The risk rule for one term; ``DataSharingTermQuerySet`` states the same in SQL."""
-        if self.surveillance_practice != self.SurveillancePractice.NONE or (
-            self.data_category in HIGH_RISK_CATEGORIES_TO_POLICE
-            and self.direction in TOWARDS_POLICE
-        ):
-            return RiskLevel.HIGH
-        if self.data_category in MEDIUM_RISK_CATEGORIES or self.onward_sharing_allowed:
-            return RiskLevel.MEDIUM
-        return RiskLevel.LOW
+        """The risk rule for one term (``term_risk_level``)."""
+        return term_risk_level(
+            data_category=self.data_category,
+            direction=self.direction,
+            surveillance_practice=self.surveillance_practice,
+            onward_sharing_allowed=self.onward_sharing_allowed,
+        )
 
     def risk_reason(self) -> str:
         """Why this term has its risk level, in the words of the risk rule."""
@@ -363,6 +361,21 @@ TOWARDS_POLICE = frozenset(
     {DataSharingTerm.Direction.NGO_TO_POLICE, DataSharingTerm.Direction.BIDIRECTIONAL}
 )
 MEDIUM_RISK_CATEGORIES = frozenset({DataSharingTerm.DataCategory.CASE_RECORDS})
+
+
+def term_risk_level(
+    *, data_category: str, direction: str, surveillance_practice: str, onward_sharing_allowed
+) -> str:
+    """The risk rule for one data-sharing term; ``DataSharingTermQuerySet`` states the same
+    in SQL. A plain function of the fields, so that exports of a million rows apply it
+    without building a model instance per term."""
+    if surveillance_practice != DataSharingTerm.SurveillancePractice.NONE or (
+        data_category in HIGH_RISK_CATEGORIES_TO_POLICE and direction in TOWARDS_POLICE
+    ):
+        return RiskLevel.HIGH
+    if data_category in MEDIUM_RISK_CATEGORIES or onward_sharing_allowed:
+        return RiskLevel.MEDIUM
+    return RiskLevel.LOW
 
 
 # The audit trail: every create, update and delete of these records, written by

@@ -122,7 +122,7 @@ WHERE agreement_id = ANY(%s) AND is_public ORDER BY version DESC
 SIGNATORIES_SQL = """
 SELECT g.agreement_id, g.signed_on, g.organization_id, o.name, o.slug
 FROM agreements_agreementsignatory g JOIN partnerships_organization o ON o.id = g.organization_id
-WHERE g.agreement_id = ANY(%s) AND o.is_confirmed ORDER BY g.signed_on, o.name
+WHERE g.agreement_id = ANY(%s) AND o.is_confirmed ORDER BY g.signed_on, o.name, g.id
 """
 FLAGS_SQL = """
 SELECT agreement_id, kind FROM oversight_flag
@@ -278,7 +278,7 @@ SELECT a.id, a.partnership_id, p.title, a.kind, a.reference, a.title, a.status, 
     CASE WHEN o.is_confirmed THEN o.name END,
     a.independent_auditor_id IS NOT NULL AND NOT {AUDITOR_IS_PARTY},
     {RISK},
-    (SELECT array_agg(go.name ORDER BY g.signed_on, go.name)
+    (SELECT array_agg(go.name ORDER BY g.signed_on, go.name, g.id)
      FROM agreements_agreementsignatory g JOIN partnerships_organization go
        ON go.id = g.organization_id
      WHERE g.agreement_id = a.id AND go.is_confirmed),

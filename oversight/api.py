@@ -3,7 +3,14 @@
 from django.db.models import Exists, OuterRef
 from drf_spectacular.utils import extend_schema_view
 
-from config.public_api import PublicViewSet, detail_schema, group_by, list_schema, ref_name
+from config.public_api import (
+    PublicViewSet,
+    among,
+    detail_schema,
+    group_by,
+    list_schema,
+    ref_name,
+)
 from partnerships.api import organization_refs
 from partnerships.models import PartnershipParty
 
@@ -82,7 +89,7 @@ class ReviewViewSet(PublicViewSet):
 
     def present(self, rows, urls):
         findings = group_by(
-            Finding.objects.filter(review_id__in=[row["id"] for row in rows])
+            Finding.objects.filter(review_id__in=among(row["id"] for row in rows))
             .order_by("due_on", "pk")
             .values("review_id", *FINDING_FIELDS),
             "review_id",

@@ -11,6 +11,7 @@ from agreements.models import Agreement
 from config.public_api import (
     PublicViewSet,
     URLs,
+    among,
     detail_schema,
     group_by,
     list_schema,
@@ -39,7 +40,7 @@ def organization_refs(urls: URLs, rows, prefix: str = "organization") -> dict | 
 
 
 def sources_of(through_model, owner_field: str, ids) -> dict:
-    rows = through_model.objects.filter(**{f"{owner_field}__in": ids}).values(
+    rows = through_model.objects.filter(**{f"{owner_field}__in": among(ids)}).values(
         owner_field,
         "source__title",
         "source__url",
@@ -217,7 +218,7 @@ class PartnershipViewSet(PublicHistoryMixin, PublicViewSet):
     def present(self, rows, urls):
         ids = [row["id"] for row in rows]
         parties = group_by(
-            PartnershipParty.objects.filter(partnership_id__in=ids)
+            PartnershipParty.objects.filter(partnership_id__in=among(ids))
             .order_by("role", "organization__name")
             .values(
                 "partnership_id",
@@ -230,21 +231,21 @@ class PartnershipViewSet(PublicHistoryMixin, PublicViewSet):
             "partnership_id",
         )
         focus_areas = group_by(
-            Partnership.focus_areas.through.objects.filter(partnership_id__in=ids)
+            Partnership.focus_areas.through.objects.filter(partnership_id__in=among(ids))
             .order_by("focusarea__name")
             .values("partnership_id", "focusarea__slug", "focusarea__name"),
             "partnership_id",
         )
         agreements = group_by(
             Agreement.objects.public()
-            .filter(partnership_id__in=ids)
+            .filter(partnership_id__in=among(ids))
             .order_by("-effective_from", "title", "pk")
             .values("partnership_id", "id", "title"),
             "partnership_id",
         )
         open_flags = group_by(
             Flag.objects.open()
-            .filter(agreement__in=Agreement.objects.public().filter(partnership_id__in=ids))
+            .filter(agreement__in=Agreement.objects.public().filter(partnership_id__in=among(ids)))
             .order_by("kind")
             .values("agreement__partnership_id", "kind")
             .distinct(),
