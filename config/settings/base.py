@@ -123,7 +123,8 @@ EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 # The registry's public address, for links in e-mails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
-# The licence of the registry's public data: on the methodology page, and with the API.
+# The licence of the registry's public data: on the methodology page, and in a header of
+# every API response and on its root.
 DATA_LICENCE_NAME = env.str("DATA_LICENCE_NAME", default="CC BY 4.0")
 DATA_LICENCE_URL = env.str(
     "DATA_LICENCE_URL", default="https://creativecommons.org/licenses/by/4.0/"
@@ -198,14 +199,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     # ?format= selects an export (csv, json) in the list views, not a renderer.
     "URL_FORMAT_OVERRIDE": None,
+    # How many proxies stand before the app: the throttle counts the client address they
+    # report, and ignores X-Forwarded-For entries a client wrote itself. 0: none (gunicorn
+    # faces the clients), so the throttle counts the connection's own address.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
 # Requests per client address, e.g. "120/minute", "5000/day".
 API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="120/minute")
-# The licence of the registry's data: in a header of every API response and on its root.
-DATA_LICENCE_NAME = env.str("DATA_LICENCE_NAME", default="CC BY 4.0")
-DATA_LICENCE_URL = env.str(
-    "DATA_LICENCE_URL", default="https://creativecommons.org/licenses/by/4.0/"
-)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Partnership Registry API",
     "DESCRIPTION": "The public record of partnerships between NGOs and police agencies: "

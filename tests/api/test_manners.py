@@ -42,6 +42,15 @@ def test_the_throttle_answers_429_with_retry_after(client, settings, registry):
     assert client.get("/api/v1/flags/", REMOTE_ADDR="10.1.2.3").status_code == 200
 
 
+def test_a_client_cannot_dodge_the_throttle_with_its_own_forwarded_for(client, settings, registry):
+    settings.API_ANON_THROTTLE_RATE = "2/minute"
+    statuses = [
+        client.get("/api/v1/flags/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+
+
 def test_cors_allows_get_from_any_origin(client, registry):
     origin = {"Origin": "https://notebook.example.net"}
     response = client.get("/api/v1/agreements/", headers=origin)
