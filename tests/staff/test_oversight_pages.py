@@ -434,6 +434,29 @@ def test_completing_a_review_from_its_page(client, board_member, oversight_body,
     assert agreement.next_review_due == dt.date(2027, 11, 21)
 
 
+def test_completing_a_review_before_it_started_is_refused_on_its_page(
+    client, board_member, oversight_body, registry
+):
+    review = factories.ReviewFactory(
+        agreement=registry["overdue"],
+        reviewer=oversight_body,
+        status="in_progress",
+        started_on=dt.date(2026, 11, 1),
+        completed_on=None,
+    )
+    client.force_login(board_member)
+
+    response = client.post(
+        reverse("oversight:review_complete", args=[review.pk]),
+        {"completed_on": "2026-10-01", "outcome": "compliant"},
+    )
+
+    assert response.status_code == 200
+    assert "A review cannot be completed before it started." in response.content.decode()
+    review.refresh_from_db()
+    assert review.status == "in_progress"
+
+
 def test_review_notes_are_shown_to_oversight_members_only(
     client, board_member, ngo_editor, oversight_body, registry
 ):
