@@ -12,7 +12,7 @@ class AgreementFeed(RegistryFeed):
     def link(self):
         from django.urls import reverse
 
-        return reverse("partnerships:list")
+        return reverse("public:registry")
 
     def items(self, obj):
         return (

@@ -7,7 +7,6 @@ from partnerships.models import Organization
 
 from .documents import check_pdf, max_document_bytes
 from .models import Agreement, DataSharingTerm
-from .services import AGREEMENT_FIELDS, TERM_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TERMS_PREFIX = "terms"
@@ -16,7 +15,7 @@ TERMS_PREFIX = "terms"
 class AgreementForm(forms.ModelForm):
     class Meta:
         model = Agreement
-        fields = list(AGREEMENT_FIELDS)
+        fields = list(Agreement.EDITABLE_FIELDS)
         widgets = {
             "signed_on": DATE,
             "effective_from": DATE,
@@ -60,7 +59,7 @@ class AuditorForm(forms.Form):
 class DataSharingTermForm(forms.ModelForm):
     class Meta:
         model = DataSharingTerm
-        fields = list(TERM_FIELDS)
+        fields = list(DataSharingTerm.FIELDS)
         widgets = {
             "purpose": forms.Textarea(attrs={"rows": 2}),
             "access_controls": forms.Textarea(attrs={"rows": 2}),

@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from partnerships.audit import audit_event_model
-from partnerships.models import Organization, Partnership, Source, TimeStampedModel, Visibility
+from audit.trail import audit_event_model
+from core.models import TimeStampedModel
+from partnerships.models import Organization, Partnership, Source, Visibility
 
 from .querysets import AgreementQuerySet, DataSharingTermQuerySet
 
@@ -92,6 +93,39 @@ class Agreement(TimeStampedModel):
     )
     sources = models.ManyToManyField(Source, related_name="agreements", blank=True)
 
+    # What a staff form edits.
+    EDITABLE_FIELDS = (
+        "kind",
+        "reference",
+        "title",
+        "status",
+        "signed_on",
+        "effective_from",
+        "expires_on",
+        "auto_expire",
+        "review_interval_months",
+        "supersedes",
+        "independent_auditor",
+        "public_summary",
+        "visibility",
+    )
+    # What the public may see of it, and see change (the public history).
+    PUBLIC_FIELDS = (
+        "kind",
+        "reference",
+        "title",
+        "status",
+        "signed_on",
+        "effective_from",
+        "expires_on",
+        "auto_expire",
+        "review_interval_months",
+        "next_review_due",
+        "supersedes",
+        "independent_auditor",
+        "public_summary",
+    )
+
     objects = AgreementQuerySet.as_manager()
 
     class Meta:
@@ -126,7 +160,7 @@ class Agreement(TimeStampedModel):
     def get_absolute_url(self):
         from django.urls import reverse
 
-        return reverse("agreements:detail", kwargs={"pk": self.pk})
+        return reverse("public:agreement", kwargs={"pk": self.pk})
 
     def clean(self):
         """The check constraints' rules as field errors, so that a form shows them next to
@@ -307,6 +341,20 @@ class DataSharingTerm(TimeStampedModel):
         max_length=30, choices=SurveillancePractice, default=SurveillancePractice.NONE
     )
 
+    # Every field of a term is edited on the agreement's form and public with the agreement.
+    FIELDS = (
+        "data_category",
+        "direction",
+        "purpose",
+        "legal_basis",
+        "legal_instrument",
+        "consent_required",
+        "retention_days",
+        "onward_sharing_allowed",
+        "access_controls",
+        "surveillance_practice",
+    )
+
     objects = DataSharingTermQuerySet.as_manager()
 
     class Meta:
@@ -379,7 +427,7 @@ def term_risk_level(
 
 
 # The audit trail: every create, update and delete of these records, written by
-# database triggers (see ``partnerships.audit``).
+# database triggers (see ``audit.trail``).
 AgreementEvent = audit_event_model(Agreement, name="AgreementEvent")
 AgreementSignatoryEvent = audit_event_model(
     AgreementSignatory, name="AgreementSignatoryEvent", parent="agreement"

@@ -13,41 +13,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from config.celery import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 from partnerships.models import Organization, Partnership
 
 from . import permissions
 from .documents import check_pdf, sha256_of
 from .models import Agreement, AgreementDocument, DataSharingTerm
 
-AGREEMENT_FIELDS = (
-    "kind",
-    "reference",
-    "title",
-    "status",
-    "signed_on",
-    "effective_from",
-    "expires_on",
-    "auto_expire",
-    "review_interval_months",
-    "supersedes",
-    "independent_auditor",
-    "public_summary",
-    "visibility",
-)
-
-TERM_FIELDS = (
-    "data_category",
-    "direction",
-    "purpose",
-    "legal_basis",
-    "legal_instrument",
-    "consent_required",
-    "retention_days",
-    "onward_sharing_allowed",
-    "access_controls",
-    "surveillance_practice",
-)
+# Oversight (the layer above) raises and closes the flags; asked by name.
+FLAGGING_TASK = "oversight.tasks.run_flagging"
 
 
 def _require(allowed: bool, message: str = "You may not change this agreement.") -> None:
@@ -94,12 +68,12 @@ def _save_terms(
     for term in remove:
         term.delete()
     for term, data in change:
-        _apply(term, TERM_FIELDS, data)
+        _apply(term, DataSharingTerm.FIELDS, data)
         term.full_clean()
         term.save()
     for data in add:
         term = DataSharingTerm(agreement=agreement)
-        _apply(term, TERM_FIELDS, data)
+        _apply(term, DataSharingTerm.FIELDS, data)
         term.full_clean()
         term.save()
 
@@ -107,9 +81,7 @@ def _save_terms(
 def _flags_refresh() -> None:
     """Raise and close the agreement's flags now rather than tonight: the flagging run is
     enqueued once the save commits; if the broker is down, the nightly run catches up."""
-    from oversight.tasks import run_flagging  # oversight builds on agreements
-
-    enqueue_on_commit(run_flagging)
+    enqueue_on_commit(FLAGGING_TASK)
 
 
 def _refresh_next_review_due(agreement: Agreement) -> None:
@@ -131,7 +103,7 @@ def agreement_create(
     is due one review interval after it takes effect."""
     _require(permissions.can_add_agreement(actor, partnership))
     agreement = Agreement(partnership=partnership)
-    _apply(agreement, AGREEMENT_FIELDS, data)
+    _apply(agreement, Agreement.EDITABLE_FIELDS, data)
     agreement.full_clean()
     _check_related(agreement)
     agreement.save()
@@ -153,7 +125,7 @@ def agreement_update(
 ) -> Agreement:
     """Change the agreement and add, change and remove its data-sharing terms at once."""
     _require(permissions.can_edit_agreement(actor, agreement))
-    _apply(agreement, AGREEMENT_FIELDS, data)
+    _apply(agreement, Agreement.EDITABLE_FIELDS, data)
     agreement.full_clean()
     _check_related(agreement)
     agreement.save()

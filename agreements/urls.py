@@ -17,7 +17,6 @@ urlpatterns = [
         views.TermRowView.as_view(),
         name="term_row",
     ),
-    path("agreements/<int:pk>/", views.AgreementDetailView.as_view(), name="detail"),
     path("agreements/<int:pk>/edit/", views.AgreementUpdateView.as_view(), name="edit"),
     path("agreements/<int:pk>/auditor/", views.AuditorAssignView.as_view(), name="auditor"),
     path(

@@ -9,19 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import TemporaryUploadedFile
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views import View
-from django.views.generic import DetailView, FormView
+from django.views.generic import FormView
 from django.views.generic.base import TemplateResponseMixin
 
-from oversight import permissions as oversight_permissions
-from oversight.models import Flag, Review
-from oversight.views_history import change_history_context
-from partnerships import permissions as partnership_permissions
-from partnerships.models import PartnershipParty
-from partnerships.views import EditablePartnershipMixin, add_service_errors
+from core.views import add_service_errors
+from partnerships.views import EditablePartnershipMixin
 
 from . import permissions, services
 from .documents import CHUNK, DocumentRejected, max_document_bytes, too_large
@@ -34,7 +29,6 @@ from .forms import (
     blank_term_form,
 )
 from .models import Agreement, AgreementDocument, DataSharingTerm
-from .services import TERM_FIELDS
 
 
 def visible_agreement(request, pk: int) -> Agreement:
@@ -53,50 +47,6 @@ class EditableAgreementMixin(LoginRequiredMixin):
                 raise PermissionDenied("You may not change this agreement.")
             self._agreement = agreement
         return self._agreement
-
-
-class AgreementDetailView(DetailView):
-    template_name = "agreements/agreement_detail.html"
-
-    def get_queryset(self):
-        return (
-            Agreement.objects.visible_to(self.request.user)
-            .with_risk_level()
-            .select_related("partnership", "independent_auditor", "supersedes")
-            .prefetch_related(
-                Prefetch("data_sharing_terms", queryset=DataSharingTerm.objects.order_by("pk")),
-                Prefetch("flags", queryset=Flag.objects.order_by("-raised_at")),
-                Prefetch(
-                    "reviews",
-                    queryset=Review.objects.select_related("reviewer").prefetch_related("findings"),
-                ),
-                "signings__organization",
-                Prefetch(
-                    "partnership__parties",
-                    queryset=PartnershipParty.objects.select_related("organization"),
-                ),
-            )
-        )
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user, agreement = self.request.user, self.object
-        private = partnership_permissions.can_see_private_records(user, agreement.partnership)
-        documents = agreement.documents.select_related("uploaded_by").order_by("-version")
-        if not private:
-            documents = documents.filter(is_public=True)
-        sees_notes = partnership_permissions.can_see_review_notes(user)
-        context.update(
-            documents=documents,
-            can_edit=permissions.can_edit_agreement(user, agreement),
-            can_assign_auditor=permissions.can_assign_auditor(user, agreement),
-            can_record_review=oversight_permissions.can_record_review(user, agreement),
-            sees_private=private,
-            sees_review_notes=sees_notes,
-            # The same people see the full history as the reviewers' notes.
-            **change_history_context(user, agreement, "agreement", sees_full_history=sees_notes),
-        )
-        return context
 
 
 class AgreementFormMixin(TemplateResponseMixin):
@@ -174,7 +124,7 @@ class AgreementFormMixin(TemplateResponseMixin):
                 raise PermissionDenied("That data-sharing term belongs to another agreement.")
             if not term_form.has_changed():
                 continue
-            data = {name: term_form.cleaned_data[name] for name in TERM_FIELDS}
+            data = {name: term_form.cleaned_data[name] for name in DataSharingTerm.FIELDS}
             if term_form.instance.pk:
                 change.append((term_form.instance, data))
             else:

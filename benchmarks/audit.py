@@ -39,7 +39,7 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from agreements.services import agreement_create  # noqa: E402
-from oversight.audit import audit_event_models, audit_log_verify  # noqa: E402
+from audit.chain import audit_event_models, audit_log_verify  # noqa: E402
 from partnerships.models import Organization, Partnership, PartnershipParty  # noqa: E402
 from tests.factories import UserFactory  # noqa: E402
 

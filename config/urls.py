@@ -6,8 +6,7 @@ from agreements.feeds import AgreementFeed
 from config.health import healthz
 from config.robots import robots_txt
 from oversight.feeds import FlagFeed
-from partnerships import views_public
-from partnerships.sitemaps import SITEMAPS
+from public.sitemaps import SITEMAPS
 
 admin.site.site_header = "Partnership Registry administration"
 admin.site.site_title = "Partnership Registry"
@@ -21,20 +20,19 @@ feeds = (
 )
 
 urlpatterns = [
-    path("", views_public.HomeView.as_view(), name="home"),
-    path("methodology/", views_public.MethodologyView.as_view(), name="methodology"),
-    path("organizations/", include("partnerships.urls_organizations")),
     path("feeds/", include(feeds)),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    # Staff pages. Django's own login, logout and password views, then the registry's.
+    # Staff pages. Django's own login, logout and password views, then the registry's;
+    # before the public pages, whose partnerships/<slug>/ would take partnerships/new/.
     path("accounts/", include("django.contrib.auth.urls")),
-    path("accounts/", include("partnerships.urls_accounts")),
+    path("accounts/", include("accounts.urls")),
     path("partnerships/", include("partnerships.urls")),
     path("", include("agreements.urls")),
     path("oversight/", include("oversight.urls")),
-    # The public REST API, its schema and docs.
-    path("", include("config.api")),
+    # The public pages, and the public REST API with its schema and docs.
+    path("", include("public.urls")),
+    path("", include("public.api.urls")),
 ]

@@ -19,7 +19,7 @@ from django.db.models import (
 )
 
 from agreements.models import Agreement, RiskLevel
-from config.public_api import csv_cell
+from core.csv import csv_cell
 from partnerships.models import PartnershipParty
 
 from .models import Flag

@@ -16,7 +16,7 @@ class FlagFeed(RegistryFeed):
     )
 
     def link(self):
-        return reverse("methodology") + "#flags"
+        return reverse("public:methodology") + "#flags"
 
     def items(self, obj):
         return (

@@ -3,9 +3,9 @@
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
-from agreements.filters import search_agreements
 from agreements.models import Agreement
-from partnerships.filters import (
+from agreements.search import search_agreements
+from core.filters import (
     BooleanFilter,
     CountryFilter,
     MultipleChoiceFilter,
@@ -14,8 +14,8 @@ from partnerships.filters import (
     UpdatedSinceFilter,
     choices_help,
 )
+from core.search import matching_ids, ranked
 from partnerships.models import Organization, PartnershipParty, Region
-from partnerships.search import matching_ids, ranked
 
 from .models import Flag, Review
 

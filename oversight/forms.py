@@ -9,7 +9,6 @@ from partnerships.models import FocusArea, Region
 
 from .dashboard import DEFAULT_SORT, SORTS
 from .models import Finding, Flag, Review
-from .services import FINDING_FIELDS, REVIEW_FIELDS
 
 FINDINGS_PREFIX = "findings"
 
@@ -17,7 +16,7 @@ FINDINGS_PREFIX = "findings"
 class ReviewForm(forms.ModelForm):
     class Meta:
         model = Review
-        fields = list(REVIEW_FIELDS)
+        fields = list(Review.EDITABLE_FIELDS)
         widgets = {
             "started_on": DATE,
             "completed_on": DATE,
@@ -53,7 +52,7 @@ class ReviewForm(forms.ModelForm):
 class FindingForm(forms.ModelForm):
     class Meta:
         model = Finding
-        fields = list(FINDING_FIELDS)
+        fields = list(Finding.EDITABLE_FIELDS)
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 2}),
             "corrective_action": forms.Textarea(attrs={"rows": 2}),

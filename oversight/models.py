@@ -1,12 +1,12 @@
 """Independent oversight: reviews and audits, their findings, and the flags the jobs raise."""
 
-import pgtrigger
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 
 from agreements.models import Agreement
-from partnerships.audit import audit_event_model
-from partnerships.models import Organization, TimeStampedModel
+from audit.trail import audit_event_model
+from core.models import TimeStampedModel
+from partnerships.models import Organization
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -62,6 +62,18 @@ class Review(TimeStampedModel):
     public_summary = models.TextField(blank=True)
     notes = models.TextField(blank=True, help_text="Private: never published.")
 
+    # What the review form edits; ``notes`` stay private.
+    EDITABLE_FIELDS = (
+        "reviewer",
+        "kind",
+        "status",
+        "started_on",
+        "completed_on",
+        "outcome",
+        "public_summary",
+        "notes",
+    )
+
     objects = ReviewQuerySet.as_manager()
 
     class Meta:
@@ -116,6 +128,22 @@ class Finding(TimeStampedModel):
     due_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
     resolved_on = models.DateField(null=True, blank=True)
+
+    EDITABLE_FIELDS = (
+        "severity",
+        "summary",
+        "corrective_action",
+        "due_on",
+    )
+    PUBLIC_FIELDS = (
+        "id",
+        "severity",
+        "summary",
+        "corrective_action",
+        "due_on",
+        "status",
+        "resolved_on",
+    )
 
     class Meta:
         ordering = ["review", "due_on"]
@@ -225,28 +253,8 @@ class ReviewReminder(models.Model):
         return f"Review of {self.agreement} due on {self.due_on}"
 
 
-class AuditCheckpoint(models.Model):
-    """A head of the audit chain that the daily verification found intact. Later
-    verifications check that the chain still passes through it, which detects events
-    deleted from the end of the chain (the links alone cannot). Append-only."""
-
-    seq = models.BigIntegerField(help_text="Position of the head event in the chain.")
-    hash = models.CharField(max_length=64)
-    recorded_at = models.DateTimeField(help_text="When the head event was recorded.")
-    verified_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["seq"]
-        triggers = [
-            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
-        ]
-
-    def __str__(self):
-        return f"position {self.seq} ({self.hash[:12]}…), verified {self.verified_at:%Y-%m-%d}"
-
-
 # The audit trail: every create, update and delete of these records, written by
-# database triggers (see ``partnerships.audit``).
+# database triggers (see ``audit.trail``).
 ReviewEvent = audit_event_model(Review, name="ReviewEvent")
 FindingEvent = audit_event_model(Finding, name="FindingEvent", parent="review")
 FlagEvent = audit_event_model(Flag, name="FlagEvent")

@@ -23,10 +23,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from agreements.models import Agreement
-from config.celery import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 from partnerships.models import Membership
 
-from . import permissions, tasks
+from . import permissions
 from .models import Finding, Flag, Review, ReviewReminder
 from .rules import FLAG_RULES, FlagRule
 
@@ -37,18 +37,6 @@ REVIEW_DUE_NOTICE = timedelta(days=30)
 BATCH_SIZE = 2000
 RAISE_BATCH_SIZE = 20_000
 STATISTICS_REFRESH_THRESHOLD = 10_000
-
-REVIEW_FIELDS = (
-    "reviewer",
-    "kind",
-    "status",
-    "started_on",
-    "completed_on",
-    "outcome",
-    "public_summary",
-    "notes",
-)
-FINDING_FIELDS = ("severity", "summary", "corrective_action", "due_on")
 
 
 @dataclass
@@ -195,7 +183,7 @@ def review_record(
         )
     with transaction.atomic():
         review = Review(agreement=agreement)
-        _apply(review, REVIEW_FIELDS, data)
+        _apply(review, Review.EDITABLE_FIELDS, data)
         review.full_clean()
         review.save()
         for finding_data in findings:
@@ -203,7 +191,7 @@ def review_record(
         if review.status == Review.Status.COMPLETED:
             _review_due_move(agreement.pk)
         elif findings:
-            enqueue_on_commit(tasks.run_flagging)
+            enqueue_on_commit("oversight.tasks.run_flagging")
     return review
 
 
@@ -211,7 +199,7 @@ def finding_add(*, review: Review, actor, data: Mapping[str, Any]) -> Finding:
     _require(permissions.can_change_review(actor, review))
     with transaction.atomic():
         finding = _finding_save(Finding(review=review), data)
-        enqueue_on_commit(tasks.run_flagging)
+        enqueue_on_commit("oversight.tasks.run_flagging")
     return finding
 
 
@@ -228,13 +216,13 @@ def finding_resolve(*, finding: Finding, actor, resolved_on: date) -> bool:
             status=Finding.Status.RESOLVED, resolved_on=resolved_on, updated_at=timezone.now()
         )
         if resolved:
-            enqueue_on_commit(tasks.run_flagging)
+            enqueue_on_commit("oversight.tasks.run_flagging")
     finding.refresh_from_db()
     return resolved == 1
 
 
 def _finding_save(finding: Finding, data: Mapping[str, Any]) -> Finding:
-    _apply(finding, FINDING_FIELDS, data)
+    _apply(finding, Finding.EDITABLE_FIELDS, data)
     finding.full_clean()
     finding.save()
     return finding
@@ -245,7 +233,7 @@ def _review_due_move(agreement_id: int) -> None:
     agreement.next_review_due = agreement.compute_next_review_due()
     agreement.save(update_fields=["next_review_due", "updated_at"])
     # Close the flags the review cleared now rather than tonight.
-    enqueue_on_commit(tasks.run_flagging)
+    enqueue_on_commit("oversight.tasks.run_flagging")
 
 
 def _apply(instance, fields: Sequence[str], data: Mapping[str, Any]) -> None:

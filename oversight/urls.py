@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import views, views_history
+from audit.views import RecordHistoryView
+
+from . import permissions, views
 
 app_name = "oversight"
 
@@ -15,7 +17,7 @@ urlpatterns = [
     path("flags/<int:pk>/resolve/", views.FlagResolveView.as_view(), name="flag_resolve"),
     path(
         "history/<slug:model>/<int:pk>/",
-        views_history.RecordHistoryView.as_view(),
+        RecordHistoryView.as_view(allowed=permissions.can_see_full_history),
         name="record_history",
     ),
 ]

@@ -20,8 +20,8 @@ from django.views import View
 from django.views.generic import DetailView
 
 from agreements.models import Agreement
+from core.views import add_service_errors
 from partnerships.permissions import can_see_review_notes
-from partnerships.views import add_service_errors
 
 from . import permissions, services
 from .dashboard import COLUMNS, DEFAULT_SORT, csv_rows, dashboard_rows, days_overdue

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from .models import Membership, Organization, Partnership, PartnershipParty
-from .services import PARTNERSHIP_FIELDS, default_role_for
+from .services import default_role_for
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -12,7 +12,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class PartnershipForm(forms.ModelForm):
     class Meta:
         model = Partnership
-        fields = [*PARTNERSHIP_FIELDS[:4], "focus_areas", *PARTNERSHIP_FIELDS[4:]]
+        fields = [*Partnership.EDITABLE_FIELDS[:4], "focus_areas", *Partnership.EDITABLE_FIELDS[4:]]
         widgets = {
             "focus_areas": forms.CheckboxSelectMultiple,
             "established_on": DATE,

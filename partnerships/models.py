@@ -6,16 +6,10 @@ from django.db import models
 from django.db.models import F, Q
 from django_countries.fields import CountryField
 
-from .audit import audit_event_model
+from audit.trail import audit_event_model
+from core.models import TimeStampedModel
+
 from .querysets import MembershipQuerySet, OrganizationQuerySet, PartnershipQuerySet
-
-
-class TimeStampedModel(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 class Region(models.TextChoices):
@@ -187,6 +181,35 @@ class Partnership(TimeStampedModel):
     )
     sources = models.ManyToManyField(Source, related_name="partnerships", blank=True)
 
+    # What a staff form edits (the slug is made from the title, once).
+    EDITABLE_FIELDS = (
+        "title",
+        "status",
+        "region",
+        "country",
+        "established_on",
+        "established_precision",
+        "ended_on",
+        "objectives",
+        "roles_and_responsibilities",
+        "public_summary",
+        "visibility",
+    )
+    # What the public may see of it, and see change: the API and the public history.
+    PUBLIC_FIELDS = (
+        "title",
+        "slug",
+        "status",
+        "region",
+        "country",
+        "established_on",
+        "established_precision",
+        "ended_on",
+        "objectives",
+        "roles_and_responsibilities",
+        "public_summary",
+    )
+
     objects = PartnershipQuerySet.as_manager()
 
     class Meta:
@@ -207,7 +230,7 @@ class Partnership(TimeStampedModel):
     def get_absolute_url(self):
         from django.urls import reverse
 
-        return reverse("partnerships:detail", kwargs={"slug": self.slug})
+        return reverse("public:partnership", kwargs={"slug": self.slug})
 
     def clean(self):
         # The same rule as the check constraint, as a field error the form can show.
@@ -286,7 +309,7 @@ class Membership(TimeStampedModel):
 
 
 # The audit trail: every create, update and delete of these records, written by
-# database triggers (see ``partnerships.audit``).
+# database triggers (see ``audit.trail``).
 OrganizationEvent = audit_event_model(Organization, name="OrganizationEvent")
 SourceEvent = audit_event_model(Source, name="SourceEvent")
 PartnershipEvent = audit_event_model(Partnership, name="PartnershipEvent")

@@ -25,19 +25,6 @@ from . import permissions
 from .models import FocusArea, Membership, Organization, Partnership, PartnershipParty
 
 # The fields of a partnership that its editors type in (parties and focus areas apart).
-PARTNERSHIP_FIELDS = (
-    "title",
-    "status",
-    "region",
-    "country",
-    "established_on",
-    "established_precision",
-    "ended_on",
-    "objectives",
-    "roles_and_responsibilities",
-    "public_summary",
-    "visibility",
-)
 
 
 def unique_slug(model: type[models.Model], text: str, max_length: int = 200) -> str:
@@ -94,7 +81,9 @@ def partnership_create(
         permissions.organizations_acting_for(actor).filter(pk=organization.pk).exists(),
         "You may only create partnerships for an organization you are an editor of.",
     )
-    partnership = Partnership(**{name: data[name] for name in PARTNERSHIP_FIELDS if name in data})
+    partnership = Partnership(
+        **{name: data[name] for name in Partnership.EDITABLE_FIELDS if name in data}
+    )
     partnership.slug = unique_slug(Partnership, partnership.title)
     partnership.full_clean()
     partnership.save()
@@ -121,7 +110,7 @@ def partnership_update(
 ) -> Partnership:
     """Change the partnership's own fields. Its slug, the stable public id, never changes."""
     _require(permissions.can_edit_partnership(actor, partnership))
-    for name in PARTNERSHIP_FIELDS:
+    for name in Partnership.EDITABLE_FIELDS:
         if name in data:
             setattr(partnership, name, data[name])
     partnership.full_clean()

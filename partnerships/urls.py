@@ -1,11 +1,10 @@
 from django.urls import path
 
-from . import views, views_public
+from . import views
 
 app_name = "partnerships"
 
 urlpatterns = [
-    path("", views_public.RegistryView.as_view(), name="list"),
     path("new/", views.PartnershipCreateView.as_view(), name="new"),
     path(
         "organizations/search/", views.OrganizationSearchView.as_view(), name="organization_search"
@@ -15,7 +14,6 @@ urlpatterns = [
         views.OrganizationProposeView.as_view(),
         name="organization_propose",
     ),
-    path("<slug:slug>/", views.PartnershipDetailView.as_view(), name="detail"),
     path("<slug:slug>/edit/", views.PartnershipUpdateView.as_view(), name="edit"),
     path("<slug:slug>/parties/add/", views.PartyAddView.as_view(), name="party_add"),
     path(

@@ -1,4 +1,4 @@
-"""The partnership page and the staff pages that create and edit partnerships and parties.
+"""The staff pages that create and edit partnerships and their parties.
 
 Every view that shows a partnership starts from ``Partnership.objects.visible_to(user)``,
 so a partnership the user may not see is a 404; ``permissions.py`` then decides
@@ -6,41 +6,22 @@ whether they may change it (403 if not). Anonymous users are sent to the login p
 from every staff page.
 """
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django.views.generic import CreateView, DetailView, FormView, UpdateView
+from django.views.generic import CreateView, FormView, UpdateView
 
-from agreements.models import Agreement, AgreementDocument, DataSharingTerm
-from oversight.models import Flag, Review
-from oversight.views_history import change_history_context
+from core.views import add_service_errors, is_htmx, safe_next
 
 from . import permissions, services
 from .forms import OrganizationProposeForm, PartnershipCreateForm, PartnershipForm, PartyAddForm
-from .models import Organization, Partnership, PartnershipParty, Visibility
+from .models import Organization, Partnership
 
 SEARCH_LIMIT = 20
-
-
-def is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def add_service_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError, shown on the form: by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def search_organizations(user, query: str, *, exclude=()):
@@ -55,115 +36,6 @@ def search_organizations(user, query: str, *, exclude=()):
         .exclude(pk__in=[pk for pk in exclude if pk])
         .order_by("name")[:SEARCH_LIMIT]
     )
-
-
-def safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def visible_agreements(user, partnership: Partnership, *, private: bool):
-    """The partnership's agreements the user may see, with everything the pages show,
-    in a fixed number of queries whatever their number."""
-    documents = AgreementDocument.objects.select_related("uploaded_by").order_by("-version")
-    if not private:
-        documents = documents.filter(is_public=True)
-    return (
-        Agreement.objects.visible_to(user)
-        .filter(partnership=partnership)
-        .with_risk_level()
-        .select_related("independent_auditor", "supersedes")
-        .prefetch_related(
-            Prefetch("data_sharing_terms", queryset=DataSharingTerm.objects.order_by("pk")),
-            Prefetch("documents", queryset=documents),
-            Prefetch("flags", queryset=Flag.objects.order_by("-raised_at")),
-            Prefetch(
-                "reviews",
-                queryset=Review.objects.select_related("reviewer").prefetch_related("findings"),
-            ),
-        )
-    )
-
-
-def with_independence(agreements, party_ids: set[int]) -> list[Agreement]:
-    """The agreements, each told whether its auditor and its reviewers are independent
-    (not a party to the partnership), and which of its flags are open."""
-    agreements = list(agreements)
-    for agreement in agreements:
-        agreement.auditor_is_independent = (
-            agreement.independent_auditor_id is not None
-            and agreement.independent_auditor_id not in party_ids
-        )
-        agreement.open_flags = [flag for flag in agreement.flags.all() if flag.is_open]
-        for review in agreement.reviews.all():
-            review.by_independent_reviewer = review.reviewer_id not in party_ids
-    return agreements
-
-
-def api_links(partnership: Partnership) -> list[tuple[str, str]]:
-    """The same record in the public API, and its agreements as JSON and CSV."""
-    if partnership.visibility != Visibility.PUBLIC:
-        return []
-    agreements = reverse("api:agreement-list") + "?" + urlencode({"partnership": partnership.slug})
-    return [
-        (
-            "This partnership in the API (JSON)",
-            reverse("api:partnership-detail", args=[partnership.pk]),
-        ),
-        ("Its public agreements in the API (JSON)", agreements),
-        ("Download its public agreements as CSV", f"{agreements}&format=csv"),
-    ]
-
-
-class PartnershipDetailView(DetailView):
-    """The partnership page: parties, agreements with their terms, risk, document
-    versions, reviews and flags. The same page serves the public and the staff; what
-    each sees is decided by ``visible_to`` and ``permissions``."""
-
-    template_name = "partnerships/partnership_detail.html"
-
-    def get_queryset(self):
-        return Partnership.objects.visible_to(self.request.user).prefetch_related(
-            "focus_areas",
-            "sources",
-            Prefetch(
-                "parties",
-                queryset=PartnershipParty.objects.select_related("organization").order_by(
-                    "role", "organization__name"
-                ),
-            ),
-        )
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        user, partnership = self.request.user, self.object
-        private = permissions.can_see_private_records(user, partnership)
-        parties = list(partnership.parties.all())
-        if not private:
-            # Proposed organizations are published once an administrator confirms them.
-            parties = [p for p in parties if p.organization.is_confirmed]
-        party_ids = {party.organization_id for party in partnership.parties.all()}
-        sees_notes = permissions.can_see_review_notes(user)
-        context.update(
-            parties=parties,
-            agreements=with_independence(
-                visible_agreements(user, partnership, private=private), party_ids
-            ),
-            can_edit=permissions.can_edit_partnership(user, partnership),
-            sees_private=private,
-            sees_review_notes=sees_notes,
-            missing_roles=partnership.missing_party_roles(),
-            api_links=api_links(partnership),
-            # The same people see the full history as the reviewers' notes.
-            **change_history_context(
-                user, partnership, "partnership", sees_full_history=sees_notes
-            ),
-        )
-        return context
 
 
 class PartnershipCreateView(LoginRequiredMixin, CreateView):

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from agreements.models import Agreement, RiskLevel
+from demo.loader import SEED_CSV
 from oversight.models import Review
-from partnerships.demo import SEED_CSV
 from partnerships.models import Partnership
 
 pytestmark = pytest.mark.django_db

@@ -37,9 +37,13 @@ INSTALLED_APPS = [
     "django_countries",
     "pgtrigger",
     "pghistory",
+    "audit",
     "partnerships",
     "agreements",
     "oversight",
+    "public",
+    "accounts",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -51,7 +55,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After authentication: the audit trail names the acting user and their organizations.
-    "oversight.middleware.AuditContextMiddleware",
+    "partnerships.middleware.OrganizationAuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -90,7 +94,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
-LOGOUT_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "public:home"
 # How long an invitation's set-password link (and a password-reset link) stays valid.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
 
@@ -167,7 +171,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab_from_line("DIGEST_SCHEDULE", env.str("DIGEST_SCHEDULE", "45 2 * * *")),
     },
     "verify-audit-log": {
-        "task": "oversight.tasks.verify_audit_log",
+        "task": "audit.tasks.verify_audit_log",
         "schedule": crontab_from_line(
             "AUDIT_VERIFY_SCHEDULE", env.str("AUDIT_VERIFY_SCHEDULE", "30 3 * * *")
         ),
@@ -184,16 +188,16 @@ PGHISTORY_APPEND_ONLY = True
 PGHISTORY_FIELD = pghistory.Field(null=True, blank=True)
 PGHISTORY_EXCLUDE_FIELD_KWARGS = {models.Field: ["default", "db_default"]}
 # Foreign keys of a snapshot are not indexed (each index slows every audited write); the
-# event models index the few that the histories read (partnerships.audit).
+# event models index the few that the histories read (audit.trail).
 PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
 
 # The public API (config/api.py): read-only, anonymous, JSON only (no browsable API whose
 # forms could list records), throttled per client address.
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["config.api_defaults.ORJSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["core.api.defaults.ORJSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "config.api_defaults.RegistryPagination",
-    "DEFAULT_THROTTLE_CLASSES": ["config.api_defaults.PublicAnonThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.defaults.RegistryPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.defaults.PublicAnonThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Agreement
-from config.public_api import EXPORT_CHUNK_SIZE, csv_cell
+from core.api.viewsets import EXPORT_CHUNK_SIZE
+from core.csv import csv_cell
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -27,7 +27,7 @@ def test_completing_a_review_with_the_broker_down_saves_it_and_logs_the_error(
     )
 
     with (
-        caplog.at_level(logging.WARNING, logger="config.celery"),
+        caplog.at_level(logging.WARNING, logger="core.tasks"),
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         review_complete(

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def test_the_figures_are_those_of_the_api(client):
     build_registry()
     stats = client.get("/api/v1/stats/").json()
-    response = client.get(reverse("home"))
+    response = client.get(reverse("public:home"))
     assert response.status_code == 200
     assert response.context["figures"] == json.loads(json.dumps(stats))
     html = response.content.decode()
@@ -29,7 +29,7 @@ def test_the_figures_are_those_of_the_api(client):
 
 def test_each_chart_has_its_data_and_a_table_beside_it(client):
     build_registry()
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("public:home")).content.decode()
     for name in ("region", "focus-area", "year", "open-flags", "flags-by-month"):
         assert f'<canvas data-chart="{name}"' in html
         spec = json.loads(
@@ -45,7 +45,7 @@ def test_each_chart_has_its_data_and_a_table_beside_it(client):
 
 def test_restricted_records_are_not_counted_or_shown(client):
     build_registry()
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("public:home")).content.decode()
     assert "Hidden Safe Homes pilot" not in html
     assert_no_private_value(html, "the home page")
 
@@ -55,9 +55,9 @@ def test_it_costs_the_same_queries_for_a_small_and_a_larger_registry(
 ):
     build_registry()
     with django_assert_max_num_queries(20) as small:
-        client.get(reverse("home"))
+        client.get(reverse("public:home"))
     for _ in range(20):
         agreement = factories.AgreementFactory(partnership=factories.partnership_with_parties())
         factories.FlagFactory(agreement=agreement)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        client.get(reverse("home"))
+        client.get(reverse("public:home"))

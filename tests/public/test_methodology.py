@@ -16,7 +16,7 @@ Term = DataSharingTerm
 
 @pytest.fixture
 def html(client):
-    response = client.get(reverse("methodology"))
+    response = client.get(reverse("public:methodology"))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -38,8 +38,8 @@ def test_a_flag_kind_without_a_rule_shows_as_such(client, monkeypatch):
     import oversight.rules
 
     monkeypatch.setattr(oversight.rules, "FLAG_RULES", FLAG_RULES[1:])
-    monkeypatch.setattr("partnerships.views_public.FLAG_RULES", FLAG_RULES[1:])
-    html = client.get(reverse("methodology")).content.decode()
+    monkeypatch.setattr("public.views.FLAG_RULES", FLAG_RULES[1:])
+    html = client.get(reverse("public:methodology")).content.decode()
     assert "No rule is recorded for this kind of flag." in html
 
 

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def url(slug: str) -> str:
-    return reverse("organizations:detail", kwargs={"slug": slug})
+    return reverse("public:organization", kwargs={"slug": slug})
 
 
 def test_it_lists_its_public_partnerships_with_its_role(client, public_registry):

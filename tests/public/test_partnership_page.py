@@ -27,7 +27,7 @@ def test_it_shows_the_parties_with_their_roles_and_links(page, public_registry):
     text = text_of(page)
     assert "Safe Harbour Women's Aid — Lead NGO" in text.replace("&#x27;", "'")
     assert "Riverside Police — Police agency" in text
-    assert reverse("organizations:detail", kwargs={"slug": "riverside-police"}) in page
+    assert reverse("public:organization", kwargs={"slug": "riverside-police"}) in page
 
 
 def test_it_shows_focus_status_dates_objectives_roles_and_sources(page):

@@ -11,7 +11,7 @@ from tests.public_registry import build_registry
 from .conftest import assert_no_private_value
 
 pytestmark = pytest.mark.django_db
-URL = reverse("partnerships:list")
+URL = reverse("public:registry")
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ def crawl(client, start: list[str], limit: int = 400) -> dict[str, str]:
 
 
 def test_no_private_value_on_any_public_page_or_feed(client, public_registry):
-    start = [reverse("home"), "/sitemap.xml", "/robots.txt"]
+    start = [reverse("public:home"), "/sitemap.xml", "/robots.txt"]
     pages = crawl(client, start)
     # The crawl reached the records around the sentinels.
     for expected in (
@@ -50,7 +50,7 @@ def test_no_private_value_on_any_public_page_or_feed(client, public_registry):
         "/organizations/civilian-board/",
         reverse("feeds:flags"),
         reverse("feeds:agreements"),
-        reverse("methodology"),
+        reverse("public:methodology"),
     ):
         assert expected in pages, f"the crawl never reached {expected}"
     for url, body in pages.items():

@@ -38,9 +38,9 @@ def test_robots_txt_points_at_the_sitemap_and_keeps_staff_pages_out(client):
 @pytest.mark.parametrize(
     "url",
     [
-        reverse("home"),
-        reverse("partnerships:list"),
-        reverse("methodology"),
+        reverse("public:home"),
+        reverse("public:registry"),
+        reverse("public:methodology"),
         "/partnerships/harbour-anti-trafficking/",
         "/organizations/safe-harbour/",
         reverse("login"),

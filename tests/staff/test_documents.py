@@ -46,7 +46,7 @@ def test_a_real_pdf_is_accepted_with_its_sha256(client, ngo_editor, agreement, p
         assert stored.read() == pdf_bytes
     # Shown with its hash, on the agreement page and the partnership page.
     assert document.sha256 in response.content.decode()
-    page = client.get(reverse("partnerships:detail", kwargs={"slug": agreement.partnership.slug}))
+    page = client.get(reverse("public:partnership", kwargs={"slug": agreement.partnership.slug}))
     assert document.sha256 in page.content.decode()
 
 
@@ -121,7 +121,7 @@ def test_a_second_upload_is_version_2_and_keeps_version_1(client, ngo_editor, ag
     with versions[0].file.open("rb") as stored:
         assert stored.read() == first
     # Listed newest first.
-    page = client.get(reverse("agreements:detail", kwargs={"pk": agreement.pk})).content.decode()
+    page = client.get(reverse("public:agreement", kwargs={"pk": agreement.pk})).content.decode()
     table = page[page.index('<table class="documents">') :]
     assert table.index(versions[1].sha256) < table.index(versions[0].sha256)
 

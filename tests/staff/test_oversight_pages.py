@@ -597,7 +597,7 @@ def test_saving_an_agreement_with_the_broker_unreachable_succeeds(
     client.force_login(ngo_editor)
 
     with (
-        caplog.at_level(logging.WARNING, logger="config.celery"),
+        caplog.at_level(logging.WARNING, logger="core.tasks"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = client.post(

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from audit.trail import audit_job
 from oversight.models import Flag
 from oversight.services import flagging_run
-from partnerships.audit import audit_job
 
 
 class Command(BaseCommand):

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from audit.trail import audit_job
 from oversight.services import digests_send
-from partnerships.audit import audit_job
 
 
 class Command(BaseCommand):

@@ -1,0 +1,177 @@
+"""Staff accounts: the "My organization" dashboard, inviting and removing members,
+and accepting an invitation (setting a first password through a one-time link).
+
+Logging in, out and password changes and resets are Django's own views
+(``django.contrib.auth.urls``) with the registry's templates.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from agreements.models import Agreement
+from core.views import add_service_errors
+from oversight.models import Flag
+from partnerships import permissions, services
+from partnerships.forms import MemberInviteForm
+from partnerships.models import Membership, Organization, Partnership, PartnershipParty
+from partnerships.querysets import party_of_partnership_with_member
+
+
+def dashboard_partnerships(user):
+    """The partnerships of the user's organizations, with their next review due and the
+    number of open flags, in one query (plus one for the parties), whatever their number."""
+    in_force = Agreement.objects.filter(
+        partnership=OuterRef("pk"), status__in=Agreement.IN_FORCE, next_review_due__isnull=False
+    )
+    open_flags = (
+        Flag.objects.open()
+        .filter(agreement__partnership=OuterRef("pk"))
+        .order_by()
+        .values("agreement__partnership")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Partnership.objects.filter(party_of_partnership_with_member(user))
+        .annotate(
+            next_review_due=Subquery(
+                in_force.order_by("next_review_due").values("next_review_due")[:1]
+            ),
+            open_flag_count=Coalesce(Subquery(open_flags, output_field=IntegerField()), Value(0)),
+        )
+        .prefetch_related(
+            Prefetch(
+                "parties",
+                queryset=PartnershipParty.objects.select_related("organization").order_by(
+                    "role", "organization__name"
+                ),
+            )
+        )
+        .order_by("title")
+    )
+
+
+class DashboardView(LoginRequiredMixin, TemplateView):
+    """My organization: its partnerships (status, next review due, open flags) and members."""
+
+    template_name = "partnerships/organization_dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        organizations = list(
+            permissions.member_organizations(user)
+            .prefetch_related(
+                Prefetch(
+                    "memberships",
+                    queryset=Membership.objects.select_related("user").order_by(
+                        "role", "user__username"
+                    ),
+                )
+            )
+            .order_by("name")
+        )
+        editor_of = {
+            m.organization_id
+            for o in organizations
+            for m in o.memberships.all()
+            if m.user_id == user.pk and m.role == Membership.Role.EDITOR
+        }
+        my_org_ids = {o.pk for o in organizations}
+        partnerships = list(dashboard_partnerships(user))
+        for partnership in partnerships:
+            partnership.my_parties = [
+                p for p in partnership.parties.all() if p.organization_id in my_org_ids
+            ]
+            partnership.can_edit = user.is_superuser or any(
+                p.organization_id in editor_of for p in partnership.my_parties
+            )
+        return super().get_context_data(
+            organizations=organizations,
+            editor_of=editor_of,
+            partnerships=partnerships,
+            can_create=any(o.pk in editor_of and not o.is_oversight for o in organizations),
+            is_oversight=any(o.is_oversight for o in organizations),
+            **kwargs,
+        )
+
+
+class OrganizationMembersMixin(LoginRequiredMixin):
+    def get_organization(self) -> Organization:
+        if not hasattr(self, "_organization"):
+            organization = get_object_or_404(Organization, slug=self.kwargs["slug"])
+            if not permissions.can_manage_members(self.request.user, organization):
+                raise PermissionDenied("Only the organization's editors manage its members.")
+            self._organization = organization
+        return self._organization
+
+
+class MemberInviteView(OrganizationMembersMixin, FormView):
+    form_class = MemberInviteForm
+    template_name = "partnerships/membership_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "organization": self.get_organization()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(organization=self.get_organization(), **kwargs)
+
+    def form_valid(self, form):
+        try:
+            membership = services.member_invite(
+                organization=self.get_organization(),
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                actor=self.request.user,
+                site_url=self.request.build_absolute_uri("/"),
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Invitation sent to {membership.user.email}: they join as "
+            f"{membership.get_role_display().lower()}.",
+        )
+        return redirect("accounts:dashboard")
+
+
+class MemberRemoveView(OrganizationMembersMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, slug, pk):
+        organization = self.get_organization()
+        membership = get_object_or_404(
+            Membership.objects.select_related("user"), pk=pk, organization=organization
+        )
+        try:
+            services.member_remove(membership=membership, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                f"{membership.user.get_username()} is no longer a member of {organization}.",
+            )
+        return redirect("accounts:dashboard")
+
+
+class InvitationAcceptView(auth_views.PasswordResetConfirmView):
+    """The one-time link of an invitation: the new member sets a password and is logged in.
+    Django's token changes once the password is set, so the link works once."""
+
+    post_reset_login = True
+    success_url = reverse_lazy("accounts:dashboard")
+    extra_context = {"invitation": True}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Welcome: your password is set and you are logged in.")
+        return response

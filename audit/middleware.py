@@ -1,0 +1,29 @@
+"""Who made a change: the context the audit trail records for each web request."""
+
+from django.db import connection
+from pghistory.middleware import HistoryMiddleware
+
+
+class AuditContextMiddleware(HistoryMiddleware):
+    """Records, with every change a request makes (POST, PUT, PATCH, DELETE), the acting
+    user and what ``acting_for(user)`` adds (the registry's subclass adds the
+    organizations they act for). The public history names only the organizations; the
+    staff history names the person too."""
+
+    def __call__(self, request):
+        if connection.vendor != "postgresql":  # no audit trail on SQLite
+            return self.get_response(request)
+        return super().__call__(request)
+
+    def acting_for(self, user) -> dict:
+        return {}
+
+    def get_context(self, request):
+        context = {"url": request.path, "method": request.method}
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            context["user"] = user.pk
+            context["username"] = user.get_username()
+            context["superuser"] = user.is_superuser
+            context.update(self.acting_for(user))
+        return context

@@ -1,0 +1,51 @@
+"""Follow-up work enqueued by name, so that a lower layer can ask for work a higher one
+does (a staff write asks for the flags of the agreements it touched) without importing it."""
+
+import logging
+
+from celery import current_app
+from django.db import InterfaceError, OperationalError, transaction
+from kombu.exceptions import KombuError
+
+logger = logging.getLogger(__name__)
+
+# The options of every scheduled job: acknowledged only when done (a worker lost mid-run
+# leaves the message for another), a time limit, and retries with back-off while the
+# database is unreachable. The jobs are idempotent, so a retry or a duplicate does no harm.
+JOB_OPTIONS = {
+    "acks_late": True,
+    "soft_time_limit": 25 * 60,
+    "time_limit": 30 * 60,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 30 * 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+def enqueue_on_commit(task_name: str, *args, **kwargs) -> None:
+    """Send the task named ``task_name`` once the current transaction commits.
+
+    Saving a record never fails because the broker is down: the error is logged and
+    the next scheduled run catches up. Publishing retries briefly, so that a request
+    is not held for long by an unreachable broker.
+    """
+
+    def send():
+        try:
+            current_app.send_task(
+                task_name,
+                args=args,
+                kwargs=kwargs,
+                retry=True,
+                retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
+            )
+        except (KombuError, OSError):
+            logger.warning(
+                "could not enqueue %s; the next scheduled run will catch up",
+                task_name,
+                exc_info=True,
+            )
+
+    transaction.on_commit(send)

@@ -1,0 +1,17 @@
+"""The audit trail's request context, with the organizations the acting user works for."""
+
+from audit.middleware import AuditContextMiddleware
+
+from .models import Organization
+
+
+class OrganizationAuditContextMiddleware(AuditContextMiddleware):
+    def acting_for(self, user) -> dict:
+        return {
+            "organizations": [
+                {"id": pk, "slug": slug, "name": name}
+                for pk, slug, name in Organization.objects.filter(
+                    memberships__user=user
+                ).values_list("pk", "slug", "name")
+            ]
+        }

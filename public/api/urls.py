@@ -1,0 +1,123 @@
+"""The public REST API: one router mounted at ``/api/v1/``, the root document, and the
+OpenAPI schema and its docs (``/api/schema/``, ``/api/docs/``, served from vendored
+assets). Each app owns its endpoints (``<app>/api.py``)."""
+
+from collections.abc import Callable
+
+from django.urls import include, path, re_path, reverse
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+    renderer_classes,
+    throttle_classes,
+)
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from audit.api import audit_log_head
+from core.api.defaults import ORJSONRenderer, PublicAnonThrottle
+from core.licence import LicensedMixin, add_licence_headers, licence
+from public.stats import registry_figures
+
+from .agreements import AgreementViewSet
+from .oversight import FlagViewSet, ReviewViewSet
+from .partnerships import OrganizationViewSet, PartnershipViewSet
+from .serializers import StatsSerializer
+
+router = SimpleRouter()
+router.register("organizations", OrganizationViewSet, basename="organization")
+router.register("partnerships", PartnershipViewSet, basename="partnership")
+router.register("agreements", AgreementViewSet, basename="agreement")
+router.register("reviews", ReviewViewSet, basename="review")
+router.register("flags", FlagViewSet, basename="flag")
+
+ENDPOINTS = ("organizations", "partnerships", "agreements", "reviews", "flags")
+
+# Further entries of the root document: functions of the request returning a dict that
+# is merged into it (e.g. the head of the audit log).
+ROOT_EXTENSIONS: list[Callable] = [audit_log_head]
+
+
+def root_document(request) -> dict:
+    """What ``/api/v1/`` answers: where everything is, and the licence of the data."""
+    build = request.build_absolute_uri
+    document = {
+        "name": "Partnership Registry public API",
+        "version": "v1",
+        "licence": licence(),
+        "how_to_cite": "Cite the record's url (or html_url) and the date you retrieved it, "
+        "with the licence.",
+        "endpoints": {name: build(reverse(f"api:{name[:-1]}-list")) for name in ENDPOINTS}
+        | {"stats": build(reverse("api:stats"))},
+        "schema": build(reverse("api-schema")),
+        "docs": build(reverse("api-docs")),
+    }
+    for extension in ROOT_EXTENSIONS:
+        document.update(extension(request))
+    return document
+
+
+def _public(view):
+    view = authentication_classes([])(view)
+    view = permission_classes([AllowAny])(view)
+    view = throttle_classes([PublicAnonThrottle])(view)
+    return renderer_classes([ORJSONRenderer])(view)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@_public
+def api_root(request):
+    return add_licence_headers(Response(root_document(request)))
+
+
+@extend_schema(
+    summary="Headline figures",
+    description="Counts of public partnerships by region, focus area, status and year "
+    "established; public agreements by status and risk level, with the share of active "
+    "agreements that have an independent auditor; open and closed flags, open ones by kind. "
+    "Each breakdown lists every key, zeros included.",
+    responses={200: StatsSerializer},
+)
+@api_view(["GET"])
+@_public
+def stats(request):
+    return add_licence_headers(Response(registry_figures()))
+
+
+class SchemaView(LicensedMixin, SpectacularAPIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+
+class DocsView(LicensedMixin, SpectacularSwaggerView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    url_name = "api-schema"
+
+
+@extend_schema(exclude=True)
+@api_view(["GET"])
+@_public
+def not_found(request, rest):
+    raise NotFound("No such endpoint or record; the root (/api/v1/) lists the endpoints.")
+
+
+api_patterns = [
+    path("", api_root, name="root"),
+    path("stats/", stats, name="stats"),
+    *router.urls,
+    # Anything else under /api/v1/ is a JSON 404, not the site's HTML page.
+    re_path(r"^(?P<rest>.*)$", not_found),
+]
+
+urlpatterns = [
+    path("api/v1/", include((api_patterns, "api"))),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    path("api/docs/", DocsView.as_view(), name="api-docs"),
+]

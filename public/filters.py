@@ -1,0 +1,382 @@
+"""Filters of the public registry's partnerships and agreements, shared by the REST API
+and the public pages; built on ``core.filters`` and its rules (strict values, unknown
+slugs match nothing). Only public records are looked at: a filter about agreements
+considers the public agreements only, so that no filter reveals anything about a
+restricted one.
+
+``PartnershipFilter(request.GET, queryset=Partnership.objects.public())`` works as is in a
+view: ``.is_valid()``, ``.errors`` (keyed by the query parameter), ``.qs``. Search and
+ordering are filters of the FilterSet, not DRF backends, so both surfaces get them.
+"""
+
+import django_filters
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from agreements.models import Agreement, DataSharingTerm, RiskLevel
+from agreements.search import search_agreements
+from core.filters import (
+    BooleanFilter,
+    CountryFilter,
+    MultipleChoiceFilter,
+    OrderingFilter,
+    SearchFilter,
+    UpdatedSinceFilter,
+    choices_help,
+)
+from oversight.models import Flag
+from partnerships.models import Organization, Partnership, PartnershipParty, Region
+from partnerships.search import search_partnerships
+
+# The filters about data-sharing terms: given together, one term must meet them all
+# ("personal data" *and* "to the police" in the same term, not in two different ones).
+TERM_FILTERS = ("data_category", "direction", "legal_basis", "surveillance_practice")
+
+
+def public_agreements():
+    return Agreement.objects.public()
+
+
+# The partnership FilterSet ----------------------------------------------------------
+
+
+class PartnershipFilter(django_filters.FilterSet):
+    """Filters of ``/partnerships/`` and ``/api/v1/partnerships/``."""
+
+    search = SearchFilter(
+        searcher=search_partnerships,
+        help_text="Full-text search over titles, public summaries and the names of the "
+        "parties (PostgreSQL web-search syntax: quotes for a phrase, `or`, `-` to "
+        "exclude). Results are ranked by relevance unless `ordering` is given.",
+    )
+    region = MultipleChoiceFilter(
+        choices=Region.choices,
+        label="Region",
+        help_text=choices_help("Region of the partnership; repeat for several.", Region.choices),
+    )
+    country = CountryFilter(
+        label="Country",
+        help_text="ISO 3166-1 alpha-2 code of the partnership's country, e.g. GB.",
+    )
+    status = MultipleChoiceFilter(
+        choices=Partnership.Status.choices,
+        label="Status",
+        help_text=choices_help(
+            "Status of the partnership; repeat for several.", Partnership.Status.choices
+        ),
+    )
+    focus_area = django_filters.CharFilter(
+        method="filter_focus_area",
+        label="Focus area",
+        help_text="Slug of a focus area, e.g. domestic-violence. An unknown slug matches nothing.",
+    )
+    organization = django_filters.CharFilter(
+        method="filter_organization",
+        label="Organization",
+        help_text="Slug of an organization that is a party to the partnership. An unknown "
+        "slug matches nothing.",
+    )
+    risk_level = MultipleChoiceFilter(
+        choices=RiskLevel.choices,
+        method="filter_risk_level",
+        label="Risk level",
+        help_text="Risk level of the partnership: the highest among its public agreements "
+        "(low when it has none). One of: low, medium, high; repeat for several.",
+    )
+    data_category = MultipleChoiceFilter(
+        choices=DataSharingTerm.DataCategory.choices,
+        method="filter_terms",
+        label="Data category",
+        help_text="Partnerships with a public agreement sharing this category of data; "
+        "repeat for several.",
+    )
+    surveillance_practice = MultipleChoiceFilter(
+        choices=DataSharingTerm.SurveillancePractice.choices,
+        method="filter_terms",
+        label="Surveillance practice",
+        help_text="Partnerships with a public agreement involving this surveillance "
+        "practice; repeat for several.",
+    )
+    legal_basis = MultipleChoiceFilter(
+        choices=DataSharingTerm.LegalBasis.choices,
+        method="filter_terms",
+        label="Legal basis",
+        help_text="Partnerships with a public agreement sharing data on this legal basis; "
+        "repeat for several.",
+    )
+    has_independent_auditor = BooleanFilter(
+        method="filter_has_independent_auditor",
+        label="Has an independent auditor",
+        help_text="true: at least one of its public agreements has an auditor that is not a "
+        "party to the partnership; false: none has.",
+    )
+    review_overdue = BooleanFilter(
+        method="filter_review_overdue",
+        label="Review overdue",
+        help_text="true: at least one of its signed or active public agreements is past its "
+        "review date; false: none is.",
+    )
+    flag = MultipleChoiceFilter(
+        choices=Flag.Kind.choices,
+        method="filter_flag",
+        label="Open flag",
+        help_text="Partnerships with a public agreement that has an open flag of this kind; "
+        "repeat for several.",
+    )
+    established_after = django_filters.DateFilter(
+        field_name="established_on",
+        lookup_expr="gte",
+        label="Established on or after",
+        help_text="ISO 8601 date, e.g. 2020-01-01 (inclusive).",
+    )
+    established_before = django_filters.DateFilter(
+        field_name="established_on",
+        lookup_expr="lte",
+        label="Established on or before",
+        help_text="ISO 8601 date, e.g. 2020-12-31 (inclusive).",
+    )
+    updated_since = UpdatedSinceFilter()
+    ordering = OrderingFilter(
+        fields=(
+            ("title", "title"),
+            ("established_on", "established_on"),
+            ("updated_at", "updated_at"),
+            ("status", "status"),
+            ("region", "region"),
+            ("country", "country"),
+            ("id", "id"),
+        ),
+        label="Ordering",
+        help_text="Sort by title, established_on, updated_at, status, region, country or id; "
+        "prefix with - for descending; separate several with commas. Default: title, or "
+        "relevance with `search`.",
+    )
+
+    class Meta:
+        model = Partnership
+        fields = []
+
+    # The public agreements of each partnership; a subclass for staff pages may widen it.
+    def agreements(self):
+        return public_agreements()
+
+    def _with_agreement(self, qs, agreements, value: bool = True):
+        exists = Exists(agreements.filter(partnership=OuterRef("pk")))
+        return qs.filter(exists if value else ~exists)
+
+    def filter_focus_area(self, qs, name, value):
+        return qs.filter(focus_areas__slug=value.strip()) if value.strip() else qs
+
+    def filter_organization(self, qs, name, value):
+        parties = PartnershipParty.objects.filter(
+            partnership=OuterRef("pk"),
+            organization__in=Organization.objects.public().filter(slug=value.strip()),
+        )
+        return qs.filter(Exists(parties))
+
+    def filter_risk_level(self, qs, name, value):
+        return qs.with_risk_level(self.agreements()).filter(derived_risk_level__in=value)
+
+    def filter_terms(self, qs, name, value):
+        terms = DataSharingTerm.objects.filter(
+            agreement__in=self.agreements(), **{f"{name}__in": value}
+        )
+        return qs.filter(Exists(terms.filter(agreement__partnership=OuterRef("pk"))))
+
+    def filter_has_independent_auditor(self, qs, name, value):
+        return self._with_agreement(qs, self.agreements().with_independent_auditor(), value)
+
+    def filter_review_overdue(self, qs, name, value):
+        today = timezone.localdate()
+        return self._with_agreement(qs, self.agreements().review_overdue(today), value)
+
+    def filter_flag(self, qs, name, value):
+        flagged = Flag.objects.open().filter(kind__in=value).values("agreement")
+        return self._with_agreement(qs, self.agreements().filter(pk__in=flagged))
+
+
+class AgreementFilter(django_filters.FilterSet):
+    search = SearchFilter(
+        searcher=search_agreements,
+        help_text="Full-text search over agreement titles, references and public summaries, "
+        "their partnerships' titles and summaries, and the names of the parties and of "
+        "the auditor. Ranked by relevance unless `ordering` is given.",
+    )
+    region = MultipleChoiceFilter(
+        field_name="partnership__region",
+        choices=Region.choices,
+        label="Region",
+        help_text=choices_help("Region of the partnership.", Region.choices),
+    )
+    country = CountryFilter(
+        field_name="partnership__country",
+        label="Country",
+        help_text="ISO 3166-1 alpha-2 code of the partnership's country, e.g. GB.",
+    )
+    focus_area = django_filters.CharFilter(
+        method="filter_focus_area",
+        label="Focus area",
+        help_text="Slug of a focus area of the partnership. An unknown slug matches nothing.",
+    )
+    status = MultipleChoiceFilter(
+        choices=Agreement.Status.choices,
+        label="Status",
+        help_text=choices_help("Status of the agreement.", Agreement.Status.choices),
+    )
+    kind = MultipleChoiceFilter(
+        choices=Agreement.Kind.choices,
+        label="Kind",
+        help_text=choices_help("Kind of agreement.", Agreement.Kind.choices),
+    )
+    partnership = django_filters.CharFilter(
+        field_name="partnership__slug",
+        label="Partnership",
+        help_text="Slug of the partnership, e.g. safe-homes: its public agreements. An "
+        "unknown slug matches nothing.",
+    )
+    organization = django_filters.CharFilter(
+        method="filter_organization",
+        label="Organization",
+        help_text="Slug of an organization that is a party to the partnership, a signatory "
+        "or the auditor. An unknown slug matches nothing.",
+    )
+    risk_level = MultipleChoiceFilter(
+        choices=RiskLevel.choices,
+        method="filter_risk_level",
+        label="Risk level",
+        help_text="Derived from the data-sharing terms (see the methodology page). "
+        "One of: low, medium, high.",
+    )
+    data_category = MultipleChoiceFilter(
+        choices=DataSharingTerm.DataCategory.choices,
+        method="filter_terms",
+        label="Data category",
+        help_text=choices_help(
+            "Agreements with a data-sharing term of this category. Term filters given "
+            "together must hold for the same term.",
+            DataSharingTerm.DataCategory.choices,
+        ),
+    )
+    direction = MultipleChoiceFilter(
+        choices=DataSharingTerm.Direction.choices,
+        method="filter_terms",
+        label="Direction",
+        help_text=choices_help(
+            "Agreements with a data-sharing term flowing this way (bidirectional terms "
+            "are only matched by bidirectional).",
+            DataSharingTerm.Direction.choices,
+        ),
+    )
+    legal_basis = MultipleChoiceFilter(
+        choices=DataSharingTerm.LegalBasis.choices,
+        method="filter_terms",
+        label="Legal basis",
+        help_text=choices_help(
+            "Agreements with a data-sharing term on this legal basis.",
+            DataSharingTerm.LegalBasis.choices,
+        ),
+    )
+    surveillance_practice = MultipleChoiceFilter(
+        choices=DataSharingTerm.SurveillancePractice.choices,
+        method="filter_terms",
+        label="Surveillance practice",
+        help_text=choices_help(
+            "Agreements with a data-sharing term involving this practice.",
+            DataSharingTerm.SurveillancePractice.choices,
+        ),
+    )
+    has_independent_auditor = BooleanFilter(
+        method="filter_has_independent_auditor",
+        label="Has an independent auditor",
+        help_text="true: an auditor that is not a party to the partnership; false: no "
+        "auditor, or one that is a party.",
+    )
+    review_overdue = BooleanFilter(
+        method="filter_review_overdue",
+        label="Review overdue",
+        help_text="true: signed or active and its next review was due before today.",
+    )
+    flag = MultipleChoiceFilter(
+        choices=Flag.Kind.choices,
+        method="filter_flag",
+        label="Open flag",
+        help_text=choices_help("Agreements with an open flag of this kind.", Flag.Kind.choices),
+    )
+    expires_after = django_filters.DateFilter(
+        field_name="expires_on",
+        lookup_expr="gte",
+        label="Expires on or after",
+        help_text="ISO 8601 date (inclusive).",
+    )
+    expires_before = django_filters.DateFilter(
+        field_name="expires_on",
+        lookup_expr="lte",
+        label="Expires on or before",
+        help_text="ISO 8601 date (inclusive).",
+    )
+    updated_since = UpdatedSinceFilter()
+    ordering = OrderingFilter(
+        fields=(
+            ("title", "title"),
+            ("status", "status"),
+            ("signed_on", "signed_on"),
+            ("effective_from", "effective_from"),
+            ("expires_on", "expires_on"),
+            ("next_review_due", "next_review_due"),
+            ("updated_at", "updated_at"),
+            ("id", "id"),
+        ),
+        label="Ordering",
+        help_text="Sort by title, status, signed_on, effective_from, expires_on, "
+        "next_review_due, updated_at or id; prefix with - for descending. Default: title, "
+        "or relevance with `search`.",
+    )
+
+    class Meta:
+        model = Agreement
+        fields = []
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        conditions = {
+            f"{name}__in": self.form.cleaned_data[name]
+            for name in TERM_FILTERS
+            if self.form.cleaned_data.get(name)
+        }
+        if conditions:
+            terms = DataSharingTerm.objects.filter(agreement=OuterRef("pk"), **conditions)
+            queryset = queryset.filter(Exists(terms))
+        return queryset
+
+    def filter_terms(self, queryset, name, value):
+        return queryset  # applied together in filter_queryset()
+
+    def filter_focus_area(self, queryset, name, value):
+        return queryset.filter(partnership__focus_areas__slug=value.strip())
+
+    def filter_organization(self, queryset, name, value):
+        organizations = Organization.objects.public().filter(slug=value.strip())
+        party = PartnershipParty.objects.filter(
+            partnership=OuterRef("partnership"), organization__in=organizations
+        )
+        signatory = Agreement.signatories.through.objects.filter(
+            agreement=OuterRef("pk"), organization__in=organizations
+        )
+        auditor = organizations.filter(pk=OuterRef("independent_auditor"))
+        return queryset.filter(Exists(party) | Exists(signatory) | Exists(auditor))
+
+    def filter_risk_level(self, queryset, name, value):
+        return queryset.with_risk_level().filter(derived_risk_level__in=value)
+
+    def filter_has_independent_auditor(self, queryset, name, value):
+        if value:
+            return queryset.with_independent_auditor()
+        return queryset.without_independent_auditor()
+
+    def filter_review_overdue(self, queryset, name, value):
+        today = timezone.localdate()
+        return queryset.review_overdue(today) if value else queryset.review_not_overdue(today)
+
+    def filter_flag(self, queryset, name, value):
+        flags = Flag.objects.open().filter(agreement=OuterRef("pk"), kind__in=value)
+        return queryset.filter(Exists(flags))

@@ -1,0 +1,139 @@
+"""The registry's headline figures, for ``/api/v1/stats/`` and the home page.
+
+Everything is counted over public records only (``.public()``), with a fixed number of
+aggregate queries whatever the size of the registry.
+"""
+
+import datetime as dt
+
+from django.db.models import Count, Q
+from django.db.models.functions import ExtractYear, TruncMonth
+from django.utils import timezone
+
+from agreements.models import Agreement, RiskLevel
+from oversight.models import Flag
+from partnerships.models import FocusArea, Partnership, Region
+
+
+def _breakdown(choices, counts: dict) -> list[dict]:
+    """Every choice in its declared order, zeros included, so charts have stable axes."""
+    return [
+        {"key": value, "label": label, "count": counts.get(value, 0)} for value, label in choices
+    ]
+
+
+def _counts(queryset, field: str) -> dict:
+    rows = queryset.order_by().values(field).annotate(n=Count("pk", distinct=True))
+    return {row[field]: row["n"] for row in rows}
+
+
+# How many months of flag activity the figures cover, the current one included.
+FLAG_MONTHS = 12
+
+
+def _months_back(today, months: int) -> list:
+    """The first day of each of the last ``months`` months, oldest first."""
+    year, month = today.year, today.month
+    firsts = []
+    for _ in range(months):
+        firsts.append(today.replace(year=year, month=month, day=1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return firsts[::-1]
+
+
+def _per_month(flags, field: str, since) -> dict:
+    rows = (
+        flags.filter(**{f"{field}__gte": since})
+        .order_by()
+        .annotate(month=TruncMonth(field))
+        .values("month")
+        .annotate(n=Count("pk"))
+    )
+    return {timezone.localdate(row["month"]).replace(day=1): row["n"] for row in rows}
+
+
+def flags_by_month(flags, today) -> list[dict]:
+    """Flags raised and closed in each of the last ``FLAG_MONTHS`` months (in the
+    registry's time zone), every month listed, zeros included."""
+    months = _months_back(today, FLAG_MONTHS)
+    since = timezone.make_aware(dt.datetime.combine(months[0], dt.time.min))
+    raised = _per_month(flags, "raised_at", since)
+    closed = _per_month(flags, "resolved_at", since)
+    return [
+        {
+            "key": f"{month:%Y-%m}",
+            "label": f"{month:%b %Y}",
+            "raised": raised.get(month, 0),
+            "closed": closed.get(month, 0),
+        }
+        for month in months
+    ]
+
+
+def registry_figures() -> dict:
+    """Counts of public partnerships by region, focus area, status and year established;
+    public agreements by status and risk level, with the share of active agreements that
+    have an independent auditor, and how many in force are past their review date; flags
+    on public agreements by kind (open) and state, and raised and closed per month.
+
+    Each breakdown is a list of ``{"key", "label", "count"}`` listing every possible key.
+    """
+    partnerships = Partnership.objects.public()
+    agreements = Agreement.objects.public()
+    flags = Flag.objects.public()
+
+    focus_counts = {
+        row["slug"]: row["n"]
+        for row in FocusArea.objects.order_by()
+        .annotate(n=Count("partnerships", filter=Q(partnerships__in=partnerships)))
+        .values("slug", "n")
+    }
+    focus_areas = FocusArea.objects.order_by("name").values_list("slug", "name")
+    by_year = _counts(partnerships.annotate(year=ExtractYear("established_on")), "year")
+    years = sorted(year for year in by_year if year is not None)
+    year_rows = [{"key": str(y), "label": str(y), "count": by_year[y]} for y in years]
+    if None in by_year:
+        year_rows.append({"key": "unknown", "label": "Unknown", "count": by_year[None]})
+
+    active = agreements.filter(status=Agreement.Status.ACTIVE)
+    active_totals = active.aggregate(
+        total=Count("pk"),
+        with_auditor=Count("pk", filter=Q(pk__in=active.with_independent_auditor().values("pk"))),
+    )
+    share = (
+        round(active_totals["with_auditor"] / active_totals["total"], 4)
+        if active_totals["total"]
+        else None
+    )
+    today = timezone.localdate()
+    flag_totals = flags.aggregate(
+        open=Count("pk", filter=Q(resolved_at__isnull=True)),
+        closed=Count("pk", filter=Q(resolved_at__isnull=False)),
+    )
+
+    return {
+        "partnerships": {
+            "total": partnerships.count(),
+            "by_region": _breakdown(Region.choices, _counts(partnerships, "region")),
+            "by_focus_area": _breakdown(focus_areas, focus_counts),
+            "by_status": _breakdown(Partnership.Status.choices, _counts(partnerships, "status")),
+            "by_year_established": year_rows,
+        },
+        "agreements": {
+            "total": agreements.count(),
+            "by_status": _breakdown(Agreement.Status.choices, _counts(agreements, "status")),
+            "by_risk_level": _breakdown(
+                RiskLevel.choices, _counts(agreements.with_risk_level(), "derived_risk_level")
+            ),
+            "active": active_totals["total"],
+            "active_with_independent_auditor": active_totals["with_auditor"],
+            "share_active_with_independent_auditor": share,
+            "review_overdue": agreements.review_overdue(today).count(),
+        },
+        "flags": {
+            "open": flag_totals["open"],
+            "closed": flag_totals["closed"],
+            "open_by_kind": _breakdown(Flag.Kind.choices, _counts(flags.open(), "kind")),
+            "by_month": flags_by_month(flags, today),
+        },
+    }
