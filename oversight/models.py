@@ -1,7 +1,7 @@
 """Independent oversight: reviews and audits, their findings, and the flags the jobs raise."""
 
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
 
 from agreements.models import Agreement
 from audit.trail import audit_event_model
@@ -23,6 +23,14 @@ class ReviewQuerySet(models.QuerySet):
 
     def not_independent(self):
         return self.filter(self._reviewer_is_party())
+
+    def with_reviewer_independence(self):
+        """Annotate ``reviewer_is_independent``: the reviewer is not a party."""
+        return self.annotate(
+            reviewer_is_independent=ExpressionWrapper(
+                ~Q(self._reviewer_is_party()), output_field=models.BooleanField()
+            )
+        )
 
     @staticmethod
     def _reviewer_is_party():
