@@ -65,10 +65,11 @@ BENCH_AUDIT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/registry_bench_au
 bench-audit: install
 	DATABASE_URL=$(BENCH_AUDIT_DATABASE_URL) $(VENV)/bin/python benchmarks/audit.py --agreements 10000
 
-## lint: ruff, migrations that match the models, and an OpenAPI schema without warnings
+## lint: ruff, the layers contract, migrations that match the models, and an OpenAPI schema without warnings
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 	$(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
 

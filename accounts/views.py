@@ -22,7 +22,6 @@ from oversight.models import Flag
 from partnerships import permissions, services
 from partnerships.forms import MemberInviteForm
 from partnerships.models import Membership, Organization, Partnership, PartnershipParty
-from partnerships.querysets import party_of_partnership_with_member
 
 
 def dashboard_partnerships(user):
@@ -40,7 +39,7 @@ def dashboard_partnerships(user):
         .values("n")
     )
     return (
-        Partnership.objects.filter(party_of_partnership_with_member(user))
+        Partnership.objects.with_member(user)
         .annotate(
             next_review_due=Subquery(
                 in_force.order_by("next_review_due").values("next_review_due")[:1]

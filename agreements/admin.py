@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db.models import Exists, OuterRef
 
 from .models import (
     Agreement,
@@ -31,11 +30,10 @@ class IndependentAuditorFilter(admin.SimpleListFilter):
         return [("yes", "Yes"), ("no", "No (none, or a party)")]
 
     def queryset(self, request, queryset):
-        independent = Agreement.objects.with_independent_auditor().values("pk")
         if self.value() == "yes":
-            return queryset.filter(pk__in=independent)
+            return queryset.with_independent_auditor()
         if self.value() == "no":
-            return queryset.exclude(pk__in=independent)
+            return queryset.without_independent_auditor()
         return queryset
 
 
@@ -117,13 +115,7 @@ class AgreementAdmin(admin.ModelAdmin):
     inlines = [DataSharingTermInline, AgreementSignatoryInline, AgreementDocumentInline]
 
     def get_queryset(self, request):
-        independent = Agreement.objects.with_independent_auditor().filter(pk=OuterRef("pk"))
-        return (
-            super()
-            .get_queryset(request)
-            .with_risk_level()
-            .annotate(auditor_is_independent=Exists(independent))
-        )
+        return super().get_queryset(request).with_risk_level().with_auditor_independence()
 
     @admin.display(description="risk level")
     def risk(self, agreement):

@@ -2,6 +2,7 @@
 and the upload of a document version. They validate; ``services.py`` writes."""
 
 from django import forms
+from django.template.defaultfilters import filesizeformat
 
 from partnerships.models import Organization
 
@@ -98,8 +99,6 @@ class DocumentUploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from django.template.defaultfilters import filesizeformat
-
         self.fields["file"].help_text = (
             f"PDF only, at most {filesizeformat(max_document_bytes())}. A new upload "
             "becomes a new version; earlier versions are kept."

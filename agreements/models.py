@@ -7,20 +7,21 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 
-from audit.trail import audit_event_model
+from audit.registry import track
 from core.models import TimeStampedModel
 from partnerships.models import Organization, Partnership, Source, Visibility
 
+from .choices import DataCategory, Direction, RiskLevel, SurveillancePractice
 from .querysets import AgreementQuerySet, DataSharingTermQuerySet
-
-
-class RiskLevel(models.TextChoices):
-    """Derived from an agreement's data-sharing terms, never typed in (see the risk rule)."""
-
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
+from .risk import (
+    HIGH_RISK_CATEGORIES_TO_POLICE,
+    MEDIUM_RISK_CATEGORIES,
+    RISK_ORDER,
+    TOWARDS_POLICE,
+    term_risk_level,
+)
 
 
 class Agreement(TimeStampedModel):
@@ -158,8 +159,6 @@ class Agreement(TimeStampedModel):
         return self.title
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("public:agreement", kwargs={"pk": self.pk})
 
     def clean(self):
@@ -280,25 +279,10 @@ class AgreementDocument(models.Model):
 
 
 class DataSharingTerm(TimeStampedModel):
-    class DataCategory(models.TextChoices):
-        AGGREGATE_STATISTICS = "aggregate_statistics", "Aggregate statistics"
-        CASE_RECORDS = "case_records", "Case records"
-        PERSONAL_IDENTIFIABLE = "personal_identifiable", "Personally identifiable data"
-        SPECIAL_CATEGORY = (
-            "special_category",
-            "Special-category data (health, ethnicity, sexuality, religion)",
-        )
-        VICTIM_RECORDS = "victim_records", "Victim records"
-        LOCATION_DATA = "location_data", "Location data"
-        CCTV_FOOTAGE = "cctv_footage", "CCTV footage"
-        BODY_WORN_CAMERA_FOOTAGE = "body_worn_camera_footage", "Body-worn camera footage"
-        SOCIAL_MEDIA_DATA = "social_media_data", "Social media data"
-        BIOMETRIC_DATA = "biometric_data", "Biometric data"
-
-    class Direction(models.TextChoices):
-        NGO_TO_POLICE = "ngo_to_police", "NGO to police"
-        POLICE_TO_NGO = "police_to_ngo", "Police to NGO"
-        BIDIRECTIONAL = "bidirectional", "Both ways"
+    # Declared in ``choices.py``, where the risk rule reads them too.
+    DataCategory = DataCategory
+    Direction = Direction
+    SurveillancePractice = SurveillancePractice
 
     class LegalBasis(models.TextChoices):
         CONSENT = "consent", "Consent"
@@ -308,16 +292,6 @@ class DataSharingTerm(TimeStampedModel):
         LEGITIMATE_INTERESTS = "legitimate_interests", "Legitimate interests"
         COURT_ORDER = "court_order", "Court order"
         NONE_STATED = "none_stated", "None stated"
-
-    class SurveillancePractice(models.TextChoices):
-        NONE = "none", "None"
-        PREDICTIVE_POLICING = "predictive_policing", "Predictive policing"
-        BODY_WORN_CAMERAS = "body_worn_cameras", "Body-worn cameras"
-        CCTV_MONITORING = "cctv_monitoring", "CCTV monitoring"
-        SOCIAL_MEDIA_MONITORING = "social_media_monitoring", "Social media monitoring"
-        FACIAL_RECOGNITION = "facial_recognition", "Facial recognition"
-        LICENSE_PLATE_READERS = "license_plate_readers", "Licence plate readers"
-        OTHER = "other", "Other"
 
     agreement = models.ForeignKey(
         Agreement, on_delete=models.CASCADE, related_name="data_sharing_terms"
@@ -393,60 +367,51 @@ class DataSharingTerm(TimeStampedModel):
         return f"{category}, with no onward sharing and no surveillance practice."
 
 
-# The risk rule (DESIGN §1), as data. The model methods above, the queryset
-# annotations and the methodology page all read these, so they cannot disagree.
-RISK_ORDER = [RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH]
-HIGH_RISK_CATEGORIES_TO_POLICE = frozenset(
-    {
-        DataSharingTerm.DataCategory.PERSONAL_IDENTIFIABLE,
-        DataSharingTerm.DataCategory.SPECIAL_CATEGORY,
-        DataSharingTerm.DataCategory.VICTIM_RECORDS,
-        DataSharingTerm.DataCategory.BIOMETRIC_DATA,
-        DataSharingTerm.DataCategory.LOCATION_DATA,
-    }
-)
-TOWARDS_POLICE = frozenset(
-    {DataSharingTerm.Direction.NGO_TO_POLICE, DataSharingTerm.Direction.BIDIRECTIONAL}
-)
-MEDIUM_RISK_CATEGORIES = frozenset({DataSharingTerm.DataCategory.CASE_RECORDS})
-
-
-def term_risk_level(
-    *, data_category: str, direction: str, surveillance_practice: str, onward_sharing_allowed
-) -> str:
-    """The risk rule for one data-sharing term; ``DataSharingTermQuerySet`` states the same
-    in SQL. A plain function of the fields, so that exports of a million rows apply it
-    without building a model instance per term."""
-    if surveillance_practice != DataSharingTerm.SurveillancePractice.NONE or (
-        data_category in HIGH_RISK_CATEGORIES_TO_POLICE and direction in TOWARDS_POLICE
-    ):
-        return RiskLevel.HIGH
-    if data_category in MEDIUM_RISK_CATEGORIES or onward_sharing_allowed:
-        return RiskLevel.MEDIUM
-    return RiskLevel.LOW
-
-
-# The audit trail: every create, update and delete of these records, written by
-# database triggers (see ``audit.trail``).
-AgreementEvent = audit_event_model(Agreement, name="AgreementEvent")
-AgreementSignatoryEvent = audit_event_model(
-    AgreementSignatory, name="AgreementSignatoryEvent", parent="agreement"
-)
-AgreementDocumentEvent = audit_event_model(
-    AgreementDocument, name="AgreementDocumentEvent", parent="agreement"
-)
-DataSharingTermEvent = audit_event_model(
-    DataSharingTerm, name="DataSharingTermEvent", parent="agreement"
-)
-
-
 class AgreementSource(Agreement.sources.through):
-    """The link of an agreement to a source, tracked through this proxy of its table."""
+    """The link of an agreement to a source, audited through this proxy of its table."""
 
     class Meta:
         proxy = True
 
 
-AgreementSourceEvent = audit_event_model(
-    AgreementSource, name="AgreementSourceEvent", parent="agreement"
+# The audit trail: every create, update and delete of these records, written by database
+# triggers, and what the histories show of them (see ``audit.registry``).
+AgreementEvent = track(
+    Agreement,
+    record="Agreement",
+    slug="agreement",
+    public_fields=Agreement.PUBLIC_FIELDS,
+    public_if=("visibility", Visibility.PUBLIC),
+    gated_by="partnership",
+    named_by="title",
+    named_among=Agreement.objects.public,
+)
+AgreementSignatoryEvent = track(
+    AgreementSignatory,
+    record="Signatory",
+    slug="signatory",
+    parent="agreement",
+    public_fields=("organization", "signed_on"),
+)
+AgreementDocumentEvent = track(
+    AgreementDocument,
+    record="Document version",
+    slug="document",
+    parent="agreement",
+    public_fields=("version", "sha256", "size_bytes", "is_public"),
+    public_if=("is_public", True),
+)
+DataSharingTermEvent = track(
+    DataSharingTerm,
+    record="Data-sharing term",
+    slug="term",
+    parent="agreement",
+    public_fields=DataSharingTerm.FIELDS,
+)
+AgreementSourceEvent = track(
+    AgreementSource,
+    record="Source",
+    slug="agreement-source-link",
+    parent="agreement",
+    public_fields=("source",),
 )

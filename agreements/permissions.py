@@ -6,18 +6,14 @@ edit its agreements (``partnerships.permissions``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from partnerships.models import Partnership
 from partnerships.permissions import (
     can_edit_partnership,
     can_see_private_records,
     editor_organizations,
 )
 
-if TYPE_CHECKING:
-    from partnerships.models import Partnership
-
-    from .models import Agreement, AgreementDocument
+from .models import Agreement, AgreementDocument
 
 
 def can_add_agreement(user, partnership: Partnership) -> bool:

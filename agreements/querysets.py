@@ -1,34 +1,35 @@
 """Domain rules about many agreements at once, as SQL.
 
-Each method filters or annotates; none writes. The flag conditions of the
-oversight jobs are here, so that the job, the dashboards and the tests share
-one definition. Methods that depend on the date take ``today`` from the caller.
+Each method filters or annotates; none writes. The flag conditions about agreements
+alone are here (those that involve reviews are oversight's, in ``oversight.rules``), so
+that the job, the dashboards and the tests share one definition. Methods that depend on
+the date take ``today`` from the caller.
+
+``models.py`` imports this module, so the querysets reach the data-sharing terms
+through the agreements' relation to them.
 """
 
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
 from django.db import models
 from django.db.models import Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
 
-from partnerships.querysets import party_of_partnership_with_member, sees_every_record
+from partnerships.choices import Visibility
+from partnerships.models import PartnershipParty
+from partnerships.querysets import sees_every_record
 
-# A completed DPIA keeps a high-risk agreement unflagged for this long.
-DPIA_VALID_FOR = relativedelta(months=12)
+from .choices import RiskLevel, SurveillancePractice
+from .risk import HIGH_RISK_CATEGORIES_TO_POLICE, MEDIUM_RISK_CATEGORIES, TOWARDS_POLICE
 
 
 def _high_risk_term():
-    """Q: a term that makes its agreement high-risk; mirrors ``DataSharingTerm.risk_level``."""
-    from .models import HIGH_RISK_CATEGORIES_TO_POLICE, TOWARDS_POLICE, DataSharingTerm
-
-    return ~Q(surveillance_practice=DataSharingTerm.SurveillancePractice.NONE) | Q(
+    """Q: a term that makes its agreement high-risk; mirrors ``term_risk_level``."""
+    return ~Q(surveillance_practice=SurveillancePractice.NONE) | Q(
         data_category__in=HIGH_RISK_CATEGORIES_TO_POLICE, direction__in=TOWARDS_POLICE
     )
 
 
 def _medium_risk_term():
-    from .models import MEDIUM_RISK_CATEGORIES
-
     return Q(data_category__in=MEDIUM_RISK_CATEGORIES) | Q(onward_sharing_allowed=True)
 
 
@@ -40,9 +41,21 @@ class DataSharingTermQuerySet(models.QuerySet):
         return self.filter(_medium_risk_term() | _high_risk_term())
 
 
-def _auditor_is_party():
-    from partnerships.models import PartnershipParty
+def _data_sharing_terms(agreements):
+    return agreements.model._meta.get_field("data_sharing_terms").related_model.objects
 
+
+def _highest_risk_level(terms) -> Case:
+    """The highest risk level among ``terms`` (a subquery), low when there are none."""
+    return Case(
+        When(Exists(terms.high_risk()), then=Value(RiskLevel.HIGH)),
+        When(Exists(terms.medium_risk_or_higher()), then=Value(RiskLevel.MEDIUM)),
+        default=Value(RiskLevel.LOW),
+        output_field=models.CharField(),
+    )
+
+
+def _auditor_is_party():
     return Exists(
         PartnershipParty.objects.filter(
             partnership=OuterRef("partnership"), organization=OuterRef("independent_auditor")
@@ -50,13 +63,21 @@ def _auditor_is_party():
     )
 
 
+def with_partnership_risk_level(partnerships, agreements):
+    """Annotate ``derived_risk_level`` on ``partnerships``: the highest risk among the
+    ``agreements`` of each (the public pages and the API pass the public ones), low when
+    it has none."""
+    terms = _data_sharing_terms(agreements).filter(
+        agreement__in=agreements, agreement__partnership=OuterRef("pk")
+    )
+    return partnerships.annotate(derived_risk_level=_highest_risk_level(terms))
+
+
 class AgreementQuerySet(models.QuerySet):
     # Visibility ---------------------------------------------------------------
 
     def public(self):
         """Agreements an anonymous reader may see: public, in a public partnership."""
-        from partnerships.models import Visibility
-
         return self.filter(visibility=Visibility.PUBLIC, partnership__visibility=Visibility.PUBLIC)
 
     def visible_to(self, user):
@@ -64,15 +85,14 @@ class AgreementQuerySet(models.QuerySet):
 
         Administrators and members of oversight organizations see all of them.
         """
-        from partnerships.models import Visibility
-
         if not user.is_authenticated:
             return self.public()
         if sees_every_record(user):
             return self.all()
+        of_member = PartnershipParty.objects.of_member(user)
         return self.filter(
             Q(visibility=Visibility.PUBLIC, partnership__visibility=Visibility.PUBLIC)
-            | Q(party_of_partnership_with_member(user, "partnership"))
+            | Q(Exists(of_member.filter(partnership=OuterRef("partnership"))))
         )
 
     # Risk -----------------------------------------------------------------------
@@ -82,24 +102,13 @@ class AgreementQuerySet(models.QuerySet):
 
         Not named ``risk_level``, which would shadow ``Agreement.risk_level()``.
         """
-        from .models import DataSharingTerm, RiskLevel
-
-        terms = DataSharingTerm.objects.filter(agreement=OuterRef("pk"))
-        return self.annotate(
-            derived_risk_level=Case(
-                When(Exists(terms.high_risk()), then=Value(RiskLevel.HIGH)),
-                When(Exists(terms.medium_risk_or_higher()), then=Value(RiskLevel.MEDIUM)),
-                default=Value(RiskLevel.LOW),
-                output_field=models.CharField(),
-            )
-        )
+        return self.annotate(derived_risk_level=_highest_risk_level(self._terms()))
 
     def high_risk(self):
-        from .models import DataSharingTerm
+        return self.filter(Exists(self._terms().high_risk()))
 
-        return self.filter(
-            Exists(DataSharingTerm.objects.filter(agreement=OuterRef("pk")).high_risk())
-        )
+    def _terms(self):
+        return _data_sharing_terms(self).filter(agreement=OuterRef("pk"))
 
     # Auditors -----------------------------------------------------------------
 
@@ -148,28 +157,3 @@ class AgreementQuerySet(models.QuerySet):
 
     def expired_but_active(self, today: date):
         return self.filter(status=self.model.Status.ACTIVE, expires_on__lt=today)
-
-    def high_risk_without_dpia(self, today: date):
-        """High risk, and no DPIA completed in the twelve months up to today.
-
-        A DPIA completed on 21 November 2025 still counts on 21 November 2026, not the day after.
-        """
-        from oversight.models import Review
-
-        recent_dpia = Review.objects.filter(
-            agreement=OuterRef("pk"),
-            kind=Review.Kind.DPIA,
-            status=Review.Status.COMPLETED,
-            completed_on__gte=today - DPIA_VALID_FOR,
-            completed_on__lte=today,
-        )
-        return self.high_risk().exclude(Exists(recent_dpia))
-
-    def corrective_action_overdue(self, today: date):
-        """An open finding of one of its reviews is past its due date."""
-        from oversight.models import Finding
-
-        overdue = Finding.objects.filter(
-            review__agreement=OuterRef("pk"), status=Finding.Status.OPEN, due_on__lt=today
-        )
-        return self.filter(Exists(overdue))

@@ -1,20 +1,46 @@
-"""The risk rule described for readers, derived from the rule itself.
+"""The risk rule (DESIGN §1): its constants, the rule for one data-sharing term, and the
+rule described for readers.
 
-The methodology page shows these tables. They are computed by asking
-``DataSharingTerm.risk_level()`` about every choice, not written by hand, so the
-page cannot say something the code does not do.
+``DataSharingTerm.risk_level()``, the SQL of ``DataSharingTermQuerySet``, the exports and
+the methodology page all read the constants here, so they cannot disagree. The
+methodology page's tables are computed by asking the rule about every choice, not
+written by hand, so the page cannot say something the code does not do.
 """
 
 from dataclasses import dataclass
 
-from .models import (
-    HIGH_RISK_CATEGORIES_TO_POLICE,
-    MEDIUM_RISK_CATEGORIES,
-    RISK_ORDER,
-    TOWARDS_POLICE,
-    DataSharingTerm,
-    RiskLevel,
+from .choices import DataCategory, Direction, RiskLevel, SurveillancePractice
+
+RISK_ORDER = [RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH]
+HIGH_RISK_CATEGORIES_TO_POLICE = frozenset(
+    {
+        DataCategory.PERSONAL_IDENTIFIABLE,
+        DataCategory.SPECIAL_CATEGORY,
+        DataCategory.VICTIM_RECORDS,
+        DataCategory.BIOMETRIC_DATA,
+        DataCategory.LOCATION_DATA,
+    }
 )
+TOWARDS_POLICE = frozenset({Direction.NGO_TO_POLICE, Direction.BIDIRECTIONAL})
+MEDIUM_RISK_CATEGORIES = frozenset({DataCategory.CASE_RECORDS})
+
+
+def term_risk_level(
+    *, data_category: str, direction: str, surveillance_practice: str, onward_sharing_allowed
+) -> str:
+    """The risk rule for one data-sharing term; ``DataSharingTermQuerySet`` states the same
+    in SQL. A plain function of the fields, so that exports of a million rows apply it
+    without building a model instance per term."""
+    if surveillance_practice != SurveillancePractice.NONE or (
+        data_category in HIGH_RISK_CATEGORIES_TO_POLICE and direction in TOWARDS_POLICE
+    ):
+        return RiskLevel.HIGH
+    if data_category in MEDIUM_RISK_CATEGORIES or onward_sharing_allowed:
+        return RiskLevel.MEDIUM
+    return RiskLevel.LOW
+
+
+# The rule described for readers -------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -26,22 +52,22 @@ class CategoryRisk:
 
 
 def level_of(**term_fields) -> str:
-    return DataSharingTerm(**term_fields).risk_level()
+    """The level of a term with these fields (no onward sharing unless they say so)."""
+    return term_risk_level(**{"onward_sharing_allowed": False, **term_fields})
 
 
 def category_table() -> list[CategoryRisk]:
     """For each data category, the risk level in each direction, with no surveillance
     practice, and with onward sharing allowed."""
-    Term = DataSharingTerm
     rows = []
-    for category in Term.DataCategory:
+    for category in DataCategory:
         by_direction = {
             direction.value: level_of(
                 data_category=category,
                 direction=direction,
-                surveillance_practice=Term.SurveillancePractice.NONE,
+                surveillance_practice=SurveillancePractice.NONE,
             )
-            for direction in Term.Direction
+            for direction in Direction
         }
         onward = max(
             (
@@ -49,9 +75,9 @@ def category_table() -> list[CategoryRisk]:
                     data_category=category,
                     direction=direction,
                     onward_sharing_allowed=True,
-                    surveillance_practice=Term.SurveillancePractice.NONE,
+                    surveillance_practice=SurveillancePractice.NONE,
                 )
-                for direction in Term.Direction
+                for direction in Direction
             ),
             key=RISK_ORDER.index,
         )
@@ -61,23 +87,21 @@ def category_table() -> list[CategoryRisk]:
 
 def surveillance_table() -> list[tuple[str, str]]:
     """Each surveillance practice and the level a term involving it has (whatever its data)."""
-    Term = DataSharingTerm
     return [
         (
             practice.label,
             level_of(
-                data_category=Term.DataCategory.AGGREGATE_STATISTICS,
-                direction=Term.Direction.POLICE_TO_NGO,
+                data_category=DataCategory.AGGREGATE_STATISTICS,
+                direction=Direction.POLICE_TO_NGO,
                 surveillance_practice=practice,
             ),
         )
-        for practice in Term.SurveillancePractice
+        for practice in SurveillancePractice
     ]
 
 
 def rule_in_words() -> dict[str, str]:
     """The rule as sentences, one per level, built from its constants."""
-    Term = DataSharingTerm
 
     def labels(values, choices):
         # "Victim records" -> "victim records", but "NGO to police" keeps its capitals.
@@ -85,15 +109,15 @@ def rule_in_words() -> dict[str, str]:
         names = [n if n[1:2].isupper() else n[0].lower() + n[1:] for n in names]
         return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
 
-    towards = labels(TOWARDS_POLICE, Term.Direction)
+    towards = labels(TOWARDS_POLICE, Direction)
     return {
         RiskLevel.HIGH: (
-            f"High when {labels(HIGH_RISK_CATEGORIES_TO_POLICE, Term.DataCategory)} "
+            f"High when {labels(HIGH_RISK_CATEGORIES_TO_POLICE, DataCategory)} "
             f"flow to the police (direction: {towards}), or when any surveillance "
             "practice is involved."
         ),
         RiskLevel.MEDIUM: (
-            f"Medium when {labels(MEDIUM_RISK_CATEGORIES, Term.DataCategory)} are shared "
+            f"Medium when {labels(MEDIUM_RISK_CATEGORIES, DataCategory)} are shared "
             "in either direction, or when onward sharing to third parties is allowed."
         ),
         RiskLevel.LOW: "Low otherwise, and when an agreement records no data-sharing terms.",

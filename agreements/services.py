@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from core.services import apply_fields, require
 from core.tasks import enqueue_on_commit
 from partnerships.models import Organization, Partnership
 
@@ -24,15 +25,8 @@ from .models import Agreement, AgreementDocument, DataSharingTerm
 FLAGGING_TASK = "oversight.tasks.run_flagging"
 
 
-def _require(allowed: bool, message: str = "You may not change this agreement.") -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _apply(instance, fields: Sequence[str], data: Mapping[str, Any]) -> None:
-    for name in fields:
-        if name in data:
-            setattr(instance, name, data[name])
+# The reason given when a write is refused (403).
+REFUSED = "You may not change this agreement."
 
 
 def _check_related(agreement: Agreement) -> None:
@@ -45,7 +39,7 @@ def _check_related(agreement: Agreement) -> None:
 
 def _check_auditor(agreement: Agreement) -> None:
     auditor = agreement.independent_auditor
-    if auditor is not None and auditor.pk in agreement.party_organization_ids():
+    if auditor is not None and not agreement.has_independent_auditor():
         raise ValidationError(
             {
                 "independent_auditor": f"{auditor.name} is a party to this partnership, "
@@ -68,20 +62,21 @@ def _save_terms(
     for term in remove:
         term.delete()
     for term, data in change:
-        _apply(term, DataSharingTerm.FIELDS, data)
+        apply_fields(term, DataSharingTerm.FIELDS, data)
         term.full_clean()
         term.save()
     for data in add:
         term = DataSharingTerm(agreement=agreement)
-        _apply(term, DataSharingTerm.FIELDS, data)
+        apply_fields(term, DataSharingTerm.FIELDS, data)
         term.full_clean()
         term.save()
 
 
-def _flags_refresh() -> None:
-    """Raise and close the agreement's flags now rather than tonight: the flagging run is
-    enqueued once the save commits; if the broker is down, the nightly run catches up."""
-    enqueue_on_commit(FLAGGING_TASK)
+def _flags_refresh(agreement: Agreement) -> None:
+    """Raise and close the agreement's flags now rather than tonight: a flagging run over
+    that agreement alone, enqueued once the save commits; if the broker is down, the
+    nightly run catches up."""
+    enqueue_on_commit(FLAGGING_TASK, agreement_ids=[agreement.pk])
 
 
 def _refresh_next_review_due(agreement: Agreement) -> None:
@@ -101,15 +96,15 @@ def agreement_create(
 ) -> Agreement:
     """A new agreement of ``partnership`` with its data-sharing ``terms``; its next review
     is due one review interval after it takes effect."""
-    _require(permissions.can_add_agreement(actor, partnership))
+    require(permissions.can_add_agreement(actor, partnership), REFUSED)
     agreement = Agreement(partnership=partnership)
-    _apply(agreement, Agreement.EDITABLE_FIELDS, data)
+    apply_fields(agreement, Agreement.EDITABLE_FIELDS, data)
     agreement.full_clean()
     _check_related(agreement)
     agreement.save()
     _save_terms(agreement, add=terms, change=(), remove=())
     _refresh_next_review_due(agreement)
-    _flags_refresh()
+    _flags_refresh(agreement)
     return agreement
 
 
@@ -124,14 +119,14 @@ def agreement_update(
     terms_to_remove: Sequence[DataSharingTerm] = (),
 ) -> Agreement:
     """Change the agreement and add, change and remove its data-sharing terms at once."""
-    _require(permissions.can_edit_agreement(actor, agreement))
-    _apply(agreement, Agreement.EDITABLE_FIELDS, data)
+    require(permissions.can_edit_agreement(actor, agreement), REFUSED)
+    apply_fields(agreement, Agreement.EDITABLE_FIELDS, data)
     agreement.full_clean()
     _check_related(agreement)
     agreement.save()
     _save_terms(agreement, add=terms_to_add, change=terms_to_change, remove=terms_to_remove)
     _refresh_next_review_due(agreement)
-    _flags_refresh()
+    _flags_refresh(agreement)
     return agreement
 
 
@@ -140,11 +135,11 @@ def auditor_assign(*, agreement: Agreement, actor, auditor: Organization | None)
     """Assign (or, with ``None``, remove) the agreement's independent auditor. An
     organization that is a party to the partnership is refused: it is not independent.
     The no-independent-auditor flag closes on the flagging run enqueued after commit."""
-    _require(permissions.can_assign_auditor(actor, agreement))
+    require(permissions.can_assign_auditor(actor, agreement), REFUSED)
     agreement.independent_auditor = auditor
     _check_auditor(agreement)
     agreement.save(update_fields=["independent_auditor", "updated_at"])
-    _flags_refresh()
+    _flags_refresh(agreement)
     return agreement
 
 
@@ -157,7 +152,7 @@ def document_upload(
     otherwise). Versions are numbered 1, 2, 3... under a lock on the agreement, so two
     uploads at once get two versions; earlier versions are never touched.
     """
-    _require(permissions.can_upload_document(actor, agreement))
+    require(permissions.can_upload_document(actor, agreement), REFUSED)
     check_pdf(file)
     sha256 = sha256_of(file)
     with transaction.atomic():

@@ -21,7 +21,7 @@ urlpatterns = [
     path("agreements/<int:pk>/auditor/", views.AuditorAssignView.as_view(), name="auditor"),
     path(
         "agreements/<int:pk>/documents/new/",
-        views.DocumentUploadView.as_view(),
+        views.document_new,
         name="document_new",
     ),
     path(

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView
 from django.views.generic.base import TemplateResponseMixin
@@ -230,31 +231,34 @@ class AuditorAssignView(LoginRequiredMixin, FormView):
         return HttpResponseRedirect(self.agreement.get_absolute_url())
 
 
-class DocumentUploadView(EditableAgreementMixin, FormView):
-    """Upload a new version of the agreement's signed text.
+# The content types of an HTML form's body; a POST of any other body is a raw upload.
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
-    The HTML form answers a refused file with the form again, the reason next to the
-    field and the status of the refusal (415 not a PDF, 413 too large, 400 empty). A
-    client may also POST the PDF itself as the request body (``Content-Type:
-    application/pdf``, session and CSRF header as for any write): the answer is JSON,
-    201 with the new version, or 415, 413, 400.
+
+def declared_length(request) -> int:
+    """The body's length as the client declares it (0 when it declares none)."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+class DocumentUploadView(EditableAgreementMixin, FormView):
+    """Upload a new version of the agreement's signed text with the HTML form.
+
+    A refused file gets the form again, the reason next to the field and the status of
+    the refusal (415 not a PDF, 413 too large, 400 empty).
     """
 
     form_class = DocumentUploadForm
     template_name = "agreements/agreementdocument_form.html"
-    FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
     # Room for the form's other fields around the file in a multipart body.
     FORM_OVERHEAD_BYTES = 1024 * 1024
 
     def post(self, request, *args, **kwargs):
-        agreement = self.get_agreement()
-        if request.content_type not in self.FORM_TYPES:
-            return self.post_raw(request, agreement)
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
+        self.get_agreement()  # 404 or 403 before the body is read
+        declared = declared_length(request)
         if declared > max_document_bytes() + self.FORM_OVERHEAD_BYTES:
             # Far over the limit: refuse before Django reads the body to disk.
             refusal = too_large(declared)
@@ -294,20 +298,26 @@ class DocumentUploadView(EditableAgreementMixin, FormView):
         )
         return HttpResponseRedirect(self.get_agreement().get_absolute_url())
 
-    def post_raw(self, request, agreement):
-        def refuse(error: DocumentRejected):
-            return JsonResponse(
-                {"error": error.code, "message": error.messages[0]}, status=error.status
-            )
 
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
+class DocumentUploadAPIView(EditableAgreementMixin, View):
+    """Upload a new version of the agreement's signed text as the request body itself, for
+    scripts: ``Content-Type: application/pdf``, session and CSRF header as for any write,
+    ``?is_public=1`` to publish the version.
+
+    The answer is JSON: 201 with the new version (``version``, ``sha256``, ``size_bytes``,
+    ``is_public``, ``url``), or the refusal's status (415 not a PDF, 413 too large, 400
+    empty) with its ``error`` code and ``message``.
+    """
+
+    http_method_names = ["post", "put"]
+
+    def post(self, request, *args, **kwargs):
+        agreement = self.get_agreement()
+        declared = declared_length(request)
         if declared == 0:
-            return refuse(DocumentRejected("The file is empty.", code=DocumentRejected.EMPTY))
+            return self.refuse(DocumentRejected("The file is empty.", code=DocumentRejected.EMPTY))
         if request.content_type != "application/pdf":
-            return refuse(
+            return self.refuse(
                 DocumentRejected(
                     "Send the document as application/pdf, "
                     f"not {request.content_type or 'no type'}.",
@@ -316,7 +326,7 @@ class DocumentUploadView(EditableAgreementMixin, FormView):
             )
         limit = max_document_bytes()
         if declared > limit:
-            return refuse(too_large(declared))
+            return self.refuse(too_large(declared))
         upload = TemporaryUploadedFile("document.pdf", "application/pdf", 0, None)
         size = 0
         # Read the body in chunks, never more than the limit allows.
@@ -324,7 +334,7 @@ class DocumentUploadView(EditableAgreementMixin, FormView):
             size += len(chunk)
             if size > limit:
                 upload.close()
-                return refuse(too_large())
+                return self.refuse(too_large())
             upload.write(chunk)
         upload.size = size
         upload.seek(0)
@@ -336,7 +346,7 @@ class DocumentUploadView(EditableAgreementMixin, FormView):
                 actor=request.user,
             )
         except DocumentRejected as error:
-            return refuse(error)
+            return self.refuse(error)
         finally:
             upload.close()
         return JsonResponse(
@@ -351,10 +361,30 @@ class DocumentUploadView(EditableAgreementMixin, FormView):
             json_dumps_params={"indent": None},
         )
 
+    # Clients have always been able to PUT to this URL as they POST (the form view's
+    # ``FormView`` answers PUT as POST); they still may.
+    put = post
+
+    @staticmethod
+    def refuse(error: DocumentRejected) -> JsonResponse:
+        return JsonResponse(
+            {"error": error.code, "message": error.messages[0]}, status=error.status
+        )
+
+
+_document_upload_form = DocumentUploadView.as_view()
+_document_upload_api = DocumentUploadAPIView.as_view()
+
+
+def document_new(request, pk: int):
+    """One URL for both ways of uploading a version: a POST (or PUT) whose body is not a
+    form is the raw upload; every other request is the form's."""
+    if request.method in ("POST", "PUT") and request.content_type not in FORM_TYPES:
+        return _document_upload_api(request, pk=pk)
+    return _document_upload_form(request, pk=pk)
+
 
 def document_url(document: AgreementDocument) -> str:
-    from django.urls import reverse
-
     return reverse(
         "agreements:document_download",
         kwargs={"pk": document.agreement_id, "version": document.version},

@@ -1,6 +1,6 @@
-"""The audit log in the public API: ``/api/v1/partnerships/<id>/history/``,
-``/api/v1/agreements/<id>/history/`` (public changes only, newest first, paginated), and
-the head of the hash chain on the API root."""
+"""The audit log in the public API: ``<id>/history/`` on the viewset of a public audited
+record (public changes only, newest first, paginated), and the head of the hash chain on
+the API root."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from rest_framework.exceptions import NotFound
 from core.api.viewsets import ErrorSerializer
 
 from .chain import audit_chain_head
-from .history import HistoryEntry
+from .history import HistoryEntry, public_history
 
 
 class FieldChangeSerializer(serializers.Serializer):
@@ -26,7 +26,9 @@ class FieldChangeSerializer(serializers.Serializer):
 class HistoryEntrySerializer(serializers.Serializer):
     position = serializers.IntegerField(help_text="The change's position in the audit log.")
     at = serializers.DateTimeField()
-    record = serializers.CharField(help_text='What changed, e.g. "Agreement", "Party".')
+    record = serializers.CharField(
+        help_text='What changed: the kind of record, e.g. "Agreement", "Party".'
+    )
     record_id = serializers.IntegerField()
     action = serializers.ChoiceField(choices=["created", "changed", "deleted", "published"])
     made_by = serializers.CharField(
@@ -51,10 +53,8 @@ def entry_json(entry: HistoryEntry) -> dict:
 
 
 class PublicHistoryMixin:
-    """Adds ``<id>/history/`` to a public viewset: the record's public change history."""
-
-    def public_history(self, record) -> list[HistoryEntry]:
-        raise NotImplementedError
+    """Adds ``<id>/history/`` to a public viewset of an audited model: the record's public
+    change history (``audit.history.public_history``)."""
 
     def history_record(self, pk):
         model = self.base_queryset().model
@@ -84,7 +84,7 @@ class PublicHistoryMixin:
     @action(detail=True, methods=["get"], url_path="history", filter_backends=[])
     def history(self, request, pk=None):
         record = self.history_record(pk)
-        page = self.paginate_queryset(self.public_history(record))
+        page = self.paginate_queryset(public_history(record))
         return self.get_paginated_response([entry_json(entry) for entry in page])
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AuditConfig(AppConfig):
@@ -7,3 +8,9 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401 - connects the Celery task context
+        from .chain import audit_chain_view_after_migrate
+
+        # Once per migrate (or flush): the chain view follows the registered event tables.
+        post_migrate.connect(
+            audit_chain_view_after_migrate, sender=self, dispatch_uid="audit_chain_view"
+        )

@@ -1,11 +1,29 @@
-"""The audit log's hash chain: its head, and its verification.
+"""The audit log's hash chain: its head, its verification, and the view both read.
 
-The events themselves are written by database triggers (``audit.trail``); every
-app declares the event models of its own records. Each event stores its position in the
-chain (``pgh_seq``), the hash of the event before it and its own hash over a canonical
-serialisation of its content (the SQL function ``audit_event_hash``). Walking the chain
-in order and recomputing each hash detects an edited, deleted, inserted or reordered
-event; publishing the head hash lets an outsider detect later that history was rewritten.
+The events themselves are written by database triggers (``audit.trail``) into the event
+tables of the models registered with ``audit.registry.track``. Each event stores its
+position in the chain (``pgh_seq``), the hash of the event before it and its own hash over
+a canonical serialisation of its content (the SQL function ``audit_event_hash``). Walking
+the chain in order and recomputing each hash detects an edited, deleted, inserted or
+reordered event; publishing the head hash lets an outsider detect later that history was
+rewritten.
+
+The chain trigger reads the head once per transaction from the ``audit_chain`` view (the
+chain columns of every event table). The view is rebuilt from the registry after every
+``migrate`` (and ``flush``), on PostgreSQL, over the registered event tables that exist
+(``audit_chain_view_update``, a ``post_migrate`` handler). Until then an event table that
+the running ``migrate`` created is not in the view: harmless while the table is empty, and
+within one transaction (which keeps its head). But if a data migration wrote rows of the
+newly audited model, any later transaction writing audited rows before the rebuild (a
+later migration, a request of the running site) would not see those events as the head
+and would reuse their positions: a fork. So a data migration that writes rows of a model
+whose event table the same ``migrate`` may create first brings the view up to date, as an
+operation of the same migration::
+
+    migrations.RunPython(audit_chain_view_migration, migrations.RunPython.noop)
+
+Should one forget, the rebuild after ``migrate`` logs an error naming the first position
+held twice, and ``verify_audit_log`` reports the event there as out of place.
 """
 
 from __future__ import annotations
@@ -14,15 +32,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
-from audit.trail import GENESIS_HASH, AuditEvent
-
 from .models import AuditCheckpoint
+from .registry import registrations
+from .trail import GENESIS_HASH, AuditEvent
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +47,8 @@ VERIFY_BATCH = 5000
 
 
 def audit_event_models() -> list[type[AuditEvent]]:
-    """Every audit event model of every app."""
-    return [model for model in apps.get_models() if issubclass(model, AuditEvent)]
+    """The event model of every audited model (``audit.registry``)."""
+    return [registration.event_model for registration in registrations()]
 
 
 def audit_log_supported() -> bool:
@@ -78,6 +95,79 @@ def audit_chain_head() -> ChainHead | None:
         cursor.execute("SELECT seq, hash, created_at FROM audit_chain ORDER BY seq DESC LIMIT 1")
         row = cursor.fetchone()
     return ChainHead(*row) if row else None
+
+
+def audit_chain_view_update(using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """(Re)create the ``audit_chain`` view over the event tables of the registered models
+    that exist in the database; returns them. Does nothing on SQLite, or where no event
+    table exists yet (or any more: dropping one drops the view with it)."""
+    target = connections[using]
+    if target.vendor != "postgresql":
+        return []
+    existing = set(target.introspection.table_names())
+    tables = [m._meta.db_table for m in audit_event_models() if m._meta.db_table in existing]
+    if not tables:
+        return []
+    # The columns, their names and types are those the view was first created with
+    # (CREATE OR REPLACE keeps them); table names from the models' metadata, never input.
+    selects = " UNION ALL ".join(
+        "SELECT pgh_seq AS seq, pgh_hash AS hash, pgh_created_at AS created_at, "  # noqa: S608
+        f"'{table}'::text AS table_name, pgh_id AS event_id FROM {table}"
+        for table in tables
+    )
+    with target.cursor() as cursor:
+        before = _chain_view_tables(cursor)
+        cursor.execute(f"CREATE OR REPLACE VIEW audit_chain AS {selects}")
+        added = [table for table in tables if table not in before]
+        fork = _fork_from(cursor, added) if before and added else None
+    if fork is not None:
+        logger.error(
+            "audit log forked at position %s: events were written to %s before the chain "
+            "view covered it (see audit.chain); verify_audit_log names the first broken event",
+            fork,
+            ", ".join(added),
+        )
+    return tables
+
+
+def _chain_view_tables(cursor) -> set[str]:
+    """The tables the ``audit_chain`` view reads now (none when there is no view)."""
+    cursor.execute(
+        "SELECT DISTINCT t.relname FROM pg_rewrite r "
+        "JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid "
+        "JOIN pg_class t ON t.oid = d.refobjid AND t.relkind = 'r' "
+        "WHERE r.ev_class = to_regclass('audit_chain')"
+    )
+    return {table for (table,) in cursor.fetchall()}
+
+
+def _fork_from(cursor, tables: list[str]) -> int | None:
+    """The first position held by two events, from the first event of ``tables`` on: the
+    tables the view has just started to cover, whose events no head before saw."""
+    # Table names from the models' metadata, never from input.
+    firsts = " UNION ALL ".join(f"SELECT min(pgh_seq) AS seq FROM {t}" for t in tables)  # noqa: S608
+    cursor.execute(f"SELECT min(seq) FROM ({firsts}) f")  # noqa: S608
+    (start,) = cursor.fetchone()
+    if start is None:
+        return None
+    cursor.execute(
+        "SELECT seq FROM audit_chain WHERE seq >= %s GROUP BY seq HAVING count(*) > 1 "
+        "ORDER BY seq LIMIT 1",
+        [start],
+    )
+    row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def audit_chain_view_migration(apps, schema_editor):
+    """``audit_chain_view_update`` as a migration operation (``RunPython``), for a data
+    migration writing rows of a model whose event table the same ``migrate`` creates."""
+    audit_chain_view_update(schema_editor.connection.alias)
+
+
+def audit_chain_view_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
+    """``post_migrate``: the view follows the registry once the tables are migrated."""
+    audit_chain_view_update(using)
 
 
 def _chain_sql() -> str:
@@ -137,7 +227,7 @@ def audit_log_verify() -> ChainVerification:
     if beyond:
         checkpoint = min(beyond, key=lambda c: c.seq)
         broken = BrokenEvent(
-            model="oversight.AuditCheckpoint",
+            model=AuditCheckpoint._meta.label,
             event_id=checkpoint.pk,
             seq=checkpoint.seq,
             reason=f"the chain ends at position {expected_seq - 1}, before the head verified "

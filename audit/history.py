@@ -1,152 +1,27 @@
-"""Change histories read from the audit log: public ones for the partnership and agreement
-pages and the API, full ones for oversight board members.
+"""Change histories read from the audit log: the public history of a public record, for
+its page and the API, and the full history of any audited record, for oversight board
+members. Both read the registry of audited models (``audit.registry``): what a history
+includes, what of it is public and how its values are named is declared there by the app
+that owns each record.
 
-The public history of a record shows only changes to its public fields made while it was
-public, newest first, naming the organization that made each change (or the registry's
-job), never the person, never a private value. A record's children are part of its
-history: a partnership's parties; an agreement's data-sharing terms, signatories and
-public document versions.
+A record's children (the records whose ``parent`` names it) are part of its history. The
+public history shows only changes to public fields made while the record was public and
+while the records gating it were (``gated_by``), newest first, naming who made each change
+(the records the author acted for, such as their organizations, or the registry's job),
+never the person, never a private value.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models
 
-from agreements.models import (
-    Agreement,
-    AgreementDocumentEvent,
-    AgreementEvent,
-    AgreementSignatoryEvent,
-    AgreementSourceEvent,
-    DataSharingTermEvent,
-)
-from oversight.models import FindingEvent, FlagEvent, ReviewEvent
-from partnerships.models import (
-    FocusArea,
-    MembershipEvent,
-    Organization,
-    OrganizationEvent,
-    Partnership,
-    PartnershipEvent,
-    PartnershipFocusAreaEvent,
-    PartnershipPartyEvent,
-    PartnershipSourceEvent,
-    Source,
-    SourceEvent,
-    Visibility,
-)
-
-# The fields of each record that the public may see change. Anything else (people,
-# private notes, internal bookkeeping, timestamps) never appears in a public history.
-PUBLIC_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
-    PartnershipEvent: (
-        "title",
-        "slug",
-        "status",
-        "region",
-        "country",
-        "established_on",
-        "established_precision",
-        "ended_on",
-        "objectives",
-        "roles_and_responsibilities",
-        "public_summary",
-    ),
-    PartnershipPartyEvent: ("organization", "role"),
-    PartnershipFocusAreaEvent: ("focusarea",),
-    PartnershipSourceEvent: ("source",),
-    AgreementSourceEvent: ("source",),
-    AgreementEvent: (
-        "kind",
-        "reference",
-        "title",
-        "status",
-        "signed_on",
-        "effective_from",
-        "expires_on",
-        "auto_expire",
-        "review_interval_months",
-        "next_review_due",
-        "supersedes",
-        "independent_auditor",
-        "public_summary",
-    ),
-    DataSharingTermEvent: (
-        "data_category",
-        "direction",
-        "purpose",
-        "legal_basis",
-        "legal_instrument",
-        "consent_required",
-        "retention_days",
-        "onward_sharing_allowed",
-        "access_controls",
-        "surveillance_practice",
-    ),
-    AgreementSignatoryEvent: ("organization", "signed_on"),
-    AgreementDocumentEvent: ("version", "sha256", "size_bytes", "is_public"),
-}
-
-RECORD_NAMES: dict[type[models.Model], str] = {
-    OrganizationEvent: "Organization",
-    SourceEvent: "Source",
-    PartnershipEvent: "Partnership",
-    PartnershipPartyEvent: "Party",
-    PartnershipFocusAreaEvent: "Focus area",
-    PartnershipSourceEvent: "Source",
-    AgreementSourceEvent: "Source",
-    MembershipEvent: "Membership",
-    AgreementEvent: "Agreement",
-    AgreementSignatoryEvent: "Signatory",
-    AgreementDocumentEvent: "Document version",
-    DataSharingTermEvent: "Data-sharing term",
-    ReviewEvent: "Review",
-    FindingEvent: "Finding",
-    FlagEvent: "Flag",
-}
-
-# The staff history page's ``<model>`` in /oversight/history/<model>/<id>/.
-HISTORY_MODELS: dict[str, type[models.Model]] = {
-    "organization": OrganizationEvent,
-    "source": SourceEvent,
-    "partnership": PartnershipEvent,
-    "party": PartnershipPartyEvent,
-    "membership": MembershipEvent,
-    "agreement": AgreementEvent,
-    "signatory": AgreementSignatoryEvent,
-    "document": AgreementDocumentEvent,
-    "focus-area-link": PartnershipFocusAreaEvent,
-    "partnership-source-link": PartnershipSourceEvent,
-    "agreement-source-link": AgreementSourceEvent,
-    "term": DataSharingTermEvent,
-    "review": ReviewEvent,
-    "finding": FindingEvent,
-    "flag": FlagEvent,
-}
-
-# A record's history includes its children's events: (event model, field naming the parent).
-CHILDREN: dict[type[models.Model], tuple[tuple[type[models.Model], str], ...]] = {
-    PartnershipEvent: (
-        (PartnershipPartyEvent, "partnership"),
-        (PartnershipFocusAreaEvent, "partnership"),
-        (PartnershipSourceEvent, "partnership"),
-    ),
-    AgreementEvent: (
-        (DataSharingTermEvent, "agreement"),
-        (AgreementSignatoryEvent, "agreement"),
-        (AgreementDocumentEvent, "agreement"),
-        (AgreementSourceEvent, "agreement"),
-    ),
-    ReviewEvent: ((FindingEvent, "review"),),
-}
-
-# Labels of fields whose verbose name Django made up (the many-to-many links' tables).
-FIELD_LABELS = {"focusarea": "Focus area"}
+from .registry import Registration, acting_for, children_of, public_name, registration_for
 
 ACTIONS = {"create": "created", "update": "changed", "delete": "deleted"}
 # Bookkeeping columns that change on every save and mean nothing to a reader.
@@ -177,7 +52,7 @@ class HistoryEntry:
 
 @dataclass
 class _Event:
-    model: type[models.Model]
+    registration: Registration
     row: Any
 
     @property
@@ -193,10 +68,14 @@ class _Event:
         return pair[0] if pair else default
 
 
+# Whether a row was public after its event, or with ``before`` just before that event.
+PublicTest = Callable[..., bool]
+
+
 class _Timeline:
     """Whether a record was public at each point of the chain, from its own events."""
 
-    def __init__(self, events: list[_Event], public, current: bool):
+    def __init__(self, events: list[_Event], public: PublicTest, current: bool):
         self.points = sorted((e.seq, public(e.row)) for e in events if e.row.pgh_label != "delete")
         # Before its first recorded change, a record was as that change found it.
         first = min(events, key=lambda e: e.seq) if events else None
@@ -216,14 +95,18 @@ class _Timeline:
         return state
 
 
-def _visibility_public(row, before: _Event | None = None) -> bool:
-    value = before.old("visibility", row.visibility) if before else row.visibility
-    return value == Visibility.PUBLIC
+def _public_test(registration: Registration) -> PublicTest:
+    """A row's own public flag (``public_if``); without one, a row is always public."""
+    if registration.public_if is None:
+        return lambda row, before=None: True
+    name, public_value = registration.public_if
+    column = registration.model._meta.get_field(name).column
 
+    def is_public(row, before: _Event | None = None) -> bool:
+        value = before.old(column, row[column]) if before else row[column]
+        return value == public_value
 
-def _document_public(row, before: _Event | None = None) -> bool:
-    value = before.old("is_public", row.is_public) if before else row.is_public
-    return value is True
+    return is_public
 
 
 class _Row(dict):
@@ -236,19 +119,22 @@ class _Row(dict):
             raise AttributeError(name) from None
 
 
-def _load(*specs: tuple[type[models.Model], str, int]) -> dict[type, list[_Event]]:
-    """The events of several audit tables in one query: for each ``(event model, column,
+Spec = tuple[Registration, str, int]
+
+
+def _load(*specs: Spec) -> dict[Registration, list[_Event]]:
+    """The events of several audit tables in one query: for each ``(registration, column,
     value)``, the events whose ``column`` is ``value``; each table's in chain order."""
     selects, params = [], []
-    for model, column, value in specs:
+    for registration, column, value in specs:
         # Table and column names from the models' metadata, never from input.
         selects.append(
-            f"SELECT %s AS model, audit_row_json(e) AS row FROM {model._meta.db_table} e "  # noqa: S608
-            f"WHERE {column} = %s"
+            f"SELECT %s AS model, audit_row_json(e) AS row "  # noqa: S608
+            f"FROM {registration.event_model._meta.db_table} e WHERE {column} = %s"
         )
-        params += [model._meta.label, value]
-    by_label = {model._meta.label: model for model, _, _ in specs}
-    events: dict[type, list[_Event]] = {model: [] for model, _, _ in specs}
+        params += [registration.event_model._meta.label, value]
+    by_label = {registration.event_model._meta.label: registration for registration, _, _ in specs}
+    events: dict[Registration, list[_Event]] = {registration: [] for registration, _, _ in specs}
     if connection.vendor != "postgresql":  # no audit tables are filled on SQLite
         return events
     with connection.cursor() as cursor:
@@ -258,74 +144,68 @@ def _load(*specs: tuple[type[models.Model], str, int]) -> dict[type, list[_Event
         row = _Row(json.loads(row) if isinstance(row, str) else row)
         row["pgh_created_at"] = dt.datetime.fromisoformat(row["pgh_created_at"])
         events[by_label[label]].append(_Event(by_label[label], row))
-    for model_events in events.values():
-        model_events.sort(key=lambda event: event.seq)
+    for registration_events in events.values():
+        registration_events.sort(key=lambda event: event.seq)
     return events
 
 
-def _record_specs(event_model, pk) -> list[tuple[type[models.Model], str, int]]:
+def _record_specs(registration: Registration, pk) -> list[Spec]:
     """A record's own events and its children's."""
     return [
-        (event_model, "pgh_obj_id", pk),
-        *((child, f"{parent}_id", pk) for child, parent in CHILDREN.get(event_model, ())),
+        (registration, "pgh_obj_id", pk),
+        *(
+            (child, child.event_model._meta.get_field(child.parent).column, pk)
+            for child in children_of(registration.model)
+        ),
     ]
 
 
 # Public histories -------------------------------------------------------------------
 
 
-def partnership_public_history(partnership: Partnership) -> list[HistoryEntry]:
-    """The public changes of a partnership and its parties, newest first."""
-    loaded = _load(*_record_specs(PartnershipEvent, partnership.pk))
-    own = loaded.pop(PartnershipEvent)
-    children = [event for events in loaded.values() for event in events]
-    partnership_timeline = _Timeline(
-        own, _visibility_public, current=partnership.visibility == Visibility.PUBLIC
-    )
-    gates = {PartnershipEvent: []} | {
-        child_model: [partnership_timeline] for child_model, _ in CHILDREN[PartnershipEvent]
-    }
-    return _public_entries(
-        [*own, *children], gates, own_public={PartnershipEvent: _visibility_public}
-    )
-
-
-def agreement_public_history(agreement: Agreement) -> list[HistoryEntry]:
-    """The public changes of an agreement, its data-sharing terms, its signatories and its
-    public document versions, newest first."""
-    partnership = agreement.partnership
+def public_history(record: models.Model) -> list[HistoryEntry]:
+    """The public changes of a record and of its children, newest first."""
+    registration = registration_for(record)
+    gates: list[tuple[Registration, models.Model]] = []
+    gate_registration, gate = registration, record
+    while gate_registration.gated_by:
+        gate = getattr(gate, gate_registration.gated_by)
+        gate_registration = registration_for(gate)
+        gates.append((gate_registration, gate))
     loaded = _load(
-        (PartnershipEvent, "pgh_obj_id", partnership.pk),
-        *_record_specs(AgreementEvent, agreement.pk),
+        *((r, "pgh_obj_id", g.pk) for r, g in gates),
+        *_record_specs(registration, record.pk),
     )
-    partnership_timeline = _Timeline(
-        loaded.pop(PartnershipEvent),
-        _visibility_public,
-        current=partnership.visibility == Visibility.PUBLIC,
+    gate_timelines = [
+        _Timeline(loaded.pop(r), _public_test(r), current=r.is_public(g)) for r, g in gates
+    ]
+    own = loaded.pop(registration)
+    own_timeline = _Timeline(
+        own, _public_test(registration), current=registration.is_public(record)
     )
-    own = loaded.pop(AgreementEvent)
-    agreement_timeline = _Timeline(
-        own, _visibility_public, current=agreement.visibility == Visibility.PUBLIC
-    )
-    children = [event for events in loaded.values() for event in events]
-    both = [partnership_timeline, agreement_timeline]
-    gates = {AgreementEvent: [partnership_timeline]} | {
-        child_model: both for child_model, _ in CHILDREN[AgreementEvent]
+    # A record is shown while its gates are public; its children, while it is too.
+    timelines = {registration: gate_timelines} | {
+        child: [*gate_timelines, own_timeline] for child in loaded
     }
-    own_public = {AgreementEvent: _visibility_public, AgreementDocumentEvent: _document_public}
-    return _public_entries([*own, *children], gates, own_public=own_public)
+    events = [
+        event
+        for event in [*own, *(event for events in loaded.values() for event in events)]
+        if event.registration.public_fields
+    ]
+    return _public_entries(events, timelines)
 
 
-def _public_entries(events: list[_Event], gates, *, own_public) -> list[HistoryEntry]:
+def _public_entries(events: list[_Event], timelines) -> list[HistoryEntry]:
+    tests = {registration: _public_test(registration) for registration in timelines}
     shown = []
     for event in events:
-        parents_public = all(t.public_before(event.seq) for t in gates[event.model])
-        is_public = own_public.get(event.model, lambda row, before=None: True)
+        parents_public = all(t.public_before(event.seq) for t in timelines[event.registration])
+        is_public = tests[event.registration]
         label = event.row.pgh_label
         after = parents_public and label != "delete" and is_public(event.row)
         before = parents_public and label != "create" and is_public(event.row, before=event)
         if label == "delete" and before:
-            # What was removed: a party's organization, a link's focus area or source.
+            # Named with what it held, so that a removed link says what it linked to.
             shown.append((event, "deleted", _public_changes(event, old_values=True)))
         elif label == "create" and after:
             shown.append((event, "created", _public_changes(event, old_values=False)))
@@ -335,17 +215,16 @@ def _public_entries(events: list[_Event], gates, *, own_public) -> list[HistoryE
                 shown.append((event, "published", changes))
             elif changes:
                 shown.append((event, "changed", changes))
-    names = _related_names(shown)
-    organizations = {pk: name for (model, pk), name in names.items() if model is Organization}
+    names = _public_names(shown)
     entries = [
         HistoryEntry(
             seq=event.seq,
             at=event.row.pgh_created_at,
-            record=RECORD_NAMES[event.model],
+            record=event.registration.record,
             record_id=event.row.pgh_obj_id,
             action=action,
-            made_by=_made_by(event.row.pgh_context, organizations),
-            changes=[_displayed(event.model, c, names) for c in changes],
+            made_by=_made_by(event.row.pgh_context, names),
+            changes=[_displayed(event.registration.model, c, names) for c in changes],
         )
         for event, action, changes in shown
     ]
@@ -353,7 +232,8 @@ def _public_entries(events: list[_Event], gates, *, own_public) -> list[HistoryE
 
 
 def _public_changes(event: _Event, *, old_values: bool) -> list[FieldChange]:
-    fields = _fields_by_column(event.model, PUBLIC_FIELDS[event.model])
+    registration = event.registration
+    fields = _fields_by_column(registration.model, registration.public_fields)
     changes = []
     deleted = event.row.pgh_label == "delete"
     for column, (old, new) in sorted(event.diff.items()):
@@ -364,71 +244,73 @@ def _public_changes(event: _Event, *, old_values: bool) -> list[FieldChange]:
     return changes
 
 
-def _fields_by_column(event_model, names) -> dict[str, tuple[str, str]]:
-    tracked = event_model.pgh_tracked_model
+def _fields_by_column(model, names) -> dict[str, tuple[str, str]]:
     result = {}
     for name in names:
-        model_field = tracked._meta.get_field(name)
-        label = FIELD_LABELS.get(name) or str(model_field.verbose_name).capitalize()
-        result[model_field.column] = (name, label)
+        model_field = model._meta.get_field(name)
+        result[model_field.column] = (name, _label(model_field))
     return result
 
 
-# What a foreign key of a public history may name, and by what: organizations only once
-# confirmed, agreements only if public; focus areas and sources are public vocabulary.
-NAMED_RECORDS = {
-    Organization: (lambda: Organization.objects.public(), "name"),
-    FocusArea: (lambda: FocusArea.objects.all(), "name"),
-    Source: (lambda: Source.objects.all(), "title"),
-    Agreement: (lambda: Agreement.objects.public(), "title"),
-}
+def _label(model_field) -> str:
+    # The columns of a many-to-many link's table are named after the models, run together
+    # ("focusarea"); the model's verbose name reads better.
+    if model_field.model._meta.auto_created and model_field.related_model is not None:
+        return str(model_field.related_model._meta.verbose_name).capitalize()
+    return str(model_field.verbose_name).capitalize()
 
 
-def _related_names(shown) -> dict[tuple[type, int], str]:
-    """Names of the records the entries mention (the organizations that made changes,
-    and the values of foreign keys), one query per kind of record."""
+def _public_names(shown) -> dict[tuple[type, int], str]:
+    """Public names of the records the entries mention (the records the authors acted
+    for, and the values of foreign keys), one query per kind of record."""
     wanted: dict[type, set[int]] = {}
     for event, _action, changes in shown:
-        for org in (event.row.pgh_context or {}).get("organizations", []):
-            wanted.setdefault(Organization, set()).add(org.get("id"))
+        context = event.row.pgh_context or {}
+        for actor in acting_for():
+            for entry in context.get(actor.acting_for, []):
+                wanted.setdefault(actor.model, set()).add(entry.get("id"))
         for change in changes:
-            related = _related_model(event.model, change.name)
-            if related in NAMED_RECORDS:
+            related = _related_model(event.registration.model, change.name)
+            if public_name(related):
                 wanted.setdefault(related, set()).update(
                     v for v in (change.old, change.new) if isinstance(v, int)
                 )
     names = {}
     for model, ids in wanted.items():
-        queryset, attribute = NAMED_RECORDS[model]
-        for pk, name in queryset().filter(pk__in=ids).values_list("pk", attribute):
+        naming = public_name(model)
+        if naming is None:  # acted, but never named publicly
+            continue
+        for pk, name in naming.among().filter(pk__in=ids).values_list("pk", naming.field):
             names[model, pk] = name
     return names
 
 
-def _related_model(event_model, name):
-    return getattr(event_model.pgh_tracked_model._meta.get_field(name), "related_model", None)
+def _related_model(model, name):
+    return getattr(model._meta.get_field(name), "related_model", None)
 
 
-def _made_by(context: dict | None, organizations: dict[int, str]) -> str:
-    """Who made a change, for the public: organizations and jobs, never a person."""
+def _made_by(context: dict | None, names: dict[tuple[type, int], str]) -> str:
+    """Who made a change: the records the author acted for (those of them in ``names``),
+    or the job; never a person."""
     if not context:
         return "Not recorded (a direct change to the database)"
     if context.get("job"):
         return f"The registry ({context['job']})"
-    names = [
-        organizations[org["id"]]
-        for org in context.get("organizations", [])
-        if org.get("id") in organizations
+    acted = [
+        names[actor.model, entry.get("id")]
+        for actor in acting_for()
+        for entry in context.get(actor.acting_for, [])
+        if (actor.model, entry.get("id")) in names
     ]
-    if names:
-        return ", ".join(sorted(names))
+    if acted:
+        return ", ".join(sorted(acted))
     if context.get("superuser"):
         return "A site administrator"
     return "Not recorded"
 
 
-def _displayed(event_model, change: FieldChange, names) -> FieldChange:
-    model_field = event_model.pgh_tracked_model._meta.get_field(change.name)
+def _displayed(model, change: FieldChange, names) -> FieldChange:
+    model_field = model._meta.get_field(change.name)
     return FieldChange(
         change.name,
         change.label,
@@ -438,12 +320,13 @@ def _displayed(event_model, change: FieldChange, names) -> FieldChange:
 
 
 def _display_value(model_field, value, names):
-    """Choices by their label, related records by their name (a proposed organization or
-    a restricted agreement is not named), anything else as recorded."""
+    """Choices by their label, related records by their public name (a record that may
+    not be named, such as a proposed organization or a restricted agreement, is not),
+    anything else as recorded."""
     if value is None:
         return None
     related = getattr(model_field, "related_model", None)
-    if related in NAMED_RECORDS:
+    if public_name(related):
         return names.get((related, value), f"an unpublished {related._meta.verbose_name}")
     if model_field.choices:
         return dict(model_field.flatchoices).get(value, value)
@@ -455,12 +338,12 @@ def _display_value(model_field, value, names):
 # Staff history ----------------------------------------------------------------------
 
 
-def record_history(event_model: type[models.Model], pk: int) -> list[HistoryEntry]:
+def record_history(registration: Registration, pk: int) -> list[HistoryEntry]:
     """Every recorded change of a record and of its children, newest first, with every
     field and the person who made it: for oversight board members only."""
-    events = [e for events in _load(*_record_specs(event_model, pk)).values() for e in events]
+    loaded = _load(*_record_specs(registration, pk))
     entries = []
-    for event in events:
+    for event in (event for events in loaded.values() for event in events):
         context = event.row.pgh_context or {}
         changes = [
             FieldChange(column, column, old, new)
@@ -473,15 +356,20 @@ def record_history(event_model: type[models.Model], pk: int) -> list[HistoryEntr
         person = context.get("username")
         if person and context.get("user"):
             person = f"{person} (user #{context['user']})"
-        organizations = {org["id"]: org["name"] for org in context.get("organizations", [])}
+        # Staff may read the names the context recorded, published or not.
+        acted_names = {
+            (actor.model, entry.get("id")): entry.get("name")
+            for actor in acting_for()
+            for entry in context.get(actor.acting_for, [])
+        }
         entries.append(
             HistoryEntry(
                 seq=event.seq,
                 at=event.row.pgh_created_at,
-                record=f"{RECORD_NAMES[event.model]} #{event.row.pgh_obj_id}",
+                record=f"{event.registration.record} #{event.row.pgh_obj_id}",
                 record_id=event.row.pgh_obj_id,
                 action=ACTIONS.get(event.row.pgh_label, event.row.pgh_label),
-                made_by=_made_by(context, organizations) if context else "Not recorded",
+                made_by=_made_by(context, acted_names) if context else "Not recorded",
                 changes=changes,
                 person=person,
                 via=via or None,

@@ -6,9 +6,10 @@ from pghistory.middleware import HistoryMiddleware
 
 class AuditContextMiddleware(HistoryMiddleware):
     """Records, with every change a request makes (POST, PUT, PATCH, DELETE), the acting
-    user and what ``acting_for(user)`` adds (the registry's subclass adds the
-    organizations they act for). The public history names only the organizations; the
-    staff history names the person too."""
+    user and what ``acting_for(user)`` adds: a subclass lists the records the user acts
+    for, as ``{key: [{"id": ..., "name": ...}]}`` under the key their registration's
+    ``acting_for`` declares (``audit.registry``). The public history names only those
+    records; the staff history names the person too."""
 
     def __call__(self, request):
         if connection.vendor != "postgresql":  # no audit trail on SQLite

@@ -1,8 +1,10 @@
 """The audit trail's machinery: PostgreSQL triggers that record every change to a registry
 record as an append-only, hash-chained event.
 
-Each app declares the event models of its own models with ``audit_event_model``
-(django-pghistory underneath). What the triggers do, on PostgreSQL only:
+Auditing a model is one line at the bottom of its app's ``models.py``, a call of
+``audit.registry.track`` (which makes its event model here, django-pghistory underneath),
+plus the migration ``makemigrations`` writes; see ``audit.registry``. What the triggers
+do, on PostgreSQL only:
 
 - an AFTER ROW trigger on the tracked table (pghistory's, with the changed fields added)
   inserts one event per inserted, updated or deleted row: a snapshot of the row, the
@@ -40,8 +42,8 @@ GENESIS_HASH = "0" * 64
 
 # The SQL functions the triggers call (audit_row_json, audit_event_hash, audit_changes)
 # are created by migration partnerships 0005, which defines the canonical serialisation
-# of an event; the ``audit_chain`` view (every audit table's chain columns) by oversight
-# 0003, extended to the link tables by 0005.
+# of an event; the ``audit_chain`` view (every event table's chain columns) is rebuilt from
+# the registry after every migrate (``audit.chain``).
 
 # Chains an event (BEFORE INSERT on an audit table). The head is read once per
 # transaction from the ``audit_chain`` view (every audit table's last event) and then kept
@@ -159,7 +161,8 @@ def _chain_lock_trigger():
 
 def audit_event_model(tracked_model: type[models.Model], *, name: str, parent: str | None = None):
     """The append-only, hash-chained event model recording every create, update and
-    delete of ``tracked_model``; declared in the tracked model's own ``models.py``.
+    delete of ``tracked_model``. Called by ``audit.registry.track`` only: an event model
+    made otherwise would be in neither the chain's head nor its verification.
 
     Every index slows every audited write, so an audit table has only those its readers
     use: its position in the chain, the record's events, and with ``parent`` (a foreign

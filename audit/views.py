@@ -1,5 +1,5 @@
 """The audit log's pages: the public change history shown on a record's page, and the
-staff history page of any audited record."""
+staff history page of any audited record (``<model>`` is its registration's slug)."""
 
 from collections.abc import Callable
 
@@ -9,24 +9,22 @@ from django.http import Http404
 from django.urls import reverse
 from django.views.generic import TemplateView
 
-from .history import (
-    HISTORY_MODELS,
-    RECORD_NAMES,
-    agreement_public_history,
-    partnership_public_history,
-    record_history,
-)
+from .history import public_history, record_history
+from .registry import registration_by_slug, registration_for
 
 
-def change_history_context(record, model: str, *, sees_full_history: bool) -> dict:
-    """The public change history of a public partnership or agreement (None while it is
-    restricted), and for those who may see it the link to its full history."""
-    public = record.is_public() if model == "agreement" else record.visibility == "public"
-    history = agreement_public_history if model == "agreement" else partnership_public_history
-    full = reverse("oversight:record_history", kwargs={"model": model, "pk": record.pk})
+def change_history_context(record, *, full_history: str | None) -> dict:
+    """The public change history of an audited record while it is published (None
+    otherwise), and the link to its full history when ``full_history`` is the URL name of
+    a ``RecordHistoryView`` (which takes ``model`` and ``pk``): given for those who may
+    see it, None for others."""
+    registration = registration_for(record)
+    link = None
+    if full_history:
+        link = reverse(full_history, kwargs={"model": registration.slug, "pk": record.pk})
     return {
-        "change_history": history(record) if public else None,
-        "full_history_url": full if sees_full_history else None,
+        "change_history": public_history(record) if registration.is_published(record) else None,
+        "full_history_url": link,
     }
 
 
@@ -40,22 +38,21 @@ class RecordHistoryView(LoginRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not self.allowed(request.user):
-            raise PermissionDenied("The full history is for oversight board members.")
+            raise PermissionDenied("You may not see the full history of records.")
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        event_model = HISTORY_MODELS.get(kwargs["model"])
-        if event_model is None:
+        registration = registration_by_slug(kwargs["model"])
+        if registration is None:
             raise Http404("No such kind of record.")
-        tracked = event_model.pgh_tracked_model
-        record = tracked._default_manager.filter(pk=kwargs["pk"]).first()
-        entries = record_history(event_model, kwargs["pk"])
+        record = registration.model._default_manager.filter(pk=kwargs["pk"]).first()
+        entries = record_history(registration, kwargs["pk"])
         if record is None and not entries:
             raise Http404("No such record, and no history of one.")
         context.update(
             record=record,
-            record_name=RECORD_NAMES[event_model],
+            record_name=registration.record,
             record_id=kwargs["pk"],
             entries=entries,
         )

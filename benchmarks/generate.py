@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from benchmarks.flagging_sql import HAND_WRITTEN
 from partnerships.models import Organization, Partnership, PartnershipParty
 
 TABLES = [
@@ -69,8 +70,6 @@ def generate(agreements: int, *, flags: bool = False) -> int:
 def _raise_flags() -> None:
     """The flags of every rule, raised by the hand-written statement of the flagging
     benchmark (which checks that it raises what the flagging service raises)."""
-    from benchmarks.flagging import HAND_WRITTEN
-
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(HAND_WRITTEN, {"now": now, "today": timezone.localdate(now)})

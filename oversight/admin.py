@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.db.models import Exists, OuterRef
 
 from .models import Finding, Flag, Review
 
@@ -50,8 +49,7 @@ class ReviewAdmin(admin.ModelAdmin):
     inlines = [FindingInline]
 
     def get_queryset(self, request):
-        independent = Review.objects.independent().filter(pk=OuterRef("pk"))
-        return super().get_queryset(request).annotate(reviewer_is_independent=Exists(independent))
+        return super().get_queryset(request).with_reviewer_independence()
 
     @admin.display(description="independent", boolean=True, ordering="reviewer_is_independent")
     def independent(self, review):

@@ -32,7 +32,7 @@ SORTS = {
     "risk": "risk_rank",
     "next_review": "next_review_due",
     "overdue": "review_due_in_force",  # the days overdue grow as the due date recedes
-    "auditor": "auditor_independent",
+    "auditor": "auditor_is_independent",
     "flags": "open_flag_count",
 }
 DEFAULT_SORT = "-overdue"
@@ -44,15 +44,13 @@ def dashboard_rows(filters: dict, *, sort: str):
     ``-`` for descending). A fixed number of queries whatever the number of rows."""
     rows = (
         Agreement.objects.with_risk_level()
+        .with_auditor_independence()
         .annotate(
             risk_rank=Case(
                 When(derived_risk_level=RiskLevel.HIGH, then=Value(3)),
                 When(derived_risk_level=RiskLevel.MEDIUM, then=Value(2)),
                 default=Value(1),
                 output_field=IntegerField(),
-            ),
-            auditor_independent=Exists(
-                Agreement.objects.with_independent_auditor().filter(pk=OuterRef("pk"))
             ),
             open_flag_count=Count("flags", filter=Q(flags__resolved_at__isnull=True)),
             # Only signed and active agreements can be overdue (as for the flag).
@@ -129,7 +127,9 @@ COLUMNS = (
     Column("next_review", "Next review due", lambda a, today: a.next_review_due or ""),
     Column("overdue", "Days overdue", lambda a, today: days_overdue(a, today) or ""),
     Column(
-        "auditor", "Independent auditor", lambda a, today: "yes" if a.auditor_independent else "no"
+        "auditor",
+        "Independent auditor",
+        lambda a, today: "yes" if a.auditor_is_independent else "no",
     ),
     Column(
         "flags",

@@ -1,12 +1,18 @@
 """Independent oversight: reviews and audits, their findings, and the flags the jobs raise."""
 
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
 from django.db import models
 from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
 
 from agreements.models import Agreement
-from audit.trail import audit_event_model
+from audit.registry import track
 from core.models import TimeStampedModel
-from partnerships.models import Organization
+from partnerships.models import Organization, PartnershipParty
+
+# A completed DPIA keeps a high-risk agreement unflagged for this long.
+DPIA_VALID_FOR = relativedelta(months=12)
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -32,10 +38,17 @@ class ReviewQuerySet(models.QuerySet):
             )
         )
 
+    def valid_dpias(self, today: date):
+        """DPIAs completed in the ``DPIA_VALID_FOR`` up to today (both days included)."""
+        return self.filter(
+            kind=self.model.Kind.DPIA,
+            status=self.model.Status.COMPLETED,
+            completed_on__gte=today - DPIA_VALID_FOR,
+            completed_on__lte=today,
+        )
+
     @staticmethod
     def _reviewer_is_party():
-        from partnerships.models import PartnershipParty
-
         return Exists(
             PartnershipParty.objects.filter(
                 partnership=OuterRef("agreement__partnership"), organization=OuterRef("reviewer")
@@ -118,6 +131,12 @@ class Review(TimeStampedModel):
         ).exists()
 
 
+class FindingQuerySet(models.QuerySet):
+    def action_overdue(self, today: date):
+        """Open findings whose corrective action was due before today."""
+        return self.filter(status=self.model.Status.OPEN, due_on__lt=today)
+
+
 class Finding(TimeStampedModel):
     class Severity(models.TextChoices):
         INFO = "info", "Information"
@@ -152,6 +171,8 @@ class Finding(TimeStampedModel):
         "status",
         "resolved_on",
     )
+
+    objects = FindingQuerySet.as_manager()
 
     class Meta:
         ordering = ["review", "due_on"]
@@ -261,8 +282,8 @@ class ReviewReminder(models.Model):
         return f"Review of {self.agreement} due on {self.due_on}"
 
 
-# The audit trail: every create, update and delete of these records, written by
-# database triggers (see ``audit.trail``).
-ReviewEvent = audit_event_model(Review, name="ReviewEvent")
-FindingEvent = audit_event_model(Finding, name="FindingEvent", parent="review")
-FlagEvent = audit_event_model(Flag, name="FlagEvent")
+# The audit trail: every create, update and delete of these records, written by database
+# triggers, and what the staff history shows of them (see ``audit.registry``).
+ReviewEvent = track(Review, record="Review", slug="review")
+FindingEvent = track(Finding, record="Finding", slug="finding", parent="review")
+FlagEvent = track(Flag, record="Flag", slug="flag")

@@ -11,19 +11,17 @@ Seeing a single record is decided by the querysets (``.visible_to(user)``), as e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from agreements.models import Agreement
 from partnerships.models import Organization
-from partnerships.permissions import editor_organizations, is_oversight_member
+from partnerships.permissions import editor_organizations
+from partnerships.querysets import sees_every_record
 
-if TYPE_CHECKING:
-    from agreements.models import Agreement
-
-    from .models import Flag, Review
+from .models import Flag, Review
 
 
 def can_use_dashboard(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or is_oversight_member(user))
+    """The dashboard lists every record: for those who see every record."""
+    return sees_every_record(user)
 
 
 def reviewer_organizations(user):
@@ -64,4 +62,4 @@ def resolving_organization(user):
 def can_see_full_history(user) -> bool:
     """The full change history of any record (private fields, the people who made each
     change): oversight members and site administrators, like the dashboard."""
-    return can_use_dashboard(user)
+    return sees_every_record(user)

@@ -1,18 +1,37 @@
 """The flag rules: for each kind of flag, which agreements it applies to, what the flag
-says, and why it closes. The conditions themselves are ``AgreementQuerySet`` methods;
-the flagging job, the methodology page and the tests all read this table.
+says, and why it closes. The conditions are ``AgreementQuerySet`` methods, and, for the
+conditions that involve reviews and their findings, the functions here; the flagging
+job, the methodology page and the tests all read this table.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Min, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, Min, OuterRef, QuerySet, Subquery
 
 from agreements.models import Agreement
-from agreements.querysets import DPIA_VALID_FOR
 
-from .models import Finding, Flag
+from .models import DPIA_VALID_FOR, Finding, Flag, Review
+
+
+def high_risk_without_dpia(today: date, agreements: QuerySet | None = None) -> QuerySet:
+    """The high-risk ``agreements`` (all by default) with no DPIA completed in the twelve
+    months up to today.
+
+    A DPIA completed on 21 November 2025 still counts on 21 November 2026, not the day after.
+    """
+    agreements = Agreement.objects.all() if agreements is None else agreements
+    valid_dpia = Review.objects.valid_dpias(today).filter(agreement=OuterRef("pk"))
+    return agreements.high_risk().exclude(Exists(valid_dpia))
+
+
+def corrective_action_overdue(today: date, agreements: QuerySet | None = None) -> QuerySet:
+    """The ``agreements`` (all by default) with an open finding of one of their reviews past
+    its due date."""
+    agreements = Agreement.objects.all() if agreements is None else agreements
+    overdue = Finding.objects.action_overdue(today).filter(review__agreement=OuterRef("pk"))
+    return agreements.filter(Exists(overdue))
 
 
 def _day(value: date) -> str:
@@ -47,16 +66,13 @@ def _no_independent_auditor(row, today):
 
 def _with_earliest_overdue_action(today):
     earliest_due = (
-        Finding.objects.filter(
-            review__agreement=OuterRef("pk"), status=Finding.Status.OPEN, due_on__lt=today
-        )
+        Finding.objects.action_overdue(today)
+        .filter(review__agreement=OuterRef("pk"))
         .values("review__agreement")
         .annotate(earliest=Min("due_on"))
         .values("earliest")
     )
-    return Agreement.objects.corrective_action_overdue(today).annotate(
-        earliest_overdue_action=Subquery(earliest_due)
-    )
+    return corrective_action_overdue(today).annotate(earliest_overdue_action=Subquery(earliest_due))
 
 
 FLAG_RULES = [
@@ -91,7 +107,7 @@ FLAG_RULES = [
     ),
     FlagRule(
         kind=Flag.Kind.HIGH_RISK_WITHOUT_DPIA,
-        condition=lambda today: Agreement.objects.high_risk_without_dpia(today),
+        condition=high_risk_without_dpia,
         fields=(),
         detail=lambda row, today: (
             f"High-risk data sharing, and no DPIA completed since {_day(today - DPIA_VALID_FOR)}."

@@ -6,14 +6,16 @@ from django.utils import timezone
 
 from core.tasks import JOB_OPTIONS
 
-from . import services
+from .digests import digests_send
+from .flagging import flagging_run
 
 
 @shared_task(**JOB_OPTIONS)
-def run_flagging() -> dict:
-    return services.flagging_run(now=timezone.now()).as_dict()
+def run_flagging(agreement_ids: list[int] | None = None) -> dict:
+    """The whole registry (the nightly schedule), or the agreements a write touched."""
+    return flagging_run(now=timezone.now(), agreement_ids=agreement_ids).as_dict()
 
 
 @shared_task(**JOB_OPTIONS)
 def send_digests() -> dict:
-    return services.digests_send(now=timezone.now()).as_dict()
+    return digests_send(now=timezone.now()).as_dict()

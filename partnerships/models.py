@@ -4,27 +4,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django_countries.fields import CountryField
 
-from audit.trail import audit_event_model
+from audit.registry import name_publicly, track
 from core.models import TimeStampedModel
 
-from .querysets import MembershipQuerySet, OrganizationQuerySet, PartnershipQuerySet
-
-
-class Region(models.TextChoices):
-    AFRICA = "africa", "Africa"
-    ASIA = "asia", "Asia"
-    EUROPE = "europe", "Europe"
-    LATIN_AMERICA = "latin_america", "Latin America"
-    MIDDLE_EAST = "middle_east", "Middle East"
-    NORTH_AMERICA = "north_america", "North America"
-    OCEANIA = "oceania", "Oceania"
-
-
-class Visibility(models.TextChoices):
-    PUBLIC = "public", "Public"
-    RESTRICTED = "restricted", "Restricted"
+from .choices import Region, Visibility
+from .querysets import (
+    MembershipQuerySet,
+    OrganizationQuerySet,
+    PartnershipPartyQuerySet,
+    PartnershipQuerySet,
+)
 
 
 class Organization(TimeStampedModel):
@@ -228,8 +220,6 @@ class Partnership(TimeStampedModel):
         return self.title
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("public:partnership", kwargs={"slug": self.slug})
 
     def clean(self):
@@ -265,6 +255,8 @@ class PartnershipParty(TimeStampedModel):
         Organization, on_delete=models.PROTECT, related_name="party_roles"
     )
     role = models.CharField(max_length=20, choices=Role)
+
+    objects = PartnershipPartyQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "partnership parties"
@@ -308,18 +300,7 @@ class Membership(TimeStampedModel):
         return f"{self.user} – {self.get_role_display()} of {self.organization}"
 
 
-# The audit trail: every create, update and delete of these records, written by
-# database triggers (see ``audit.trail``).
-OrganizationEvent = audit_event_model(Organization, name="OrganizationEvent")
-SourceEvent = audit_event_model(Source, name="SourceEvent")
-PartnershipEvent = audit_event_model(Partnership, name="PartnershipEvent")
-PartnershipPartyEvent = audit_event_model(
-    PartnershipParty, name="PartnershipPartyEvent", parent="partnership"
-)
-MembershipEvent = audit_event_model(Membership, name="MembershipEvent")
-
-
-# Links of the many-to-many fields, tracked through proxies of their tables (the tables
+# Links of the many-to-many fields, audited through proxies of their tables (the tables
 # Django creates cannot carry triggers of their own in migrations).
 class PartnershipFocusArea(Partnership.focus_areas.through):
     class Meta:
@@ -331,9 +312,44 @@ class PartnershipSource(Partnership.sources.through):
         proxy = True
 
 
-PartnershipFocusAreaEvent = audit_event_model(
-    PartnershipFocusArea, name="PartnershipFocusAreaEvent", parent="partnership"
+# The audit trail: every create, update and delete of these records, written by database
+# triggers, and what the histories show of them (see ``audit.registry``).
+OrganizationEvent = track(
+    Organization,
+    record="Organization",
+    slug="organization",
+    named_by="name",
+    named_among=Organization.objects.public,
+    acting_for="organizations",
 )
-PartnershipSourceEvent = audit_event_model(
-    PartnershipSource, name="PartnershipSourceEvent", parent="partnership"
+SourceEvent = track(Source, record="Source", slug="source", named_by="title")
+PartnershipEvent = track(
+    Partnership,
+    record="Partnership",
+    slug="partnership",
+    public_fields=Partnership.PUBLIC_FIELDS,
+    public_if=("visibility", Visibility.PUBLIC),
 )
+PartnershipPartyEvent = track(
+    PartnershipParty,
+    record="Party",
+    slug="party",
+    parent="partnership",
+    public_fields=("organization", "role"),
+)
+MembershipEvent = track(Membership, record="Membership", slug="membership")
+PartnershipFocusAreaEvent = track(
+    PartnershipFocusArea,
+    record="Focus area",
+    slug="focus-area-link",
+    parent="partnership",
+    public_fields=("focusarea",),
+)
+PartnershipSourceEvent = track(
+    PartnershipSource,
+    record="Source",
+    slug="partnership-source-link",
+    parent="partnership",
+    public_fields=("source",),
+)
+name_publicly(FocusArea, by="name")

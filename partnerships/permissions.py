@@ -16,12 +16,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .models import Membership, Organization, PartnershipParty
+from .models import Membership, Organization, Partnership, PartnershipParty
+from .querysets import sees_every_record
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-    from .models import Partnership
 
     User = AbstractBaseUser | AnonymousUser
 
@@ -76,15 +75,7 @@ def is_member_of_party(user: User, partnership: Partnership) -> bool:
     """Editor or viewer of one of the partnership's parties."""
     if not user.is_authenticated or partnership.pk is None:
         return False
-    return PartnershipParty.objects.filter(
-        partnership=partnership, organization__memberships__user=user
-    ).exists()
-
-
-def is_oversight_member(user: User) -> bool:
-    if not user.is_authenticated:
-        return False
-    return Membership.objects.of_user(user).in_oversight().exists()
+    return PartnershipParty.objects.of_member(user).filter(partnership=partnership).exists()
 
 
 def can_edit_partnership(user: User, partnership: Partnership) -> bool:
@@ -96,17 +87,14 @@ def can_edit_partnership(user: User, partnership: Partnership) -> bool:
 
 def can_see_private_records(user: User, partnership: Partnership) -> bool:
     """Unpublished documents and other records kept from the public: the parties'
-    members, oversight members and site administrators."""
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or is_oversight_member(user) or is_member_of_party(user, partnership)
+    members, and those who see every record (``sees_every_record``)."""
+    return sees_every_record(user) or is_member_of_party(user, partnership)
 
 
 def can_see_review_notes(user: User) -> bool:
-    """Reviewers' private notes are for oversight members and site administrators."""
-    if not user.is_authenticated:
-        return False
-    return user.is_superuser or is_oversight_member(user)
+    """Reviewers' private notes are for those who see every record: oversight members and
+    site administrators."""
+    return sees_every_record(user)
 
 
 def can_remove_party(user: User, party: PartnershipParty) -> bool:

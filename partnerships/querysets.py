@@ -3,10 +3,19 @@
 ``.public()`` is exactly what an anonymous reader may see; every public page,
 feed, export and API endpoint starts from it. ``.visible_to(user)`` adds what a
 signed-in user may see besides.
+
+``models.py`` imports this module, so a queryset reaches the other models through
+its own model's relations.
 """
 
 from django.db import models
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Exists, OuterRef, Q
+
+from .choices import Visibility
+
+
+def _related_model(queryset: models.QuerySet, relation: str):
+    return queryset.model._meta.get_field(relation).related_model
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -16,31 +25,18 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(user=user)
 
     def in_oversight(self):
-        from .models import Organization
-
-        return self.filter(organization__kind__in=Organization.OVERSIGHT_KINDS)
+        organization = _related_model(self, "organization")
+        return self.filter(organization__kind__in=organization.OVERSIGHT_KINDS)
 
 
 def sees_every_record(user) -> bool:
-    """Site administrators and members of oversight organizations see restricted records."""
-    from .models import Membership
-
+    """Site administrators and members of oversight organizations see every record,
+    restricted ones included."""
     if not user.is_authenticated:
         return False
     if user.is_superuser:
         return True
-    return Membership.objects.of_user(user).in_oversight().exists()
-
-
-def party_of_partnership_with_member(user, partnership_ref: str = "pk"):
-    """Exists(): one of the user's organizations is a party to that partnership."""
-    from .models import PartnershipParty
-
-    return Exists(
-        PartnershipParty.objects.filter(
-            partnership=OuterRef(partnership_ref), organization__memberships__user=user
-        )
-    )
+    return user.memberships.in_oversight().exists()
 
 
 class OrganizationQuerySet(models.QuerySet):
@@ -62,10 +58,14 @@ class OrganizationQuerySet(models.QuerySet):
         return self.filter(Q(is_confirmed=True) | Q(proposed_by=user))
 
 
+class PartnershipPartyQuerySet(models.QuerySet):
+    def of_member(self, user):
+        """The parties the user is a member of (editor or viewer)."""
+        return self.filter(organization__memberships__user=user)
+
+
 class PartnershipQuerySet(models.QuerySet):
     def public(self):
-        from .models import Visibility
-
         return self.filter(visibility=Visibility.PUBLIC)
 
     def visible_to(self, user):
@@ -73,35 +73,19 @@ class PartnershipQuerySet(models.QuerySet):
 
         Administrators and members of oversight organizations see all of them.
         """
-        from .models import Visibility
-
         if not user.is_authenticated:
             return self.public()
         if sees_every_record(user):
             return self.all()
-        return self.filter(
-            Q(visibility=Visibility.PUBLIC) | Q(party_of_partnership_with_member(user))
-        )
+        return self.filter(Q(visibility=Visibility.PUBLIC) | Q(self._with_member(user)))
 
     def with_party(self, organization):
         return self.filter(parties__organization=organization)
 
-    def with_risk_level(self, agreements=None):
-        """Annotate ``derived_risk_level``: the highest risk among ``agreements`` of each
-        partnership (all its agreements by default; the public pages pass the public
-        ones), low when it has none."""
-        from agreements.models import Agreement, DataSharingTerm, RiskLevel
+    def with_member(self, user):
+        """The partnerships one of the user's organizations is a party to."""
+        return self.filter(self._with_member(user))
 
-        if agreements is None:
-            agreements = Agreement.objects.all()
-        terms = DataSharingTerm.objects.filter(
-            agreement__in=agreements, agreement__partnership=OuterRef("pk")
-        )
-        return self.annotate(
-            derived_risk_level=Case(
-                When(Exists(terms.high_risk()), then=Value(RiskLevel.HIGH)),
-                When(Exists(terms.medium_risk_or_higher()), then=Value(RiskLevel.MEDIUM)),
-                default=Value(RiskLevel.LOW),
-                output_field=models.CharField(),
-            )
-        )
+    def _with_member(self, user) -> Exists:
+        parties = _related_model(self, "parties").objects.of_member(user)
+        return Exists(parties.filter(partnership=OuterRef("pk")))

@@ -15,6 +15,8 @@ from django.db.models import QuerySet
 
 from core.search import matching_ids, ranked
 
+from .models import Organization, Partnership, PartnershipParty
+
 # (field, weight): titles count more than summaries in the ranking.
 PARTNERSHIP_FIELDS = (("title", "A"), ("public_summary", "B"))
 ORGANIZATION_NAME_FIELDS = (("name", "A"),)
@@ -22,16 +24,12 @@ ORGANIZATION_FIELDS = (("name", "A"), ("description", "B"))
 
 
 def search_organizations(queryset: QuerySet, text: str) -> QuerySet:
-    from .models import Organization
-
     ids = matching_ids(Organization.objects.all(), ORGANIZATION_FIELDS, text)
     return ranked(queryset.filter(pk__in=ids), ORGANIZATION_FIELDS, text, "name", "pk")
 
 
 def partnership_ids_matching(text: str) -> QuerySet:
     """Ids of partnerships whose title or summary matches, or one of whose parties' names does."""
-    from .models import Organization, Partnership, PartnershipParty
-
     own = matching_ids(Partnership.objects.all(), PARTNERSHIP_FIELDS, text)
     # Proposed organizations are not published: their names must not find anything.
     organizations = matching_ids(Organization.objects.public(), ORGANIZATION_NAME_FIELDS, text)

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import models, transaction
 from django.template.loader import render_to_string
@@ -21,10 +21,11 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
+from core.services import apply_fields, require
+from core.tasks import enqueue_on_commit
+
 from . import permissions
 from .models import FocusArea, Membership, Organization, Partnership, PartnershipParty
-
-# The fields of a partnership that its editors type in (parties and focus areas apart).
 
 
 def unique_slug(model: type[models.Model], text: str, max_length: int = 200) -> str:
@@ -47,11 +48,6 @@ def default_role_for(organization: Organization, *, lead: bool = False) -> str:
     if organization.kind == Organization.Kind.POLICE_AGENCY:
         return PartnershipParty.Role.POLICE_AGENCY
     return PartnershipParty.Role.OTHER
-
-
-def _require(allowed: bool, message: str = "You may not do this.") -> None:
-    if not allowed:
-        raise PermissionDenied(message)
 
 
 def _check_party_roles(partnership: Partnership) -> None:
@@ -77,13 +73,12 @@ def partnership_create(
 ) -> Partnership:
     """Create a partnership with the actor's ``organization`` as a party, plus ``parties``
     as (organization, role) pairs. The parties must include an NGO and a police agency."""
-    _require(
+    require(
         permissions.organizations_acting_for(actor).filter(pk=organization.pk).exists(),
         "You may only create partnerships for an organization you are an editor of.",
     )
-    partnership = Partnership(
-        **{name: data[name] for name in Partnership.EDITABLE_FIELDS if name in data}
-    )
+    partnership = Partnership()
+    apply_fields(partnership, Partnership.EDITABLE_FIELDS, data)
     partnership.slug = unique_slug(Partnership, partnership.title)
     partnership.full_clean()
     partnership.save()
@@ -109,10 +104,8 @@ def partnership_update(
     focus_areas: Iterable[FocusArea] | None = None,
 ) -> Partnership:
     """Change the partnership's own fields. Its slug, the stable public id, never changes."""
-    _require(permissions.can_edit_partnership(actor, partnership))
-    for name in Partnership.EDITABLE_FIELDS:
-        if name in data:
-            setattr(partnership, name, data[name])
+    require(permissions.can_edit_partnership(actor, partnership))
+    apply_fields(partnership, Partnership.EDITABLE_FIELDS, data)
     partnership.full_clean()
     partnership.save()
     if focus_areas is not None:
@@ -133,22 +126,34 @@ def _party_create(partnership: Partnership, organization: Organization, role: st
 def party_add(
     *, partnership: Partnership, organization: Organization, role: str, actor
 ) -> PartnershipParty:
-    _require(permissions.can_edit_partnership(actor, partnership))
+    require(permissions.can_edit_partnership(actor, partnership))
     if not Organization.objects.selectable_by(actor).filter(pk=organization.pk).exists():
         raise ValidationError(f"{organization} cannot be chosen as a party.")
-    return _party_create(partnership, organization, role)
+    party = _party_create(partnership, organization, role)
+    _flags_refresh(partnership)
+    return party
 
 
 @transaction.atomic
 def party_remove(*, party: PartnershipParty, actor) -> None:
     """Remove a party, unless the partnership would be left without an NGO or a police agency."""
-    _require(
+    require(
         permissions.can_remove_party(actor, party),
         "You may not remove this party (your own organization stays a party).",
     )
     partnership = party.partnership
     party.delete()
     _check_party_roles(partnership)
+    _flags_refresh(partnership)
+
+
+def _flags_refresh(partnership: Partnership) -> None:
+    """A party added or removed can make an agreement's auditor a party, or no longer one:
+    oversight (a layer above, asked by name) re-flags the partnership's agreements once
+    the change commits."""
+    agreement_ids = list(partnership.agreements.values_list("pk", flat=True))
+    if agreement_ids:
+        enqueue_on_commit("oversight.tasks.run_flagging", agreement_ids=agreement_ids)
 
 
 # Organizations ---------------------------------------------------------------
@@ -167,7 +172,7 @@ def organization_propose(
 ) -> Organization:
     """An organization missing from the registry, unconfirmed until an administrator
     confirms it. Its proposer may use it as a party in the meantime."""
-    _require(permissions.can_propose_organization(actor))
+    require(permissions.can_propose_organization(actor))
     existing = Organization.objects.filter(name__iexact=name.strip())
     if existing.exists():
         raise ValidationError({"name": "An organization with this name is already registered."})
@@ -189,7 +194,7 @@ def organization_propose(
 
 @transaction.atomic
 def organization_confirm(*, organization: Organization, actor) -> Organization:
-    _require(actor.is_superuser, "Only site administrators confirm organizations.")
+    require(actor.is_superuser, "Only site administrators confirm organizations.")
     organization.is_confirmed = True
     organization.full_clean()
     organization.save(update_fields=["is_confirmed", "updated_at"])
@@ -210,7 +215,7 @@ def member_invite(
     The e-mail is sent inside the transaction on purpose: if it cannot be sent, nobody is
     added, and the inviting editor sees the error instead of a silent failure.
     """
-    _require(permissions.can_manage_members(actor, organization))
+    require(permissions.can_manage_members(actor, organization))
     User = get_user_model()
     email = User.objects.normalize_email(email.strip())
     user = User.objects.filter(email__iexact=email).first()
@@ -256,7 +261,7 @@ def member_invite(
 def member_remove(*, membership: Membership, actor) -> None:
     """Remove a member from an organization (their account stays, for other organizations).
     An organization keeps at least one editor."""
-    _require(permissions.can_manage_members(actor, membership.organization))
+    require(permissions.can_manage_members(actor, membership.organization))
     if (
         membership.role == Membership.Role.EDITOR
         and not Membership.objects.filter(

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from agreements.models import Agreement, DataSharingTerm, RiskLevel
+from agreements.querysets import with_partnership_risk_level
 from agreements.search import search_agreements
 from core.filters import (
     BooleanFilter,
@@ -175,7 +176,9 @@ class PartnershipFilter(django_filters.FilterSet):
         return qs.filter(Exists(parties))
 
     def filter_risk_level(self, qs, name, value):
-        return qs.with_risk_level(self.agreements()).filter(derived_risk_level__in=value)
+        return with_partnership_risk_level(qs, self.agreements()).filter(
+            derived_risk_level__in=value
+        )
 
     def filter_terms(self, qs, name, value):
         terms = DataSharingTerm.objects.filter(

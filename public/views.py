@@ -20,11 +20,10 @@ from django.views.generic import DetailView, TemplateView
 from agreements import permissions as agreement_permissions
 from agreements import risk
 from agreements.models import Agreement, AgreementDocument, DataSharingTerm, RiskLevel
-from agreements.querysets import DPIA_VALID_FOR
 from audit.chain import audit_chain_head
 from audit.views import change_history_context
 from oversight import permissions as oversight_permissions
-from oversight.models import Flag, Review
+from oversight.models import DPIA_VALID_FOR, Flag, Review
 from oversight.rules import FLAG_RULES
 from partnerships import permissions
 from partnerships.models import FocusArea, Organization, Partnership, PartnershipParty, Visibility
@@ -320,8 +319,9 @@ class HomeView(TemplateView):
 
 
 def visible_agreements(user, partnership: Partnership, *, private: bool):
-    """The partnership's agreements the user may see, with everything the pages show,
-    in a fixed number of queries whatever their number."""
+    """The partnership's agreements the user may see, with everything the pages show (their
+    risk level, whether their auditor and each of their reviewers is independent of the
+    parties), in a fixed number of queries whatever their number."""
     documents = AgreementDocument.objects.select_related("uploaded_by").order_by("-version")
     if not private:
         documents = documents.filter(is_public=True)
@@ -329,6 +329,7 @@ def visible_agreements(user, partnership: Partnership, *, private: bool):
         Agreement.objects.visible_to(user)
         .filter(partnership=partnership)
         .with_risk_level()
+        .with_auditor_independence()
         .select_related("independent_auditor", "supersedes")
         .prefetch_related(
             Prefetch("data_sharing_terms", queryset=DataSharingTerm.objects.order_by("pk")),
@@ -336,24 +337,22 @@ def visible_agreements(user, partnership: Partnership, *, private: bool):
             Prefetch("flags", queryset=Flag.objects.order_by("-raised_at")),
             Prefetch(
                 "reviews",
-                queryset=Review.objects.select_related("reviewer").prefetch_related("findings"),
+                queryset=Review.objects.with_reviewer_independence()
+                .select_related("reviewer")
+                .prefetch_related("findings"),
             ),
         )
     )
 
 
-def with_independence(agreements, party_ids: set[int]) -> list[Agreement]:
-    """The agreements, each told whether its auditor and its reviewers are independent
-    (not a party to the partnership), and which of its flags are open."""
+def with_open_flags(agreements) -> list[Agreement]:
+    """The agreements, each told which of its flags are open; each of their reviews carries
+    its reviewer's independence as ``by_independent_reviewer``, the template's name for it."""
     agreements = list(agreements)
     for agreement in agreements:
-        agreement.auditor_is_independent = (
-            agreement.independent_auditor_id is not None
-            and agreement.independent_auditor_id not in party_ids
-        )
         agreement.open_flags = [flag for flag in agreement.flags.all() if flag.is_open]
         for review in agreement.reviews.all():
-            review.by_independent_reviewer = review.reviewer_id not in party_ids
+            review.by_independent_reviewer = review.reviewer_is_independent
     return agreements
 
 
@@ -399,20 +398,19 @@ class PartnershipDetailView(DetailView):
         if not private:
             # Proposed organizations are published once an administrator confirms them.
             parties = [p for p in parties if p.organization.is_confirmed]
-        party_ids = {party.organization_id for party in partnership.parties.all()}
         sees_notes = permissions.can_see_review_notes(user)
         context.update(
             parties=parties,
-            agreements=with_independence(
-                visible_agreements(user, partnership, private=private), party_ids
-            ),
+            agreements=with_open_flags(visible_agreements(user, partnership, private=private)),
             can_edit=permissions.can_edit_partnership(user, partnership),
             sees_private=private,
             sees_review_notes=sees_notes,
             missing_roles=partnership.missing_party_roles(),
             api_links=api_links(partnership),
             # The same people see the full history as the reviewers' notes.
-            **change_history_context(partnership, "partnership", sees_full_history=sees_notes),
+            **change_history_context(
+                partnership, full_history="oversight:record_history" if sees_notes else None
+            ),
         )
         return context
 
@@ -456,6 +454,8 @@ class AgreementDetailView(DetailView):
             sees_private=private,
             sees_review_notes=sees_notes,
             # The same people see the full history as the reviewers' notes.
-            **change_history_context(agreement, "agreement", sees_full_history=sees_notes),
+            **change_history_context(
+                agreement, full_history="oversight:record_history" if sees_notes else None
+            ),
         )
         return context

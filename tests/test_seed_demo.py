@@ -12,6 +12,7 @@ from django.utils import timezone
 from agreements.models import Agreement, RiskLevel
 from demo.loader import SEED_CSV
 from oversight.models import Review
+from oversight.rules import corrective_action_overdue, high_risk_without_dpia
 from partnerships.models import Partnership
 
 pytestmark = pytest.mark.django_db
@@ -86,8 +87,8 @@ def test_it_meets_every_flag_condition():
     assert agreements.review_overdue(today).exists() is True
     assert agreements.lacking_independent_auditor().exists() is True
     assert agreements.expired_but_active(today).exists() is True
-    assert agreements.high_risk_without_dpia(today).exists() is True
-    assert agreements.corrective_action_overdue(today).exists() is True
+    assert high_risk_without_dpia(today).exists() is True
+    assert corrective_action_overdue(today).exists() is True
 
 
 def test_it_includes_restricted_records_and_clean_ones():

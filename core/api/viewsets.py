@@ -2,14 +2,12 @@
 licence header, pagination with strict bounds, the throttle, a fast JSON renderer,
 conditional GETs of details, and streamed CSV/JSON exports.
 
-Each app's ``api.py`` defines a ``PublicViewSet`` subclass with:
-- ``base_queryset()``: starts from the model's ``.public()``;
-- ``row_fields``: the columns read with ``.values()``, never a private one;
-- ``present(rows, request)``: the rows as JSON-ready dicts, fetching their related rows
-  in a fixed number of queries whatever the number of rows;
-- ``csv_columns``: the flat CSV layout, ``(header, function of the presented dict)``;
-- ``serializer_class``: a read-only serializer that describes the same shape for the
-  OpenAPI schema (``tests/api/test_schemathesis.py`` checks every response against it).
+Each endpoint is a ``PublicViewSet`` subclass (in ``public/api/``) with:
+- ``base_queryset()``: starts from the model's ``.public()``, with the annotations its
+  columns read;
+- ``shape``: its column specification (``core.api.columns``), from which come the columns
+  read with ``.values()``, the JSON objects, the CSV layout and, as ``serializer_class``,
+  the OpenAPI schema (``tests/api/test_schemathesis.py`` checks every response against it).
 
 Rows are presented from ``.values()`` rather than model instances and rendered with
 orjson: the list stays within a small factor of a hand-written query (see
@@ -21,19 +19,26 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 
-from django.db import connection
-from django.db.models.expressions import RawSQL
 from django.http import StreamingHttpResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import (
+    authentication_classes,
+    permission_classes,
+    renderer_classes,
+    throttle_classes,
+)
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -41,6 +46,7 @@ from rest_framework.response import Response
 from core.csv import Echo, csv_cell
 from core.licence import LicensedMixin
 
+from .columns import Shape, URLs
 from .defaults import (
     ORJSONRenderer,
     PublicAnonThrottle,
@@ -51,68 +57,8 @@ from .defaults import (
 EXPORT_CHUNK_SIZE = 2000
 
 
-# Shapes shared by the serializers (for the schema) and the presenters ------------------
-
-
-class RelatedSerializer(serializers.Serializer):
-    """A related record, given so that a client can follow it."""
-
-    id = serializers.IntegerField()
-    url = serializers.URLField(help_text="Its address in this API.")
-    name = serializers.CharField()
-
-
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(required=False)
-
-
-class URLs:
-    """Absolute API addresses, built once per request rather than reversed per row."""
-
-    def __init__(self, request):
-        self.request = request
-        self._prefixes = {}
-
-    def detail(self, basename: str, pk) -> str:
-        prefix = self._prefixes.get(basename)
-        if prefix is None:
-            path = reverse(f"api:{basename}-detail", kwargs={"pk": 0})
-            prefix = self.request.build_absolute_uri(path)[: -len("0/")]
-            self._prefixes[basename] = prefix
-        return f"{prefix}{pk}/"
-
-    def absolute(self, path: str) -> str:
-        return self.request.build_absolute_uri(path)
-
-    def ref(self, basename: str, pk, name) -> dict | None:
-        if pk is None:
-            return None
-        return {"id": pk, "url": self.detail(basename, pk), "name": name}
-
-
-def among(ids: Iterable[int]):
-    """For ``field__in=among(ids)``: on PostgreSQL the ids go as one array parameter. With a
-    placeholder per id, compiling and binding a chunk of 2,000 ids cost more than running
-    its query (``benchmarks/api.py``)."""
-    ids = list(ids)
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
-    return ids
-
-
-def group_by(rows: Iterable[dict], key: str) -> dict:
-    grouped = defaultdict(list)
-    for row in rows:
-        grouped[row[key]].append(row)
-    return grouped
-
-
-def ref_name(ref: dict | None):
-    return ref["name"] if ref else None
-
-
-def ref_id(ref: dict | None):
-    return ref["id"] if ref else None
 
 
 # The viewset --------------------------------------------------------------------------
@@ -154,8 +100,17 @@ def detail_schema(serializer):
     )
 
 
+def public_view(view):
+    """A function view (``@api_view``) with the viewsets' access, throttle and renderer."""
+    view = authentication_classes([])(view)
+    view = permission_classes([AllowAny])(view)
+    view = throttle_classes([PublicAnonThrottle])(view)
+    return renderer_classes([ORJSONRenderer])(view)
+
+
 class PublicViewSet(LicensedMixin, viewsets.ReadOnlyModelViewSet):
-    """Read-only, anonymous; every queryset starts from ``.public()``."""
+    """Read-only, anonymous; every queryset starts from ``.public()``; lists, details and
+    exports show the subclass's ``shape``, which is also its schema."""
 
     permission_classes = [AllowAny]
     authentication_classes = []  # the public API is the same for everyone
@@ -165,8 +120,16 @@ class PublicViewSet(LicensedMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"
     basename: str = ""
     export_name: str = ""
-    row_fields: tuple[str, ...] = ()
-    csv_columns: tuple[tuple[str, Callable[[dict], object]], ...] = ()
+    shape: Shape
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        shape = cls.__dict__.get("shape")
+        if shape is not None:
+            cls.serializer_class = shape.serializer
+            extend_schema_view(
+                list=list_schema(shape.serializer), retrieve=detail_schema(shape.serializer)
+            )(cls)
 
     def base_queryset(self):
         raise NotImplementedError
@@ -174,8 +137,12 @@ class PublicViewSet(LicensedMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return self.base_queryset()
 
+    @property
+    def row_fields(self) -> tuple[str, ...]:
+        return self.shape.reads()
+
     def present(self, rows: list[dict], urls: URLs) -> list[dict]:
-        raise NotImplementedError
+        return self.shape.present(rows, urls, self.basename)
 
     def last_modified(self, item: dict) -> dt.datetime | None:
         return item.get("updated_at")
@@ -221,8 +188,9 @@ class PublicViewSet(LicensedMixin, viewsets.ReadOnlyModelViewSet):
 
     def csv_stream(self, queryset) -> Iterator[bytes]:
         writer = csv.writer(Echo())
-        yield writer.writerow([header for header, _ in self.csv_columns]).encode()
-        getters = [get for _, get in self.csv_columns]
+        columns = self.shape.csv_columns
+        yield writer.writerow([header for header, _ in columns]).encode()
+        getters = [get for _, get in columns]
         for chunk in self.export_chunks(queryset):
             rows = [[csv_cell(get(item)) for get in getters] for item in chunk]
             yield "".join(map(writer.writerow, rows)).encode()

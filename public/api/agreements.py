@@ -1,35 +1,40 @@
 """``/api/v1/agreements/``: public agreements with their terms, auditor, signatories and
-public document versions."""
+public document versions. No uploader, no non-public document version, no private field."""
 
-from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_view
+from rest_framework import serializers
 
 from agreements.models import (
     Agreement,
     AgreementDocument,
     AgreementSignatory,
     DataSharingTerm,
+    RiskLevel,
     term_risk_level,
 )
 from audit.api import PublicHistoryMixin
-from audit.history import agreement_public_history
-from core.api.viewsets import (
-    PublicViewSet,
-    URLs,
+from core.api.columns import (
+    ApiUrl,
+    Column,
+    Computed,
+    Link,
+    Many,
+    ManyValues,
+    One,
+    Shape,
     among,
-    detail_schema,
-    group_by,
-    list_schema,
+    each,
+    is_true,
+    model_columns,
     ref_id,
     ref_name,
 )
+from core.api.viewsets import PublicViewSet
 from oversight.models import Flag
 from partnerships.models import Visibility
 from public.filters import AgreementFilter
 
-from .agreement_serializers import AgreementSerializer
-from .partnerships import organization_refs, sources_of
+from .references import ID, RELATED, organization, related, sources
 
 
 def row_risk_level(row: dict) -> str:
@@ -42,82 +47,152 @@ def row_risk_level(row: dict) -> str:
     )
 
 
-def _terms(rows, key):
-    return [term[key] for term in rows]
-
-
-@extend_schema_view(
-    list=list_schema(AgreementSerializer), retrieve=detail_schema(AgreementSerializer)
+DATA_SHARING_TERM = Shape(
+    "DataSharingTerm",
+    *model_columns(
+        DataSharingTerm,
+        DataSharingTerm.FIELDS,
+        retention_days={"help_text": "Null when the agreement states no retention period."},
+    ),
+    Computed(
+        "risk_level",
+        serializers.ChoiceField(choices=RiskLevel.choices),
+        reads=("data_category", "direction", "surveillance_practice", "onward_sharing_allowed"),
+        value=row_risk_level,
+    ),
 )
+
+SIGNATORY = Shape(
+    "Signatory",
+    organization("organization"),
+    Column("signed_on", serializers.DateField(allow_null=True)),
+)
+
+DOCUMENT = Shape(
+    "Document",
+    Column("version", serializers.IntegerField()),
+    Column("sha256", serializers.CharField(help_text="SHA-256 of the file, hex.")),
+    Column("size_bytes", serializers.IntegerField()),
+    Column("uploaded_at", serializers.DateTimeField()),
+    Link(
+        "url",
+        serializers.URLField(help_text="Download (PDF)."),
+        route="agreements:document_download",
+        args={"pk": "agreement_id", "version": "version"},
+    ),
+)
+
+AGREEMENT = Shape(
+    "Agreement",
+    ID,
+    ApiUrl(),
+    Link(
+        "html_url",
+        serializers.URLField(help_text="The agreement's public page."),
+        route="public:agreement",
+        args={"pk": "id"},
+    ),
+    related("partnership", "partnership"),
+    Column("kind", serializers.ChoiceField(choices=Agreement.Kind.choices)),
+    Column("reference", serializers.CharField(allow_blank=True)),
+    Column("title", serializers.CharField()),
+    Column("status", serializers.ChoiceField(choices=Agreement.Status.choices)),
+    Column("signed_on", serializers.DateField(allow_null=True)),
+    Column("effective_from", serializers.DateField(allow_null=True)),
+    Column("expires_on", serializers.DateField(allow_null=True)),
+    Column("review_interval_months", serializers.IntegerField()),
+    Column("next_review_due", serializers.DateField(allow_null=True)),
+    Column(
+        "review_overdue",
+        serializers.BooleanField(
+            help_text="Signed or active and the next review was due before today."
+        ),
+        source="review_is_overdue",
+        convert=is_true,
+    ),
+    One(
+        "supersedes",
+        RELATED,
+        via="supersedes",
+        basename="agreement",
+        when={"visibility": Visibility.PUBLIC, "partnership__visibility": Visibility.PUBLIC},
+        nullable=True,
+        help_text="Null unless it is public.",
+        csv=(("supersedes_id", ref_id),),
+    ),
+    organization("independent_auditor", nullable=True, csv=(("independent_auditor", ref_name),)),
+    Column(
+        "has_independent_auditor",
+        serializers.BooleanField(help_text="An auditor that is not a party to the partnership."),
+        source="auditor_is_independent",
+        convert=is_true,
+    ),
+    Column(
+        "risk_level",
+        serializers.ChoiceField(
+            choices=RiskLevel.choices, help_text="Derived from the data-sharing terms."
+        ),
+        source="derived_risk_level",
+    ),
+    Column("public_summary", serializers.CharField(allow_blank=True), csv_last=True),
+    Many(
+        "signatories",
+        SIGNATORY,
+        rows=lambda ids: AgreementSignatory.objects.filter(
+            agreement_id__in=among(ids), organization__is_confirmed=True
+        ).order_by("signed_on", "organization__name", "pk"),
+        owner="agreement_id",
+        csv=(
+            (
+                "signatories",
+                lambda signatories: [ref_name(s["organization"]) for s in signatories],
+            ),
+        ),
+    ),
+    Many(
+        "data_sharing_terms",
+        DATA_SHARING_TERM,
+        rows=lambda ids: DataSharingTerm.objects.filter(agreement_id__in=among(ids)).order_by(
+            "data_category", "pk"
+        ),
+        owner="agreement_id",
+        csv=(
+            ("data_categories", each("data_category")),
+            ("directions", each("direction")),
+            ("legal_bases", each("legal_basis")),
+            ("surveillance_practices", each("surveillance_practice")),
+        ),
+    ),
+    Many(
+        "documents",
+        DOCUMENT,
+        rows=lambda ids: AgreementDocument.objects.filter(
+            agreement_id__in=among(ids), is_public=True
+        ).order_by("-version"),
+        owner="agreement_id",
+        help_text="The public versions of its text.",
+        csv=(("document_versions", each("version")), ("document_sha256", each("sha256"))),
+    ),
+    ManyValues(
+        "open_flags",
+        serializers.ListField(child=serializers.ChoiceField(choices=Flag.Kind.choices)),
+        rows=lambda ids: Flag.objects.open().filter(agreement_id__in=among(ids)).order_by("kind"),
+        owner="agreement_id",
+        field="kind",
+    ),
+    sources(Agreement.sources.through, "agreement_id"),
+    Column("updated_at", serializers.DateTimeField(), csv_last=True),
+)
+
+
 class AgreementViewSet(PublicHistoryMixin, PublicViewSet):
     """Agreements (MOUs, data-sharing agreements...) of public partnerships."""
 
     basename = "agreement"
     export_name = "agreements"
-    serializer_class = AgreementSerializer
+    shape = AGREEMENT
     filterset_class = AgreementFilter
     queryset = Agreement.objects.none()
-    row_fields = (
-        "id",
-        "partnership_id",
-        "partnership__title",
-        "kind",
-        "reference",
-        "title",
-        "status",
-        "signed_on",
-        "effective_from",
-        "expires_on",
-        "review_interval_months",
-        "next_review_due",
-        "review_is_overdue",
-        "supersedes_id",
-        "supersedes__title",
-        "supersedes__visibility",
-        "supersedes__partnership__visibility",
-        "independent_auditor_id",
-        "independent_auditor__name",
-        "independent_auditor__slug",
-        "independent_auditor__is_confirmed",
-        "auditor_is_independent",
-        "derived_risk_level",
-        "public_summary",
-        "updated_at",
-    )
-    csv_columns = (
-        ("id", lambda a: a["id"]),
-        ("url", lambda a: a["url"]),
-        ("html_url", lambda a: a["html_url"]),
-        ("partnership_id", lambda a: a["partnership"]["id"]),
-        ("partnership", lambda a: a["partnership"]["name"]),
-        ("kind", lambda a: a["kind"]),
-        ("reference", lambda a: a["reference"]),
-        ("title", lambda a: a["title"]),
-        ("status", lambda a: a["status"]),
-        ("signed_on", lambda a: a["signed_on"]),
-        ("effective_from", lambda a: a["effective_from"]),
-        ("expires_on", lambda a: a["expires_on"]),
-        ("review_interval_months", lambda a: a["review_interval_months"]),
-        ("next_review_due", lambda a: a["next_review_due"]),
-        ("review_overdue", lambda a: a["review_overdue"]),
-        ("supersedes_id", lambda a: ref_id(a["supersedes"])),
-        ("independent_auditor", lambda a: ref_name(a["independent_auditor"])),
-        ("has_independent_auditor", lambda a: a["has_independent_auditor"]),
-        ("risk_level", lambda a: a["risk_level"]),
-        ("signatories", lambda a: [ref_name(s["organization"]) for s in a["signatories"]]),
-        ("data_categories", lambda a: _terms(a["data_sharing_terms"], "data_category")),
-        ("directions", lambda a: _terms(a["data_sharing_terms"], "direction")),
-        ("legal_bases", lambda a: _terms(a["data_sharing_terms"], "legal_basis")),
-        (
-            "surveillance_practices",
-            lambda a: _terms(a["data_sharing_terms"], "surveillance_practice"),
-        ),
-        ("document_versions", lambda a: [d["version"] for d in a["documents"]]),
-        ("document_sha256", lambda a: [d["sha256"] for d in a["documents"]]),
-        ("open_flags", lambda a: a["open_flags"]),
-        ("public_summary", lambda a: a["public_summary"]),
-        ("updated_at", lambda a: a["updated_at"]),
-    )
 
     def base_queryset(self):
         return (
@@ -128,108 +203,6 @@ class AgreementViewSet(PublicHistoryMixin, PublicViewSet):
             .order_by("title", "pk")
         )
 
-    def public_history(self, record):
-        return agreement_public_history(record)
-
     def last_modified(self, item):
         stamps = [item["updated_at"], *(d["uploaded_at"] for d in item["documents"])]
         return max(stamps)
-
-    def present(self, rows, urls: URLs):
-        ids = [row["id"] for row in rows]
-        terms = group_by(
-            DataSharingTerm.objects.filter(agreement_id__in=among(ids))
-            .order_by("data_category", "pk")
-            .values("agreement_id", *DataSharingTerm.FIELDS),
-            "agreement_id",
-        )
-        documents = group_by(
-            AgreementDocument.objects.filter(agreement_id__in=among(ids), is_public=True)
-            .order_by("-version")
-            .values("agreement_id", "version", "sha256", "size_bytes", "uploaded_at"),
-            "agreement_id",
-        )
-        signatories = group_by(
-            AgreementSignatory.objects.filter(agreement_id__in=among(ids))
-            .order_by("signed_on", "organization__name", "pk")
-            .values(
-                "agreement_id",
-                "signed_on",
-                "organization_id",
-                "organization__name",
-                "organization__slug",
-                "organization__is_confirmed",
-            ),
-            "agreement_id",
-        )
-        open_flags = group_by(
-            Flag.objects.open()
-            .filter(agreement_id__in=among(ids))
-            .order_by("kind")
-            .values("agreement_id", "kind"),
-            "agreement_id",
-        )
-        sources = sources_of(Agreement.sources.through, "agreement_id", ids)
-        download = reverse("agreements:document_download", kwargs={"pk": 0, "version": 1})
-        download = urls.absolute(download)[: -len("0/documents/1/")]
-        html = urls.absolute(reverse("public:agreement", kwargs={"pk": 0}))[: -len("0/")]
-        public = Visibility.PUBLIC
-        return [
-            {
-                "id": row["id"],
-                "url": urls.detail("agreement", row["id"]),
-                "html_url": f"{html}{row['id']}/",
-                "partnership": urls.ref(
-                    "partnership", row["partnership_id"], row["partnership__title"]
-                ),
-                "kind": row["kind"],
-                "reference": row["reference"],
-                "title": row["title"],
-                "status": row["status"],
-                "signed_on": row["signed_on"],
-                "effective_from": row["effective_from"],
-                "expires_on": row["expires_on"],
-                "review_interval_months": row["review_interval_months"],
-                "next_review_due": row["next_review_due"],
-                "review_overdue": row["review_is_overdue"] is True,
-                "supersedes": (
-                    urls.ref("agreement", row["supersedes_id"], row["supersedes__title"])
-                    if row["supersedes__visibility"] == public
-                    and row["supersedes__partnership__visibility"] == public
-                    else None
-                ),
-                "independent_auditor": organization_refs(urls, row, "independent_auditor"),
-                "has_independent_auditor": row["auditor_is_independent"] is True,
-                "risk_level": row["derived_risk_level"],
-                "public_summary": row["public_summary"],
-                "signatories": [
-                    {
-                        "organization": organization_refs(urls, signatory),
-                        "signed_on": signatory["signed_on"],
-                    }
-                    for signatory in signatories.get(row["id"], ())
-                    if signatory["organization__is_confirmed"]
-                ],
-                "data_sharing_terms": [
-                    {
-                        **{field: term[field] for field in DataSharingTerm.FIELDS},
-                        "risk_level": row_risk_level(term),
-                    }
-                    for term in terms.get(row["id"], ())
-                ],
-                "documents": [
-                    {
-                        "version": document["version"],
-                        "sha256": document["sha256"],
-                        "size_bytes": document["size_bytes"],
-                        "uploaded_at": document["uploaded_at"],
-                        "url": f"{download}{row['id']}/documents/{document['version']}/",
-                    }
-                    for document in documents.get(row["id"], ())
-                ],
-                "open_flags": [flag["kind"] for flag in open_flags.get(row["id"], ())],
-                "sources": sources.get(row["id"], []),
-                "updated_at": row["updated_at"],
-            }
-            for row in rows
-        ]

@@ -1,33 +1,27 @@
 """The public REST API: one router mounted at ``/api/v1/``, the root document, and the
 OpenAPI schema and its docs (``/api/schema/``, ``/api/docs/``, served from vendored
-assets). Each app owns its endpoints (``<app>/api.py``)."""
+assets). The endpoints, each with its column specification, are the modules beside this
+one (``partnerships``, ``agreements``, ``oversight``, ``stats``)."""
 
 from collections.abc import Callable
 
 from django.urls import include, path, re_path, reverse
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.decorators import (
-    api_view,
-    authentication_classes,
-    permission_classes,
-    renderer_classes,
-    throttle_classes,
-)
+from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from audit.api import audit_log_head
-from core.api.defaults import ORJSONRenderer, PublicAnonThrottle
+from core.api.viewsets import public_view
 from core.licence import LicensedMixin, add_licence_headers, licence
-from public.stats import registry_figures
 
 from .agreements import AgreementViewSet
 from .oversight import FlagViewSet, ReviewViewSet
 from .partnerships import OrganizationViewSet, PartnershipViewSet
-from .serializers import StatsSerializer
+from .stats import stats
 
 router = SimpleRouter()
 router.register("organizations", OrganizationViewSet, basename="organization")
@@ -62,32 +56,11 @@ def root_document(request) -> dict:
     return document
 
 
-def _public(view):
-    view = authentication_classes([])(view)
-    view = permission_classes([AllowAny])(view)
-    view = throttle_classes([PublicAnonThrottle])(view)
-    return renderer_classes([ORJSONRenderer])(view)
-
-
 @extend_schema(exclude=True)
 @api_view(["GET"])
-@_public
+@public_view
 def api_root(request):
     return add_licence_headers(Response(root_document(request)))
-
-
-@extend_schema(
-    summary="Headline figures",
-    description="Counts of public partnerships by region, focus area, status and year "
-    "established; public agreements by status and risk level, with the share of active "
-    "agreements that have an independent auditor; open and closed flags, open ones by kind. "
-    "Each breakdown lists every key, zeros included.",
-    responses={200: StatsSerializer},
-)
-@api_view(["GET"])
-@_public
-def stats(request):
-    return add_licence_headers(Response(registry_figures()))
 
 
 class SchemaView(LicensedMixin, SpectacularAPIView):
@@ -103,7 +76,7 @@ class DocsView(LicensedMixin, SpectacularSwaggerView):
 
 @extend_schema(exclude=True)
 @api_view(["GET"])
-@_public
+@public_view
 def not_found(request, rest):
     raise NotFound("No such endpoint or record; the root (/api/v1/) lists the endpoints.")
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import Agreement, AgreementDocument
-from audit.history import agreement_public_history, partnership_public_history
+from audit.history import public_history
 from oversight.models import Review
 from partnerships.models import Membership, Organization, Partnership, Visibility
 from partnerships.services import partnership_update
@@ -66,7 +66,7 @@ def test_the_public_history_names_the_organization_not_the_person(
     client, partnership, sentinel_person
 ):
     edit_partnership_as(client, sentinel_person, partnership, title="Safe referrals, renamed")
-    history = partnership_public_history(partnership)
+    history = public_history(partnership)
     latest = history[0]
     assert latest.action == "changed"
     assert latest.made_by == "Safe Harbour Women's Aid"
@@ -81,7 +81,7 @@ def test_the_public_history_is_newest_first_with_old_and_new_values(partnership,
     partnership_update(partnership=partnership, actor=ngo_editor, data={"title": "Third"})
     titles = [
         (c.old, c.new)
-        for entry in partnership_public_history(partnership)
+        for entry in public_history(partnership)
         for c in entry.changes
         if c.name == "title"
     ]
@@ -92,7 +92,7 @@ def test_the_public_history_includes_parties(partnership, other_ngo):
     factories.PartnershipPartyFactory(
         partnership=partnership, organization=other_ngo, role="partner_ngo"
     )
-    latest = partnership_public_history(partnership)[0]
+    latest = public_history(partnership)[0]
     assert (latest.record, latest.action) == ("Party", "created")
     assert ("Organization", "Elsewhere Youth Trust") in [(c.label, c.new) for c in latest.changes]
     assert ("Role", "Partner NGO") in [(c.label, c.new) for c in latest.changes]
@@ -129,21 +129,21 @@ def test_private_fields_never_reach_the_public_history(partnership, ngo, police)
     factories.PartnershipPartyFactory(partnership=partnership, organization=proposed)
 
     histories = [
-        partnership_public_history(partnership),
-        agreement_public_history(agreement),
-        partnership_public_history(hidden_then),
-        agreement_public_history(hidden_agreement),
+        public_history(partnership),
+        public_history(agreement),
+        public_history(hidden_then),
+        public_history(hidden_agreement),
     ]
     assert all(histories[:3])
     # Everything about the agreement happened while its partnership was restricted.
     assert histories[3] == []
     assert_no_sentinel(histories)
     # Publishing shows the new values only.
-    published = partnership_public_history(hidden_then)
+    published = public_history(hidden_then)
     publication = next(entry for entry in published if entry.action == "published")
     assert ("Title", None, "Now public") in [(c.label, c.old, c.new) for c in publication.changes]
     # The unpublished document version is not in the agreement's history.
-    documents = [e for e in agreement_public_history(agreement) if e.record == "Document version"]
+    documents = [e for e in public_history(agreement) if e.record == "Document version"]
     assert len(documents) == 1
     assert "4242" not in list(walk(documents))
 
@@ -154,7 +154,7 @@ def test_a_change_while_restricted_is_not_shown_after_publication(partnership):
     Partnership.objects.filter(pk=partnership.pk).update(
         visibility=Visibility.PUBLIC, title="Final title"
     )
-    history = partnership_public_history(partnership)
+    history = public_history(partnership)
     assert_no_sentinel(history)
     assert history[0].action == "published"
 
@@ -168,7 +168,7 @@ def test_the_job_is_named_in_the_public_history(partnership):
     call_command("run_flagging", stdout=open("/dev/null", "w"))  # noqa: SIM115
     agreement.refresh_from_db()
     assert agreement.status == Agreement.Status.EXPIRED
-    latest = agreement_public_history(agreement)[0]
+    latest = public_history(agreement)[0]
     assert latest.made_by == "The registry (run_flagging)"
     assert [(c.label, c.old, c.new) for c in latest.changes] == [("Status", "Active", "Expired")]
 
@@ -178,13 +178,13 @@ def test_public_history_costs_the_same_queries_for_one_change_and_many(
 ):
     agreement = factories.AgreementFactory(partnership=partnership)
     with django_assert_max_num_queries(4):
-        assert len(agreement_public_history(agreement)) == 1
+        assert len(public_history(agreement)) == 1
     for n in range(30):
         Agreement.objects.filter(pk=agreement.pk).update(title=f"Title {n}")
         factories.DataSharingTermFactory(agreement=agreement)
         factories.AgreementSignatoryFactory(agreement=agreement)
     with django_assert_max_num_queries(4):
-        assert len(agreement_public_history(agreement)) == 91
+        assert len(public_history(agreement)) == 91
 
 
 # The staff history page -------------------------------------------------------------
@@ -271,7 +271,7 @@ def test_focus_areas_and_sources_added_and_removed_are_in_the_public_history(par
     partnership.focus_areas.remove(area)
     entries = [
         (e.record, e.action, [(c.label, c.old, c.new) for c in e.changes])
-        for e in partnership_public_history(partnership)[:3]
+        for e in public_history(partnership)[:3]
     ]
     assert entries == [
         ("Focus area", "deleted", [("Focus area", "Human trafficking", None)]),
@@ -283,7 +283,7 @@ def test_focus_areas_and_sources_added_and_removed_are_in_the_public_history(par
 def test_an_agreement_source_is_in_the_agreement_history(partnership):
     agreement = factories.AgreementFactory(partnership=partnership)
     agreement.sources.add(factories.SourceFactory(title="FOI response 2024/17"))
-    latest = agreement_public_history(agreement)[0]
+    latest = public_history(agreement)[0]
     assert (latest.record, latest.changes[0].new) == ("Source", "FOI response 2024/17")
 
 
@@ -292,7 +292,7 @@ def test_a_removed_party_is_named_in_the_public_history(partnership, other_ngo):
         partnership=partnership, organization=other_ngo, role="partner_ngo"
     )
     party.delete()
-    latest = partnership_public_history(partnership)[0]
+    latest = public_history(partnership)[0]
     assert (latest.record, latest.action) == ("Party", "deleted")
     assert ("Organization", "Elsewhere Youth Trust", None) in [
         (c.label, c.old, c.new) for c in latest.changes

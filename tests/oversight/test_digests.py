@@ -7,8 +7,9 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from oversight.digests import digests_send
+from oversight.flagging import flagging_run
 from oversight.models import Flag
-from oversight.services import digests_send, flagging_run
 from partnerships.models import Membership
 from tests import factories
 

@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agreements.models import Agreement, DataSharingTerm
+from oversight.flagging import flagging_run
 from oversight.models import Finding, Flag, Review
 from oversight.rules import FLAG_RULES
-from oversight.services import flag_resolve, flagging_run, review_complete
+from oversight.services import flag_resolve, review_complete
 from tests import factories
 
 pytestmark = pytest.mark.django_db

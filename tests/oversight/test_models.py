@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 
 from agreements.models import Agreement
 from oversight.models import Finding, Flag, Review
+from oversight.rules import corrective_action_overdue, high_risk_without_dpia
 from partnerships.models import Organization
 from tests import factories
 
@@ -353,9 +354,7 @@ def test_high_risk_without_dpia_selects_high_risk_agreements_lacking_a_dpia_in_1
             completed_on=completed_on,
         )
 
-    assert titles(Agreement.objects.high_risk_without_dpia(TODAY)) == (
-        ["Referral protocol"] if selected else []
-    )
+    assert titles(high_risk_without_dpia(TODAY)) == (["Referral protocol"] if selected else [])
 
 
 def test_a_dpia_of_another_agreement_does_not_count(partnership, agreement, oversight_body):
@@ -366,7 +365,7 @@ def test_a_dpia_of_another_agreement_does_not_count(partnership, agreement, over
         agreement=assessed, reviewer=oversight_body, kind=DPIA, completed_on=YESTERDAY
     )
 
-    assert titles(Agreement.objects.high_risk_without_dpia(TODAY)) == ["Referral protocol"]
+    assert titles(high_risk_without_dpia(TODAY)) == ["Referral protocol"]
 
 
 @pytest.mark.parametrize(
@@ -404,9 +403,7 @@ def test_corrective_action_overdue_selects_agreements_with_an_open_finding_past_
             resolved_on=YESTERDAY if status == "resolved" else None,
         )
 
-    assert titles(Agreement.objects.corrective_action_overdue(TODAY)) == (
-        ["Referral protocol"] if selected else []
-    )
+    assert titles(corrective_action_overdue(TODAY)) == (["Referral protocol"] if selected else [])
 
 
 def test_an_overdue_finding_flags_only_the_agreement_it_was_found_on(
@@ -417,7 +414,7 @@ def test_an_overdue_finding_flags_only_the_agreement_it_was_found_on(
     review = factories.ReviewFactory(agreement=agreement, reviewer=oversight_body)
     factories.FindingFactory(review=review, due_on=YESTERDAY)
 
-    assert titles(Agreement.objects.corrective_action_overdue(TODAY)) == ["Referral protocol"]
+    assert titles(corrective_action_overdue(TODAY)) == ["Referral protocol"]
 
 
 @pytest.mark.parametrize("status", ALL_STATUSES)

@@ -67,7 +67,7 @@ def test_every_surveillance_practice_is_listed_as_high(html):
 
 
 def test_the_rule_in_words_names_every_high_risk_category(html):
-    from agreements.models import HIGH_RISK_CATEGORIES_TO_POLICE
+    from agreements.risk import HIGH_RISK_CATEGORIES_TO_POLICE
 
     high = re.search(r"<strong>High\.</strong>(.*?)</li>", html, re.S).group(1)
     for category in HIGH_RISK_CATEGORIES_TO_POLICE:

@@ -5,6 +5,7 @@ import hashlib
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from agreements import services
@@ -180,6 +181,75 @@ class TestRawUpload:
         response = self.post(client, agreement, b"")
         assert response.status_code == 400
         assert AgreementDocument.objects.count() == 0
+
+    def test_it_publishes_the_version_when_asked_and_links_its_download(
+        self, client, ngo_editor, agreement, pdf_bytes
+    ):
+        client.force_login(ngo_editor)
+        response = client.post(
+            upload_url(agreement) + "?is_public=1", data=pdf_bytes, content_type="application/pdf"
+        )
+        assert response.status_code == 201
+        document = AgreementDocument.objects.get(agreement=agreement)
+        assert document.is_public is True
+        assert response.json() == {
+            "version": 1,
+            "sha256": document.sha256,
+            "size_bytes": len(pdf_bytes),
+            "is_public": True,
+            "url": "http://testserver"
+            + reverse("agreements:document_download", kwargs={"pk": agreement.pk, "version": 1}),
+        }
+
+    def test_a_second_upload_is_version_2(self, client, ngo_editor, agreement):
+        client.force_login(ngo_editor)
+        self.post(client, agreement, make_pdf(pages=1))
+        response = self.post(client, agreement, make_pdf(pages=2))
+        assert response.status_code == 201
+        assert response.json()["version"] == 2
+        assert agreement.documents.count() == 2
+
+    def test_put_uploads_as_post_does(self, client, ngo_editor, agreement, pdf_bytes):
+        client.force_login(ngo_editor)
+        response = client.put(upload_url(agreement), data=pdf_bytes, content_type="application/pdf")
+        assert response.status_code == 201
+        assert AgreementDocument.objects.filter(agreement=agreement).count() == 1
+
+    def test_an_anonymous_client_is_sent_to_log_in(self, client, agreement, pdf_bytes):
+        response = self.post(client, agreement, pdf_bytes)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+        assert AgreementDocument.objects.count() == 0
+
+    def test_an_outsider_is_refused_403(self, client, other_ngo_editor, agreement, pdf_bytes):
+        client.force_login(other_ngo_editor)
+        response = self.post(client, agreement, pdf_bytes)
+        assert response.status_code == 403
+        assert AgreementDocument.objects.count() == 0
+
+    def test_a_restricted_agreement_the_client_may_not_see_is_404(
+        self, client, other_ngo_editor, agreement, pdf_bytes
+    ):
+        agreement.visibility = Visibility.RESTRICTED
+        agreement.save()
+        client.force_login(other_ngo_editor)
+        response = self.post(client, agreement, pdf_bytes)
+        assert response.status_code == 404
+        assert AgreementDocument.objects.count() == 0
+
+    def test_it_needs_the_csrf_token_like_any_write(self, ngo_editor, agreement, pdf_bytes):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(ngo_editor)
+        response = self.post(client, agreement, pdf_bytes)
+        assert response.status_code == 403
+        assert AgreementDocument.objects.count() == 0
+
+    def test_a_form_post_still_gets_the_form(self, client, ngo_editor, agreement):
+        client.force_login(ngo_editor)
+        response = client.post(upload_url(agreement), {"is_public": "on"})
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("text/html")
+        assert "Choose the PDF file to upload." in response.content.decode()
 
 
 class TestDownload:

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement, DataSharingTerm
+from oversight.flagging import flagging_run
 from oversight.models import Finding, Flag, Review
 from oversight.rules import FLAG_RULES
-from oversight.services import flagging_run
 from partnerships.models import Region, Visibility
 from tests import factories
 

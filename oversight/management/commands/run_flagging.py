@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from audit.trail import audit_job
+from oversight.flagging import flagging_run
 from oversight.models import Flag
-from oversight.services import flagging_run
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from audit.trail import audit_job
-from oversight.services import digests_send
+from oversight.digests import digests_send
 
 
 class Command(BaseCommand):

@@ -1,0 +1,461 @@
+"""Column specifications: the shape of a public record, declared once.
+
+A ``Shape`` lists the columns of one kind of public object, in the order of its JSON keys:
+an endpoint's record, or an object nested in one (a data-sharing term, a source, a
+reference to an organization). Everything the public API says about the record comes
+from it:
+
+- the fields read with ``.values()`` (``Shape.reads()``), so that a field no column names
+  is never fetched;
+- the JSON objects (``Shape.present()``): the ``results`` of lists, details and
+  ``format=json`` exports;
+- the flat CSV layout (``Shape.csv_columns``), for ``format=csv``;
+- the OpenAPI schema (``Shape.serializer``): a ``serializers.Serializer`` subclass named
+  after the shape, whose fields are the columns' schema fields.
+
+A column names its JSON key, its schema field, what it reads from a ``.values()`` row and
+how that becomes its value, and its CSV cells: by default one, headed by its key, holding
+its value; ``csv=()`` leaves it out, and ``csv=((header, function of the value), ...)``
+flattens it. ``csv_last`` puts its cells after the others': a spreadsheet row keeps the
+short facts together and ends with long text, links and the timestamp.
+
+Rows are presented in batches (a page, or a chunk of an export): the related rows of a
+whole batch are fetched in one query per ``Many`` column, whatever its number of rows.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import cached_property
+from operator import itemgetter
+from urllib.parse import urlencode
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, models
+from django.db.models.expressions import RawSQL
+from django.urls import reverse
+from rest_framework import serializers
+
+CsvCells = Sequence[tuple[str, Callable | None]]
+
+
+class URLs:
+    """Absolute addresses for one request, each route reversed once rather than per row."""
+
+    # Stand-ins for the route arguments, cut out of the reversed address; digits, so that
+    # every path converter accepts them.
+    PLACEHOLDERS = ("8264019375", "8264019376", "8264019377")
+
+    def __init__(self, request):
+        self.request = request
+        self._routes = {}
+
+    def absolute(self, path: str) -> str:
+        return self.request.build_absolute_uri(path)
+
+    def route(self, name: str, arguments: Sequence[str]) -> tuple[list[str], list[str]]:
+        """The absolute address of the route ``name``, as the literal text around its
+        arguments, and the arguments in the order they appear in it."""
+        key = (name, tuple(arguments))
+        if key not in self._routes:
+            if len(arguments) > len(self.PLACEHOLDERS):
+                raise ImproperlyConfigured(f"{name}: too many arguments for an address")
+            stand_ins = dict(zip(self.PLACEHOLDERS, arguments, strict=False))
+            url = self.absolute(
+                reverse(name, kwargs={argument: p for p, argument in stand_ins.items()})
+            )
+            parts = re.split(f"({'|'.join(stand_ins)})", url)
+            self._routes[key] = (parts[0::2], [stand_ins[p] for p in parts[1::2]])
+        return self._routes[key]
+
+
+def among(ids: Iterable[int]):
+    """For ``field__in=among(ids)``: on PostgreSQL the ids go as one array parameter. With a
+    placeholder per id, compiling and binding a chunk of 2,000 ids cost more than running
+    its query (``benchmarks/api.py``)."""
+    ids = list(ids)
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return ids
+
+
+class Batch:
+    """What presenting a batch of rows needs: the request's addresses, the rows' ids (for
+    their related rows), the prefix of a nested object's fields in the row, and the
+    endpoint that an ``ApiUrl`` of the object points to."""
+
+    def __init__(self, urls: URLs, basename: str, rows: Sequence[dict] = (), prefix: str = ""):
+        self.urls = urls
+        self.basename = basename
+        self.rows = rows
+        self.prefix = prefix
+
+    @cached_property
+    def ids(self) -> list[int]:
+        return [row[f"{self.prefix}id"] for row in self.rows]
+
+    def nested(self, prefix: str, basename: str) -> Batch:
+        return Batch(self.urls, basename, self.rows, prefix)
+
+
+# Columns ------------------------------------------------------------------------------
+
+
+class Column:
+    """A field of the row (``source``, by default the key), through ``convert`` if given."""
+
+    cells_by_default = True
+
+    def __init__(
+        self,
+        key: str,
+        schema: serializers.Field,
+        *,
+        source: str | None = None,
+        convert: Callable | None = None,
+        csv: CsvCells | None = None,
+        csv_last: bool = False,
+    ):
+        self.key = key
+        self.schema = schema
+        self.source = key if source is None else source
+        self.convert = convert
+        if csv is None:
+            csv = ((key, None),) if self.cells_by_default else ()
+        self.csv = tuple(csv)
+        self.csv_last = csv_last
+
+    def reads(self, prefix: str) -> tuple[str, ...]:
+        return (prefix + self.source,)
+
+    def bind(self, batch: Batch) -> Callable[[dict], object]:
+        """The function of a row that gives this column's value, for this batch."""
+        get = itemgetter(batch.prefix + self.source)
+        convert = self.convert
+        if convert is None:
+            return get
+        return lambda row: convert(get(row))
+
+
+class Computed(Column):
+    """A function of several fields of the row, e.g. a rule applied to a related row."""
+
+    def __init__(self, key, schema, *, reads: Sequence[str], value: Callable[[dict], object], **kw):
+        super().__init__(key, schema, **kw)
+        self.fields = tuple(reads)
+        self.value = value
+
+    def reads(self, prefix):
+        if prefix:
+            raise ImproperlyConfigured(f"{self.key}: a computed column reads its own row")
+        return self.fields
+
+    def bind(self, batch):
+        return self.value
+
+
+class Link(Column):
+    """An absolute address: the route ``route`` with its arguments taken from the row
+    (``args`` maps each argument to a field)."""
+
+    def __init__(self, key, schema, *, route: str, args: Mapping[str, str], **kw):
+        super().__init__(key, schema, **kw)
+        self.route = route
+        self.args = dict(args)
+
+    def reads(self, prefix):
+        return tuple(prefix + field for field in self.args.values())
+
+    def route_name(self, batch: Batch) -> str:
+        return self.route
+
+    def bind(self, batch):
+        texts, arguments = batch.urls.route(self.route_name(batch), tuple(self.args))
+        fields = [batch.prefix + self.args[argument] for argument in arguments]
+        if len(fields) == 1:
+            (head, tail), (field,) = texts, fields
+            return lambda row: f"{head}{row[field]}{tail}"
+        pairs, tail = tuple(zip(texts, fields, strict=False)), texts[-1]
+        return lambda row: "".join([f"{text}{row[field]}" for text, field in pairs]) + tail
+
+
+class ApiUrl(Link):
+    """The object's address in this API: the detail of the batch's endpoint."""
+
+    def __init__(self, key: str = "url", *, help_text: str | None = None, **kw):
+        schema = serializers.URLField(help_text=help_text)
+        super().__init__(key, schema, route="", args={"pk": "id"}, **kw)
+
+    def route_name(self, batch):
+        if not batch.basename:
+            raise ImproperlyConfigured(f"{self.key}: no endpoint to point to")
+        return f"api:{batch.basename}-detail"
+
+
+class ListUrl(Column):
+    """An endpoint's list, filtered by ``param`` equal to the row's ``source``."""
+
+    def __init__(self, key, schema, *, basename: str, param: str, source: str, **kw):
+        super().__init__(key, schema, source=source, **kw)
+        self.basename = basename
+        self.param = param
+
+    def bind(self, batch):
+        base = batch.urls.absolute(reverse(f"api:{self.basename}-list"))
+        field, param = batch.prefix + self.source, self.param
+        return lambda row: f"{base}?{urlencode({param: row[field]})}"
+
+
+class One(Column):
+    """A related record (``via`` a foreign key, read in the same row) as an object of its own
+    shape; null when there is none or when one of ``when``'s fields (of the related record)
+    has another value."""
+
+    cells_by_default = False
+
+    def __init__(
+        self,
+        key,
+        shape: Shape,
+        *,
+        via: str,
+        basename: str = "",
+        when: Mapping[str, object] | None = None,
+        nullable: bool = False,
+        help_text: str | None = None,
+        **kw,
+    ):
+        super().__init__(key, shape.serializer(allow_null=nullable, help_text=help_text), **kw)
+        self.shape = shape
+        self.via = via
+        self.basename = basename
+        self.when = dict(when or {})
+
+    def reads(self, prefix):
+        inner = f"{prefix}{self.via}__"
+        return (
+            f"{inner}id",
+            *self.shape.reads(inner),
+            *(inner + field for field in self.when),
+        )
+
+    def bind(self, batch):
+        inner = batch.nested(f"{batch.prefix}{self.via}__", self.basename)
+        present = self.shape.presenter(inner)
+        pk = f"{inner.prefix}id"
+        if not self.when:
+            return lambda row: None if row[pk] is None else present(row)
+        condition = itemgetter(*(inner.prefix + field for field in self.when))
+        expected = tuple(self.when.values())
+        if len(expected) == 1:
+            (expected,) = expected
+        return lambda row: (
+            present(row) if row[pk] is not None and condition(row) == expected else None
+        )
+
+
+class _Related(Column):
+    """Rows of another table that belong to the row (``owner`` is their field holding the
+    row's id): fetched for the whole batch in one query, ``rows(ids)``."""
+
+    cells_by_default = False
+
+    def __init__(self, key, schema, *, rows: Callable, owner: str, **kw):
+        super().__init__(key, schema, **kw)
+        self.rows = rows
+        self.owner = owner
+
+    def reads(self, prefix):
+        return (f"{prefix}id",)
+
+    def fetch(self, batch: Batch, fields: Iterable[str]):
+        return self.rows(batch.ids).values(*dict.fromkeys((self.owner, *fields)))
+
+    def lookup(self, batch: Batch, groups: dict) -> Callable[[dict], list]:
+        pk = f"{batch.prefix}id"
+        return lambda row: groups.get(row[pk], [])
+
+
+class Many(_Related):
+    """Related rows, each an object of ``shape`` (its fields ``via`` a foreign key of the
+    related row, if given), in the query's order or sorted by ``order``."""
+
+    def __init__(
+        self,
+        key,
+        shape: Shape,
+        *,
+        via: str = "",
+        basename: str = "",
+        order: Callable[[dict], object] | None = None,
+        help_text: str | None = None,
+        **kw,
+    ):
+        super().__init__(key, shape.serializer(many=True, help_text=help_text), **kw)
+        self.shape = shape
+        self.prefix = f"{via}__" if via else ""
+        self.basename = basename
+        self.order = order
+
+    def bind(self, batch):
+        inner = Batch(batch.urls, self.basename, prefix=self.prefix)
+        present = self.shape.presenter(inner)
+        groups = defaultdict(list)
+        owner = self.owner
+        for row in self.fetch(batch, self.shape.reads(self.prefix)):
+            groups[row[owner]].append(present(row))
+        if self.order is not None:
+            for group in groups.values():
+                group.sort(key=self.order)
+        return self.lookup(batch, groups)
+
+
+class ManyValues(_Related):
+    """One field of each related row, as a list of plain values."""
+
+    cells_by_default = True
+
+    def __init__(self, key, schema, *, field: str, **kw):
+        super().__init__(key, schema, **kw)
+        self.field = field
+
+    def bind(self, batch):
+        groups = defaultdict(list)
+        owner, field = self.owner, self.field
+        for row in self.fetch(batch, (field,)):
+            groups[row[owner]].append(row[field])
+        return self.lookup(batch, groups)
+
+
+# Shapes -------------------------------------------------------------------------------
+
+
+class Shape:
+    """The columns of one kind of public object, in the order of its JSON keys. ``name``
+    names its schema component (the serializer ``<name>Serializer``)."""
+
+    def __init__(self, name: str, *columns: Column, description: str | None = None):
+        keys = [column.key for column in columns]
+        if len(set(keys)) != len(keys):
+            raise ImproperlyConfigured(f"{name}: a key is declared twice in {keys}")
+        self.name = name
+        self.columns = columns
+        self.description = description
+
+    @property
+    def keys(self) -> list[str]:
+        return [column.key for column in self.columns]
+
+    def reads(self, prefix: str = "") -> tuple[str, ...]:
+        """The fields to read with ``.values()``, each once."""
+        return tuple(dict.fromkeys(f for column in self.columns for f in column.reads(prefix)))
+
+    def presenter(self, batch: Batch) -> Callable[[dict], dict]:
+        getters = [(column.key, column.bind(batch)) for column in self.columns]
+        return lambda row: {key: get(row) for key, get in getters}
+
+    def present(self, rows: Sequence[dict], urls: URLs, basename: str) -> list[dict]:
+        """``.values()`` rows (of ``reads()``) as JSON-ready dicts."""
+        return list(map(self.presenter(Batch(urls, basename, rows)), rows))
+
+    @cached_property
+    def csv_columns(self) -> tuple[tuple[str, Callable[[dict], object]], ...]:
+        """``(header, function of the presented object)``, in the CSV's order."""
+        columns = [c for c in self.columns if not c.csv_last]
+        columns += [c for c in self.columns if c.csv_last]
+        return tuple(
+            (header, itemgetter(column.key) if cell is None else _cell(column.key, cell))
+            for column in columns
+            for header, cell in column.csv
+        )
+
+    @cached_property
+    def serializer(self) -> type[serializers.Serializer]:
+        """A read-only serializer of the same shape, for the OpenAPI schema."""
+        # Copied in the columns' order: a serializer orders its fields by creation.
+        fields = {column.key: copy.deepcopy(column.schema) for column in self.columns}
+        attributes = {"__doc__": self.description, "__module__": __name__, **fields}
+        return type(f"{self.name}Serializer", (serializers.Serializer,), attributes)
+
+
+def _cell(key: str, cell: Callable) -> Callable[[dict], object]:
+    return lambda item: cell(item[key])
+
+
+# CSV cells of nested values -----------------------------------------------------------
+
+
+def each(key: str) -> Callable[[list[dict]], list]:
+    """The ``key`` of each object of a list, for one CSV cell."""
+    return lambda items: [item[key] for item in items]
+
+
+def ref_id(ref: dict | None):
+    return ref["id"] if ref else None
+
+
+def ref_name(ref: dict | None):
+    return ref["name"] if ref else None
+
+
+def is_true(value) -> bool:
+    return value is True
+
+
+def is_none(value) -> bool:
+    return value is None
+
+
+# Columns from a model's own list of fields --------------------------------------------
+
+
+def model_columns(
+    model: type[models.Model],
+    names: Sequence[str],
+    *,
+    exclude: Sequence[str] = (),
+    **options: dict,
+) -> list[Column]:
+    """A column per field of ``names`` (a model's declaration, e.g. its public fields), but
+    ``exclude``, with the schema field drawn from the model field. ``options`` gives a
+    field's column arguments by its name, with ``help_text`` for the schema, or ``schema``
+    in place of the drawn one."""
+    unknown = set(options) - set(names)
+    if unknown:
+        raise ImproperlyConfigured(f"{model.__name__}: options for other fields: {unknown}")
+    columns = []
+    for name in names:
+        if name in exclude:
+            continue
+        kwargs = dict(options.get(name, {}))
+        help_text = kwargs.pop("help_text", None)
+        schema = kwargs.pop("schema", None)
+        if schema is None:
+            schema = schema_field(model._meta.get_field(name), help_text)
+        columns.append(Column(name, schema, **kwargs))
+    return columns
+
+
+def schema_field(field: models.Field, help_text: str | None = None) -> serializers.Field:
+    """The schema of a model field's value as ``.values()`` reads it."""
+    extra = {"help_text": help_text} if help_text else {}
+    null = {"allow_null": True} if field.null else {}
+    blank = {"allow_blank": True} if field.blank else {}
+    if field.choices:
+        return serializers.ChoiceField(choices=field.choices, **blank, **null, **extra)
+    if isinstance(field, models.BooleanField):
+        return serializers.BooleanField(**null, **extra)
+    if isinstance(field, models.DateTimeField):
+        return serializers.DateTimeField(**null, **extra)
+    if isinstance(field, models.DateField):
+        return serializers.DateField(**null, **extra)
+    if isinstance(field, models.IntegerField):
+        return serializers.IntegerField(**null, **extra)
+    if isinstance(field, models.SlugField):
+        return serializers.SlugField(**blank, **null, **extra)
+    if isinstance(field, models.CharField | models.TextField):
+        return serializers.CharField(**blank, **null, **extra)
+    raise ImproperlyConfigured(f"{field}: give its column a schema field")

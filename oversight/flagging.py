@@ -1,0 +1,190 @@
+"""The flagging job: expiring agreements, raising and closing flags.
+
+It runs over the whole registry every night, and over the agreements a staff write
+touched right after that write commits. Each step takes ``now`` once and is set-based:
+a few statements whatever the number of agreements. Each is idempotent and safe when two
+runs overlap (a nightly and a scoped one, or two scoped ones): the partial unique
+constraint on open flags and compare-and-swap updates keep a second run from doing
+anything twice.
+"""
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from operator import itemgetter
+
+from django.db import DataError, IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from agreements.models import Agreement
+
+from .models import Flag
+from .rules import FLAG_RULES, FlagRule
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 2000
+RAISE_BATCH_SIZE = 20_000
+STATISTICS_REFRESH_THRESHOLD = 10_000
+
+
+@dataclass
+class FlaggingReport:
+    expired: int = 0
+    raised: dict[str, int] = field(default_factory=dict)
+    closed: dict[str, int] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "expired": self.expired,
+            "raised": self.raised,
+            "closed": self.closed,
+            "failed": self.failed,
+        }
+
+
+def _within(queryset: QuerySet, agreement_ids: Collection[int] | None, lookup: str) -> QuerySet:
+    """``queryset`` limited to ``agreement_ids`` through ``lookup``; all of it for ``None``."""
+    if agreement_ids is None:
+        return queryset
+    return queryset.filter(**{f"{lookup}__in": agreement_ids})
+
+
+def agreements_expire(*, now: datetime, agreement_ids: Collection[int] | None = None) -> int:
+    """Mark as expired the agreements in force, set to auto-expire, past their expiry date
+    (of ``agreement_ids`` only, if given)."""
+    today = timezone.localdate(now)
+    due = Agreement.objects.filter(
+        auto_expire=True, status__in=Agreement.IN_FORCE, expires_on__lt=today
+    )
+    return _within(due, agreement_ids, "pk").update(status=Agreement.Status.EXPIRED, updated_at=now)
+
+
+def flags_close(
+    *, rule: FlagRule, now: datetime, agreement_ids: Collection[int] | None = None
+) -> int:
+    """Close the open flags of ``rule``'s kind whose condition no longer holds (on
+    ``agreement_ids`` only, if given)."""
+    today = timezone.localdate(now)
+    # NOT EXISTS, not NOT IN: PostgreSQL hashes a NOT IN subquery only while it fits in
+    # work_mem, and past that re-runs it for every flag (minutes at a million rows).
+    still_holds = rule.agreements(today).order_by().filter(pk=OuterRef("agreement_id"))
+    open_flags = Flag.objects.open().filter(kind=rule.kind, raised_at__lte=now)
+    return (
+        _within(open_flags, agreement_ids, "agreement_id")
+        .exclude(Exists(still_holds))
+        .update(resolved_at=now, resolution=rule.resolution)
+    )
+
+
+def flags_raise(
+    *, rule: FlagRule, now: datetime, agreement_ids: Collection[int] | None = None
+) -> int:
+    """Raise a flag of ``rule``'s kind on each agreement meeting it that has none open (of
+    ``agreement_ids`` only, if given).
+
+    The candidates are read in one query (as plain tuples) and go in by batches of
+    ``RAISE_BATCH_SIZE``. A flag raised meanwhile by an overlapping run is skipped by the
+    partial unique constraint; the count is of the flags this run raised.
+    """
+    today = timezone.localdate(now)
+    already_open = Flag.objects.open().filter(kind=rule.kind, agreement=OuterRef("pk"))
+    candidates = _within(rule.agreements(today), agreement_ids, "pk")
+    candidates = candidates.exclude(Exists(already_open)).order_by()
+    # Not a server-side cursor: PostgreSQL plans those for their first rows (nested
+    # loops), which took minutes at a million agreements.
+    names = ("pk", *rule.fields)
+    rows = list(candidates.values_list(*names))
+    # Every run inserts in agreement order, so that two overlapping runs wait on each
+    # other's new flags in one order and never deadlock (the scan order is the plan's).
+    rows.sort(key=itemgetter(0))
+    raised = 0
+    for start in range(0, len(rows), RAISE_BATCH_SIZE):
+        batch = rows[start : start + RAISE_BATCH_SIZE]
+        flags = [
+            (row[0], _detail(rule, dict(zip(names, row, strict=True)), today)) for row in batch
+        ]
+        raised += _flags_insert(rule.kind, now, flags)
+    return raised
+
+
+def _flags_insert(kind: str, now: datetime, flags: list[tuple[int, str]]) -> int:
+    """Insert open flags (agreement id, detail), skipping any that conflicts with an open
+    one; return how many went in. On PostgreSQL one ``INSERT … SELECT FROM unnest(…)`` per
+    batch: a handful of parameters instead of one per field of every row, as
+    ``bulk_create`` would send."""
+    agreement_ids, details = zip(*flags, strict=True)
+    if connection.vendor != "postgresql":
+        Flag.objects.bulk_create(
+            [Flag(agreement_id=pk, kind=kind, raised_at=now, detail=text) for pk, text in flags],
+            batch_size=BATCH_SIZE,
+            ignore_conflicts=True,
+        )
+        # ignore_conflicts does not say which rows went in.
+        return Flag.objects.filter(kind=kind, raised_at=now, agreement_id__in=agreement_ids).count()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Flag._meta.db_table} "  # noqa: S608 (the table name is ours)
+            "(agreement_id, kind, raised_at, detail, resolution) "
+            "SELECT agreement_id, %s, %s, detail, '' "
+            "FROM unnest(%s::bigint[], %s::text[]) AS candidate (agreement_id, detail) "
+            "ON CONFLICT DO NOTHING",
+            [kind, now, list(agreement_ids), list(details)],
+        )
+        return cursor.rowcount
+
+
+def _detail(rule: FlagRule, row: dict, today) -> str:
+    try:
+        return rule.detail(row, today)
+    except Exception:  # a bad row gets a plain flag; it never stops the run
+        logger.exception("flagging: cannot describe %s on agreement %s", rule.kind, row["pk"])
+        return ""
+
+
+def flagging_run(*, now: datetime, agreement_ids: Collection[int] | None = None) -> FlaggingReport:
+    """The flagging run: over the whole registry (the nightly run), or, with
+    ``agreement_ids``, over those agreements only (after a staff write).
+
+    1. Expire the agreements set to auto-expire that are past their expiry date.
+    2. For each kind of flag: close the open flags whose condition cleared, then raise
+       flags on the agreements that meet the condition and have none open.
+
+    An empty ``agreement_ids`` does nothing. A kind that fails on bad data is logged and
+    skipped; the other kinds still run. Connection errors propagate, so that the task
+    retries.
+    """
+    if agreement_ids is not None:
+        agreement_ids = sorted(set(agreement_ids))
+        if not agreement_ids:
+            return FlaggingReport()
+    report = FlaggingReport(expired=agreements_expire(now=now, agreement_ids=agreement_ids))
+    for rule in FLAG_RULES:
+        try:
+            with transaction.atomic():
+                report.closed[str(rule.kind)] = flags_close(
+                    rule=rule, now=now, agreement_ids=agreement_ids
+                )
+                report.raised[str(rule.kind)] = flags_raise(
+                    rule=rule, now=now, agreement_ids=agreement_ids
+                )
+        except (IntegrityError, DataError):
+            logger.exception("flagging: %s failed; the other kinds go on", rule.kind)
+            report.failed.append(str(rule.kind))
+    if sum(report.raised.values()) >= STATISTICS_REFRESH_THRESHOLD:
+        _refresh_flag_statistics()
+    scope = "every agreement" if agreement_ids is None else f"{len(agreement_ids)} agreement(s)"
+    logger.info("flagging run at %s over %s: %s", now.isoformat(), scope, report.as_dict())
+    return report
+
+
+def _refresh_flag_statistics() -> None:
+    """After raising many flags, tell PostgreSQL's planner about them now rather than at
+    autovacuum's next pass: with the old statistics it expects a handful of open flags
+    and plans the next run's anti-joins as nested loops (seconds become minutes)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Flag._meta.db_table}")

@@ -1,0 +1,76 @@
+"""``/api/v1/stats/``: the registry's headline figures (``public.stats``), and their shape."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from core.api.viewsets import public_view
+from core.licence import add_licence_headers
+from public.stats import registry_figures
+
+
+class BreakdownSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The value counted (a choice, a slug or a year).")
+    label = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class PartnershipFiguresSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_region = BreakdownSerializer(many=True)
+    by_focus_area = BreakdownSerializer(many=True)
+    by_status = BreakdownSerializer(many=True)
+    by_year_established = BreakdownSerializer(
+        many=True, help_text='By year; "unknown" for partnerships without a date.'
+    )
+
+
+class AgreementFiguresSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    by_status = BreakdownSerializer(many=True)
+    by_risk_level = BreakdownSerializer(many=True)
+    active = serializers.IntegerField()
+    active_with_independent_auditor = serializers.IntegerField()
+    share_active_with_independent_auditor = serializers.FloatField(
+        allow_null=True, help_text="From 0 to 1; null when no agreement is active."
+    )
+    review_overdue = serializers.IntegerField(
+        help_text="Signed or active agreements whose next review was due before today."
+    )
+
+
+class FlagMonthSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="The month, YYYY-MM.")
+    label = serializers.CharField()
+    raised = serializers.IntegerField(help_text="Flags raised in the month.")
+    closed = serializers.IntegerField(help_text="Flags closed in the month.")
+
+
+class FlagFiguresSerializer(serializers.Serializer):
+    open = serializers.IntegerField()
+    closed = serializers.IntegerField()
+    open_by_kind = BreakdownSerializer(many=True)
+    by_month = FlagMonthSerializer(
+        many=True, help_text="The last twelve months, oldest first, in the registry's time zone."
+    )
+
+
+class StatsSerializer(serializers.Serializer):
+    partnerships = PartnershipFiguresSerializer()
+    agreements = AgreementFiguresSerializer()
+    flags = FlagFiguresSerializer()
+
+
+@extend_schema(
+    summary="Headline figures",
+    description="Counts of public partnerships by region, focus area, status and year "
+    "established; public agreements by status and risk level, with the share of active "
+    "agreements that have an independent auditor; open and closed flags, open ones by kind. "
+    "Each breakdown lists every key, zeros included.",
+    responses={200: StatsSerializer},
+)
+@api_view(["GET"])
+@public_view
+def stats(request):
+    return add_licence_headers(Response(registry_figures()))
