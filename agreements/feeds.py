@@ -1,5 +1,7 @@
 """The Atom feed of new and changed agreements: ``/feeds/agreements/?region=…&focus_area=…``."""
 
+from django.urls import reverse
+
 from partnerships.feeds import FEED_LENGTH, RegistryFeed
 
 from .models import Agreement
@@ -10,8 +12,6 @@ class AgreementFeed(RegistryFeed):
     subtitle = "Public agreements between NGOs and police agencies, latest change first."
 
     def link(self):
-        from django.urls import reverse
-
         return reverse("public:registry")
 
     def items(self, obj):

@@ -2,6 +2,7 @@
 
 import logging
 
+from celery import current_app
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
@@ -23,10 +24,8 @@ def database_status() -> str:
 
 
 def broker_status() -> str:
-    from config.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=settings.HEALTHZ_BROKER_TIMEOUT_SECONDS)
     except Exception:  # kombu raises transport-specific errors; any of them means "down"
         logger.warning("healthz: broker unreachable", exc_info=True)

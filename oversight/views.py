@@ -68,8 +68,6 @@ class DashboardView(LoginRequiredMixin, View):
         page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         for agreement in page:
             agreement.days_overdue = days_overdue(agreement, today)
-            # The table's template reads the auditor's independence under this name.
-            agreement.auditor_independent = agreement.auditor_is_independent
         return render(
             request,
             "oversight/dashboard.html",

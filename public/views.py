@@ -346,13 +346,10 @@ def visible_agreements(user, partnership: Partnership, *, private: bool):
 
 
 def with_open_flags(agreements) -> list[Agreement]:
-    """The agreements, each told which of its flags are open; each of their reviews carries
-    its reviewer's independence as ``by_independent_reviewer``, the template's name for it."""
+    """The agreements, each told which of its flags are open."""
     agreements = list(agreements)
     for agreement in agreements:
         agreement.open_flags = [flag for flag in agreement.flags.all() if flag.is_open]
-        for review in agreement.reviews.all():
-            review.by_independent_reviewer = review.reviewer_is_independent
     return agreements
 
 
