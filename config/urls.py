@@ -3,9 +3,9 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from agreements.feeds import AgreementFeed
-from config.health import healthz
-from config.robots import robots_txt
+from core.health import healthz
 from oversight.feeds import FlagFeed
+from public.robots import robots_txt
 from public.sitemaps import SITEMAPS
 
 admin.site.site_header = "Partnership Registry administration"
