@@ -17,6 +17,12 @@ from django.utils.dateparse import parse_datetime
 from django_countries import countries
 
 
+def _invalid(message: str, value) -> forms.ValidationError:
+    """The error for a bad ``value``, passed as a parameter, never written into the message:
+    django-filter %-formats every message, so a value with a ``%`` in it would crash it."""
+    return forms.ValidationError(message, params={"value": value})
+
+
 class StrictBooleanField(forms.Field):
     """``true``/``false`` (also ``1``/``0``, ``yes``/``no``); anything else is an error.
 
@@ -37,7 +43,7 @@ class StrictBooleanField(forms.Field):
             return True
         if text in self.FALSE:
             return False
-        raise forms.ValidationError(f"“{value}” is not a boolean: use true or false.")
+        raise _invalid("“%(value)s” is not a boolean: use true or false.", value)
 
 
 class BooleanFilter(django_filters.BooleanFilter):
@@ -52,8 +58,8 @@ class CountryField(django_filters.fields.ChoiceField):
 
     def validate(self, value):
         if value and not self.valid_value(value):
-            raise forms.ValidationError(
-                f"“{value}” is not an ISO 3166-1 alpha-2 country code (e.g. GB, US, KE)."
+            raise _invalid(
+                "“%(value)s” is not an ISO 3166-1 alpha-2 country code (e.g. GB, US, KE).", value
             )
 
 
@@ -80,19 +86,20 @@ class DateOrDateTimeField(forms.Field):
         except ValueError:
             parsed = None
         if parsed is None:
-            raise forms.ValidationError(
-                f"“{value}” is not an ISO 8601 date or date and time "
-                "(e.g. 2025-01-31 or 2025-01-31T12:00:00Z)."
+            raise _invalid(
+                "“%(value)s” is not an ISO 8601 date or date and time "
+                "(e.g. 2025-01-31 or 2025-01-31T12:00:00Z).",
+                value,
             )
         if timezone.is_naive(parsed):
             parsed = timezone.make_aware(parsed)
         offset = parsed.utcoffset()
         if offset is not None and abs(offset) > dt.timedelta(hours=15, minutes=59):
-            raise forms.ValidationError(f"“{value}” has a time zone offset beyond ±15:59.")
+            raise _invalid("“%(value)s” has a time zone offset beyond ±15:59.", value)
         try:
             return parsed.astimezone(dt.UTC)
         except OverflowError as exc:
-            raise forms.ValidationError(f"“{value}” is out of range.") from exc
+            raise _invalid("“%(value)s” is out of range.", value) from exc
 
 
 class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):

@@ -55,6 +55,9 @@ from .defaults import (
 )
 
 EXPORT_CHUNK_SIZE = 2000
+# What every list takes besides its filters: pagination and the export format.
+LIST_PARAMETERS = ("page", "page_size", "format")
+UNKNOWN_PARAMETER = "Not a parameter of this endpoint; the schema (/api/schema/) lists them."
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -150,6 +153,7 @@ class PublicViewSet(LicensedMixin, viewsets.ReadOnlyModelViewSet):
     # Lists and exports
 
     def list(self, request, *args, **kwargs):
+        self.refuse_unknown_parameters(request)
         queryset = self.filter_queryset(self.get_queryset())
         export = request.query_params.get("format")
         if export not in (None, ""):
@@ -161,6 +165,21 @@ class PublicViewSet(LicensedMixin, viewsets.ReadOnlyModelViewSet):
         urls = URLs(request)
         page = self.paginate_queryset(queryset.values(*self.row_fields))
         return self.get_paginated_response(self.present(list(page), urls))
+
+    def refuse_unknown_parameters(self, request) -> None:
+        """A parameter the endpoint does not take is a 400 naming it: ignored, a misspelt
+        filter (``?agreement=16`` for ``?partnership=``) would answer with every row."""
+        known = {*self.filterset_class.base_filters, *LIST_PARAMETERS}
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise ValidationError(
+                {
+                    name: [
+                        "Not a parameter of this endpoint; the schema (/api/schema/) lists them."
+                    ]
+                    for name in unknown
+                }
+            )
 
     def export_chunks(self, queryset) -> Iterator[list[dict]]:
         """Presented rows, a chunk at a time, from one server-side cursor."""
