@@ -2,12 +2,13 @@
 
 import logging
 
-from celery import current_app
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from .tasks import broker_connection
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def database_status() -> str:
 
 def broker_status() -> str:
     try:
-        with current_app.connection_for_write() as conn:
+        with broker_connection() as conn:
             conn.ensure_connection(max_retries=1, timeout=settings.HEALTHZ_BROKER_TIMEOUT_SECONDS)
     except Exception:  # kombu raises transport-specific errors; any of them means "down"
         logger.warning("healthz: broker unreachable", exc_info=True)

@@ -4,6 +4,7 @@ does (a staff write asks for the flags of the agreements it touched) without imp
 import logging
 
 from celery import current_app
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from kombu.exceptions import KombuError
 
@@ -24,23 +25,36 @@ JOB_OPTIONS = {
 }
 
 
+def broker_connection():
+    """A connection to the broker whose every socket operation gives up after
+    ``BROKER_TIMEOUT_SECONDS``: a broker that accepts connections but never answers must
+    hold neither a save nor ``/healthz``. Only for publishing and checking; the worker
+    keeps the transport's own timeouts, which its blocking reads need."""
+    timeout = settings.BROKER_TIMEOUT_SECONDS
+    return current_app.connection_for_write(
+        transport_options={"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    )
+
+
 def enqueue_on_commit(task_name: str, *args, **kwargs) -> None:
     """Send the task named ``task_name`` once the current transaction commits.
 
-    Saving a record never fails because the broker is down: the error is logged and
-    the next scheduled run catches up. Publishing retries briefly, so that a request
-    is not held for long by an unreachable broker.
+    Saving a record never fails because the broker is down or hangs: the error is logged
+    and the next scheduled run catches up. Publishing tries once more at once, each try
+    bounded by ``BROKER_TIMEOUT_SECONDS``, so that a request is not held for long.
     """
 
     def send():
         try:
-            current_app.send_task(
-                task_name,
-                args=args,
-                kwargs=kwargs,
-                retry=True,
-                retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
-            )
+            with broker_connection() as connection:
+                current_app.send_task(
+                    task_name,
+                    args=args,
+                    kwargs=kwargs,
+                    connection=connection,
+                    retry=True,
+                    retry_policy={"max_retries": 1, "interval_start": 0},
+                )
         except (KombuError, OSError):
             logger.warning(
                 "could not enqueue %s; the next scheduled run will catch up",

@@ -1,6 +1,8 @@
 """Personas and shared fixtures."""
 
 import os
+import socket
+import threading
 
 import pytest
 from django.conf import settings
@@ -109,14 +111,42 @@ def anonymous():
     return AnonymousUser()
 
 
+def point_celery_at(monkeypatch, url: str) -> None:
+    """Celery reads the environment before its configuration, and keeps connection pools."""
+    from config.celery import app as celery_app
+
+    monkeypatch.setenv("CELERY_BROKER_URL", url)
+    monkeypatch.setitem(celery_app.conf, "broker_url", url)
+    monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
+
+
+@pytest.fixture
+def broker_hung(monkeypatch):
+    """A broker that accepts connections and never answers (a hung Redis), on 127.0.0.1."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted = []
+
+    def accept_forever():
+        while True:
+            try:
+                peer, _ = server.accept()
+            except OSError:  # closed at teardown
+                return
+            accepted.append(peer)
+
+    threading.Thread(target=accept_forever, daemon=True).start()
+    point_celery_at(monkeypatch, f"redis://127.0.0.1:{server.getsockname()[1]}/0")
+    yield accepted
+    server.close()
+    for peer in accepted:
+        peer.close()
+
+
 @pytest.fixture
 def broker_down(monkeypatch):
     """The broker is unreachable: publishing a task fails as it would with Redis down."""
-    from config.celery import app as celery_app
-
-    # Nothing listens on port 1: real refused connections. Celery reads the
-    # environment before its configuration, and keeps a pool of connections.
-    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
-    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
-    monkeypatch.setattr(celery_app, "_pool", None)
-    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
+    # Nothing listens on port 1: real refused connections.
+    point_celery_at(monkeypatch, "redis://127.0.0.1:1/0")

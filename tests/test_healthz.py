@@ -1,6 +1,7 @@
 """/healthz: 200 when the database and the broker answer, 503 otherwise."""
 
 import pathlib
+import time
 
 import pytest
 from django.db import OperationalError
@@ -53,3 +54,13 @@ def test_it_answers_503_naming_the_database_when_the_database_is_unreachable(cli
 
 def test_it_refuses_writes(client):
     assert client.post("/healthz").status_code == 405
+
+
+def test_it_answers_503_within_seconds_when_the_broker_hangs(client, broker_hung, settings):
+    started = time.monotonic()
+    response = client.get("/healthz")
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 503
+    assert response.json()["broker"] == "unreachable"
+    assert elapsed < settings.HEALTHZ_BROKER_TIMEOUT_SECONDS + 2

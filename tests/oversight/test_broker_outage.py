@@ -3,6 +3,7 @@ error is logged, not raised."""
 
 import datetime as dt
 import logging
+import time
 
 import pytest
 
@@ -60,3 +61,38 @@ def test_nothing_is_enqueued_when_the_transaction_rolls_back(
     assert callbacks == []  # completed before it started: refused, nothing sent
     review.refresh_from_db()
     assert review.status == Review.Status.IN_PROGRESS
+
+
+def test_a_hung_broker_holds_a_save_for_two_seconds_at_most(
+    broker_hung,
+    partnership,
+    oversight_body,
+    board_member,
+    caplog,
+    django_capture_on_commit_callbacks,
+):
+    """Redis accepting connections but never answering: each try to publish gives up after
+    BROKER_TIMEOUT_SECONDS (1 s), and there are two; the save is kept."""
+    agreement = factories.AgreementFactory(partnership=partnership, next_review_due=None)
+    review = factories.ReviewFactory(
+        agreement=agreement, reviewer=oversight_body, status="in_progress", completed_on=None
+    )
+
+    started = time.monotonic()
+    with (
+        caplog.at_level(logging.WARNING, logger="core.tasks"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        review_complete(
+            review=review,
+            actor=board_member,
+            completed_on=dt.date(2026, 11, 2),
+            outcome=Review.Outcome.COMPLIANT,
+        )
+    elapsed = time.monotonic() - started
+
+    review.refresh_from_db()
+    assert review.status == Review.Status.COMPLETED
+    assert broker_hung, "the save did try the hung broker"
+    assert elapsed < 3
+    assert "could not enqueue oversight.tasks.run_flagging" in caplog.text
