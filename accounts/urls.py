@@ -23,4 +23,5 @@ urlpatterns = [
         views.InvitationAcceptView.as_view(),
         name="invitation_accept",
     ),
+    path("join/<str:token>/", views.InvitationJoinView.as_view(), name="invitation_join"),
 ]

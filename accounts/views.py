@@ -1,5 +1,6 @@
 """Staff accounts: the "My organization" dashboard, inviting and removing members,
-and accepting an invitation (setting a first password through a one-time link).
+and answering an invitation (a new account sets its first password through a one-time
+link; an existing account accepts, signed in, to join another organization).
 
 Logging in, out and password changes and resets are Django's own views
 (``django.contrib.auth.urls``) with the registry's templates.
@@ -124,7 +125,7 @@ class MemberInviteView(OrganizationMembersMixin, FormView):
 
     def form_valid(self, form):
         try:
-            membership = services.member_invite(
+            services.member_invite(
                 organization=self.get_organization(),
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
@@ -134,10 +135,11 @@ class MemberInviteView(OrganizationMembersMixin, FormView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
+        # The same words whether or not the address has an account: the inviting editor
+        # learns nothing about accounts outside their organization.
+        role = Membership.Role(form.cleaned_data["role"]).label.lower()
         messages.success(
-            self.request,
-            f"Invitation sent to {membership.user.email}: they join as "
-            f"{membership.get_role_display().lower()}.",
+            self.request, f"Invitation sent to {form.cleaned_data['email']}, to join as {role}."
         )
         return redirect("accounts:dashboard")
 
@@ -174,3 +176,46 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         messages.success(self.request, "Welcome: your password is set and you are logged in.")
         return response
+
+
+class InvitationJoinView(LoginRequiredMixin, TemplateView):
+    """An existing account's invitation to join an organization: the page asks, a POST
+    accepts. Only the invited account, signed in, may accept; a link that does not work
+    says why."""
+
+    template_name = "accounts/invitation_join.html"
+
+    def get(self, request, token):
+        try:
+            invitation = services.invitation_read(token)
+        except ValidationError as error:
+            return self.link_not_working(error)
+        if not invitation.is_for(request.user):
+            return self.wrong_account()
+        membership = Membership.objects.filter(
+            user=request.user, organization=invitation.organization
+        ).first()
+        return self.render_to_response(
+            self.get_context_data(invitation=invitation, membership=membership)
+        )
+
+    def post(self, request, token):
+        try:
+            membership = services.invitation_accept(token=token, actor=request.user)
+        except ValidationError as error:
+            return self.link_not_working(error)
+        except PermissionDenied:
+            return self.wrong_account()
+        messages.success(
+            request,
+            f"You are a member of {membership.organization} as "
+            f"{membership.get_role_display().lower()}.",
+        )
+        return redirect("accounts:dashboard")
+
+    def link_not_working(self, error: ValidationError):
+        # A 200 page, like the set-password link's when it no longer works.
+        return self.render_to_response(self.get_context_data(error=" ".join(error.messages)))
+
+    def wrong_account(self):
+        return self.render_to_response(self.get_context_data(wrong_account=True), status=403)

@@ -68,13 +68,33 @@ class DataSharingTermForm(forms.ModelForm):
         labels = {"retention_days": "Retention (days)"}
 
 
+# The most data-sharing terms one agreement may have. It is also the most term forms a
+# POST can make the formset build, whatever its TOTAL_FORMS claims; without it a request
+# of a few hundred bytes could make the page build and render thousands of rows.
+MAX_TERMS = 50
+TOO_MANY_TERMS = "An agreement can have at most %(num)d data-sharing terms."
+
+
+class BaseTermFormSet(forms.BaseInlineFormSet):
+    default_error_messages = {"too_many_forms": TOO_MANY_TERMS}
+
+
 TermFormSet = forms.inlineformset_factory(
     Agreement,
     DataSharingTerm,
     form=DataSharingTermForm,
+    formset=BaseTermFormSet,
     extra=1,
     can_delete=True,
+    max_num=MAX_TERMS,
+    validate_max=True,
+    absolute_max=MAX_TERMS,
 )
+
+
+def too_many_terms_message() -> str:
+    """The refusal of a term beyond the most an agreement may have."""
+    return TOO_MANY_TERMS % {"num": MAX_TERMS}
 
 
 def blank_term_form(index: int) -> DataSharingTermForm:

@@ -9,7 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import TemporaryUploadedFile
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
@@ -22,12 +28,14 @@ from partnerships.views import EditablePartnershipMixin
 from . import permissions, services
 from .documents import CHUNK, DocumentRejected, max_document_bytes, too_large
 from .forms import (
+    MAX_TERMS,
     TERMS_PREFIX,
     AgreementForm,
     AuditorForm,
     DocumentUploadForm,
     TermFormSet,
     blank_term_form,
+    too_many_terms_message,
 )
 from .models import Agreement, AgreementDocument, DataSharingTerm
 
@@ -95,11 +103,12 @@ class AgreementFormMixin(TemplateResponseMixin):
     def post(self, request, *args, **kwargs):
         form, formset = self.build(request.POST)
         if "add_term" in request.POST:
+            index = formset.total_form_count()
+            if index >= MAX_TERMS:
+                messages.error(request, too_many_terms_message())
+                return self.render_forms(form, formset, show_errors=False)
             return self.render_forms(
-                form,
-                formset,
-                extra_rows=[blank_term_form(formset.total_form_count())],
-                show_errors=False,
+                form, formset, extra_rows=[blank_term_form(index)], show_errors=False
             )
         if form.is_valid() and formset.is_valid():
             try:
@@ -176,16 +185,21 @@ class AgreementUpdateView(EditableAgreementMixin, AgreementFormMixin, View):
 
 class TermRowView(EditablePartnershipMixin, View):
     """One more empty data-sharing term row, for htmx's "add another"; it also bumps the
-    formset's TOTAL_FORMS counter (an out-of-band swap)."""
+    formset's TOTAL_FORMS counter (an out-of-band swap). A row beyond the most terms an
+    agreement may have is refused (400)."""
 
     http_method_names = ["get"]
 
     def get(self, request, slug):
         self.get_partnership()
         try:
-            index = max(0, min(int(request.GET.get(f"{TERMS_PREFIX}-TOTAL_FORMS", 0)), 999))
+            index = max(0, int(request.GET.get(f"{TERMS_PREFIX}-TOTAL_FORMS", 0)))
         except ValueError:
             index = 0
+        if index >= MAX_TERMS:
+            return HttpResponseBadRequest(
+                too_many_terms_message(), content_type="text/plain; charset=utf-8"
+            )
         return render(
             request,
             "agreements/_term_row.html",

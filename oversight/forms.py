@@ -70,7 +70,26 @@ class FindingForm(forms.ModelForm):
         return cleaned
 
 
-FindingFormSet = forms.formset_factory(FindingForm, extra=2)
+# The most findings one review form records (more are added from the review's page). It
+# is also the most finding forms a POST can make the formset build, whatever its
+# TOTAL_FORMS claims.
+MAX_FINDINGS = 50
+
+
+class BaseFindingFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": "A review is recorded with at most %(num)d findings."
+    }
+
+
+FindingFormSet = forms.formset_factory(
+    FindingForm,
+    formset=BaseFindingFormSet,
+    extra=2,
+    max_num=MAX_FINDINGS,
+    validate_max=True,
+    absolute_max=MAX_FINDINGS,
+)
 
 
 class ReviewCompleteForm(forms.Form):

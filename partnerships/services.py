@@ -8,15 +8,21 @@ nothing else writes these records (the admin and ``seed_demo`` aside).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import models, transaction
+from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
@@ -25,7 +31,14 @@ from core.services import apply_fields, require
 from core.tasks import enqueue_on_commit
 
 from . import permissions
-from .models import FocusArea, Membership, Organization, Partnership, PartnershipParty
+from .models import (
+    FocusArea,
+    Membership,
+    MembershipEvent,
+    Organization,
+    Partnership,
+    PartnershipParty,
+)
 
 
 def unique_slug(model: type[models.Model], text: str, max_length: int = 200) -> str:
@@ -207,53 +220,221 @@ def organization_confirm(*, organization: Organization, actor) -> Organization:
 @transaction.atomic
 def member_invite(
     *, organization: Organization, email: str, role: str, actor, site_url: str
-) -> Membership:
-    """Make the person with this e-mail address a member of ``organization`` and tell them.
+) -> Membership | None:
+    """Invite the person with this e-mail address to ``organization`` and tell them.
 
-    A new person gets an account without a password and an e-mail with a one-time link to
-    set one (Django's token generator: the link stops working once the password is set).
+    A new address gets an account without a password, the membership at once, and an
+    e-mail with a one-time link to set a password (Django's token generator: the link stops
+    working once the password is set). An address that already has an account gets an
+    invitation instead, a signed link that makes them a member only when they accept it
+    signed in as that account (``invitation_accept``): otherwise any editor could attach
+    anyone's account, an oversight member's or an administrator's, to their organization.
+    Returns the new membership, or None while an invitation waits to be accepted.
+
     The e-mail is sent inside the transaction on purpose: if it cannot be sent, nobody is
     added, and the inviting editor sees the error instead of a silent failure.
     """
     require(permissions.can_manage_members(actor, organization))
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": f"{role!r} is not a member's role."})
     User = get_user_model()
     email = User.objects.normalize_email(email.strip())
-    user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        user = User(username=email[:150], email=email)
-        user.set_unusable_password()
-        user.full_clean()
-        user.save()
-    if Membership.objects.filter(user=user, organization=organization).exists():
+    user = User.objects.filter(email__iexact=email).order_by("pk").first()
+    if (
+        user is not None
+        and Membership.objects.filter(user=user, organization=organization).exists()
+    ):
         raise ValidationError({"email": f"{email} is already a member of {organization}."})
+    context = {
+        "organization": organization,
+        "role": Membership.Role(role).label,
+        "inviter": actor.get_full_name() or actor.get_username(),
+    }
+    if user is not None:
+        _invitation_send(
+            user=user,
+            organization=organization,
+            role=role,
+            actor=actor,
+            site_url=site_url,
+            context=context,
+        )
+        return None
+
+    user = User(username=email[:150], email=email)
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
     membership = Membership(user=user, organization=organization, role=role)
     membership.full_clean()
     membership.save()
-
-    link = None
-    if not user.has_usable_password():
-        path = reverse(
-            "accounts:invitation_accept",
-            kwargs={
-                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-                "token": default_token_generator.make_token(user),
-            },
-        )
-        link = site_url.rstrip("/") + path
-    context = {
-        "organization": organization,
-        "role": membership.get_role_display(),
-        "inviter": actor.get_full_name() or actor.get_username(),
-        "link": link,
-        "login_url": site_url.rstrip("/") + reverse("login"),
-        "username": user.get_username(),
-    }
     send_mail(
         subject=f"You have been added to {organization} on the Partnership Registry",
-        message=render_to_string("registration/invitation_email.txt", context),
+        message=render_to_string(
+            "registration/invitation_email.txt",
+            {
+                **context,
+                "link": _password_link(user, site_url),
+                "username": user.get_username(),
+            },
+        ),
         from_email=None,
         recipient_list=[email],
     )
+    return membership
+
+
+def _password_link(user, site_url: str) -> str:
+    """The one-time link with which an account without a password sets one."""
+    path = reverse(
+        "accounts:invitation_accept",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return site_url.rstrip("/") + path
+
+
+def _invitation_send(
+    *, user, organization: Organization, role: str, actor, site_url: str, context
+) -> None:
+    token = invitation_token(user=user, organization=organization, role=role, inviter=actor)
+    expires = timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    context = {
+        **context,
+        "username": user.get_username(),
+        "accept_link": site_url.rstrip("/") + reverse("accounts:invitation_join", args=[token]),
+        "expires": expires,
+        # An account invited earlier that never set its password cannot log in to accept:
+        # it gets the set-password link too, as it would have as a new address.
+        "password_link": None if user.has_usable_password() else _password_link(user, site_url),
+    }
+    send_mail(
+        subject=f"You are invited to join {organization} on the Partnership Registry",
+        message=render_to_string("registration/invitation_join_email.txt", context),
+        from_email=None,
+        # Where the account's own mail goes, whatever case the inviting editor typed.
+        recipient_list=[user.email],
+    )
+
+
+# An invitation's link is signed for this purpose only: no other signed value of the site
+# (a session, a password-reset token) can be passed off as one.
+INVITATION_SALT = "partnerships.services.invitation"
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """What an invitation's signed link says: who is invited to which organization, as
+    what, by whom (None once that account is gone)."""
+
+    user_id: int
+    organization: Organization
+    role: str
+    inviter: Any
+    # The audit trail's position when it was issued (see ``invitation_accept``).
+    audit_position: int
+
+    def is_for(self, user) -> bool:
+        """Only the invited account may accept, and only signed in."""
+        return user.is_authenticated and user.pk == self.user_id
+
+    def get_role_display(self) -> str:
+        return Membership.Role(self.role).label
+
+
+def _membership_audit_position() -> int:
+    """The audit chain's last position among membership events: every membership created
+    from now on gets a higher one (the chain numbers events in order, across tables)."""
+    return MembershipEvent.objects.aggregate(position=Max("pgh_seq"))["position"] or 0
+
+
+def invitation_token(*, user, organization: Organization, role: str, inviter) -> str:
+    """The signed, expiring token of an invitation's link (it expires after
+    ``PASSWORD_RESET_TIMEOUT``, like the set-password link)."""
+    # Short keys keep the link short enough not to break in e-mail clients.
+    return signing.TimestampSigner(salt=INVITATION_SALT).sign_object(
+        {
+            "u": user.pk,
+            "o": organization.pk,
+            "r": role,
+            "i": inviter.pk,
+            "a": _membership_audit_position(),
+        }
+    )
+
+
+def invitation_read(token: str) -> Invitation:
+    """The invitation a link carries; a ValidationError says why a link is not one."""
+    try:
+        data = signing.TimestampSigner(salt=INVITATION_SALT).unsign_object(
+            token, max_age=settings.PASSWORD_RESET_TIMEOUT
+        )
+    except signing.SignatureExpired:
+        raise ValidationError(
+            "This invitation has expired. Ask the editor who invited you for a new one."
+        ) from None
+    except signing.BadSignature:
+        raise ValidationError(
+            "This is not a valid invitation link: it may have been cut short or altered. "
+            "Open the link exactly as the e-mail gives it, or ask for a new invitation."
+        ) from None
+    organization = Organization.objects.filter(pk=data["o"]).first()
+    if organization is None:
+        raise ValidationError("The organization of this invitation no longer exists.")
+    return Invitation(
+        user_id=data["u"],
+        organization=organization,
+        role=data["r"],
+        inviter=get_user_model().objects.filter(pk=data["i"]).first(),
+        audit_position=data["a"],
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, actor) -> Membership:
+    """Make ``actor``, the invited account, a member of the invitation's organization with
+    its role; the membership is created by this request, so the audit trail says who joined.
+
+    Accepting again changes nothing. The invitation no longer works once its inviter stops
+    managing the organization's members, nor once accepted and the member removed again.
+    """
+    invitation = invitation_read(token)
+    require(
+        invitation.is_for(actor),
+        "This invitation is for another account: log in as the person it was sent to.",
+    )
+    organization = invitation.organization
+    # One accept at a time per account, so that a double submit finds the first one's
+    # membership instead of failing on the unique constraint.
+    get_user_model().objects.select_for_update().get(pk=actor.pk)
+    membership = Membership.objects.filter(user=actor, organization=organization).first()
+    if membership is not None:
+        return membership
+    inviter = invitation.inviter
+    if inviter is None or not permissions.can_manage_members(inviter, organization):
+        raise ValidationError(
+            f"This invitation was withdrawn: whoever sent it no longer manages the members "
+            f"of {organization}. Ask one of its editors for a new one."
+        )
+    # The link is stateless, so only the audit trail (PostgreSQL's) remembers that it was
+    # accepted and the member removed since: without this, the removed member could let
+    # themselves in again until the link expires.
+    accepted_since = MembershipEvent.objects.filter(
+        pgh_label="create",
+        user_id=actor.pk,
+        organization_id=organization.pk,
+        pgh_seq__gt=invitation.audit_position,
+    )
+    if accepted_since.exists():
+        raise ValidationError(
+            "This invitation has been used already. Ask one of the editors of "
+            f"{organization} for a new one."
+        )
+    membership = Membership(user=actor, organization=organization, role=invitation.role)
+    membership.full_clean()
+    membership.save()
     return membership
 
 

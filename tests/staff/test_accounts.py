@@ -1,13 +1,20 @@
 """Logging in and out, passwords, inviting and removing members, the dashboard."""
 
+import datetime as dt
+import json
 import re
+from urllib.parse import quote
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import mail
+from django.contrib.messages import get_messages
+from django.core import mail, signing
+from django.test import Client
 from django.urls import reverse
 
-from partnerships.models import Membership
+from partnerships.models import Membership, MembershipEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -108,12 +115,6 @@ class TestInvitations:
         again = client.get(link, follow=True)
         assert "This link no longer works" in again.content.decode()
 
-    def test_an_existing_account_is_added_and_told(self, client, ngo_editor, ngo, other_ngo_editor):
-        client.force_login(ngo_editor)
-        self.invite(client, ngo, email=other_ngo_editor.email)
-        assert Membership.objects.filter(user=other_ngo_editor, organization=ngo).exists()
-        assert "Log in with your existing account" in mail.outbox[0].body
-
     def test_inviting_a_member_twice_is_a_field_error(self, client, ngo_editor, ngo, ngo_viewer):
         client.force_login(ngo_editor)
         response = self.invite(client, ngo, email=ngo_viewer.email)
@@ -125,6 +126,231 @@ class TestInvitations:
         client.force_login(ngo_viewer)
         assert self.invite(client, ngo).status_code == 403
         assert len(mail.outbox) == 0
+
+
+def memberships_of(user) -> list[tuple[int, str]]:
+    return sorted(Membership.objects.filter(user=user).values_list("organization", "role"))
+
+
+def join_link(message) -> str:
+    return re.search(r"http://testserver(/accounts/join/\S+/)", message.body)[1]
+
+
+class TestInvitingAnExistingAccount:
+    """An address that already has an account is asked, never attached: the account joins
+    only when its owner accepts, signed in."""
+
+    @pytest.fixture
+    def invitation(self, client, ngo_editor, ngo, board_member):
+        """The NGO's editor invites the board member as an editor; then logs out."""
+        client.force_login(ngo_editor)
+        response = client.post(
+            reverse("accounts:member_invite", kwargs={"slug": ngo.slug}),
+            {"email": board_member.email, "role": "editor"},
+        )
+        assert response.status_code == 302
+        client.logout()
+        return join_link(mail.outbox[-1])
+
+    @pytest.mark.parametrize("invitee", ["board_member", "superuser"])
+    def test_inviting_another_organizations_account_adds_nobody_and_asks_them(
+        self, client, request, ngo_editor, ngo, invitee
+    ):
+        account = request.getfixturevalue(invitee)
+        before = memberships_of(account)
+        client.force_login(ngo_editor)
+        response = client.post(
+            reverse("accounts:member_invite", kwargs={"slug": ngo.slug}),
+            {"email": account.email.upper(), "role": "editor"},
+        )
+        assert response.status_code == 302
+        assert Membership.objects.filter(user=account, organization=ngo).exists() is False
+        assert memberships_of(account) == before
+        account.refresh_from_db()
+        assert account.has_usable_password() is True
+        assert len(mail.outbox) == 1
+        assert mail.outbox[0].to == [account.email]
+        assert "Nothing changes until you accept" in mail.outbox[0].body
+        assert join_link(mail.outbox[0]).startswith("/accounts/join/")
+
+    def test_the_inviting_editor_is_told_the_same_whether_or_not_the_address_has_an_account(
+        self, client, ngo_editor, ngo, board_member
+    ):
+        client.force_login(ngo_editor)
+        told = []
+        for email in (board_member.email, "new.colleague@example.org"):
+            response = client.post(
+                reverse("accounts:member_invite", kwargs={"slug": ngo.slug}),
+                {"email": email, "role": "viewer"},
+                follow=True,
+            )
+            told.append([str(m).replace(email, "EMAIL") for m in response.context["messages"]])
+        assert told[0] == told[1] == ["Invitation sent to EMAIL, to join as viewer."]
+
+    def test_the_invited_account_signed_in_accepts_and_joins_with_the_invited_role(
+        self, client, invitation, ngo, board_member, oversight_body
+    ):
+        client.force_login(board_member)
+        page = client.get(invitation)
+        assert page.status_code == 200
+        assert "Join Safe Harbour Women&#x27;s Aid as editor?" in page.content.decode()
+        assert Membership.objects.filter(user=board_member, organization=ngo).exists() is False
+
+        response = client.post(invitation)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("accounts:dashboard")
+        assert Membership.objects.get(user=board_member, organization=ngo).role == "editor"
+        assert Membership.objects.filter(user=board_member, organization=oversight_body).exists()
+        assert [str(m) for m in get_messages(response.wsgi_request)] == [
+            "You are a member of Safe Harbour Women's Aid as editor."
+        ]
+
+    @pytest.mark.postgres
+    def test_the_audit_trail_names_the_accepting_account_as_who_joined(
+        self, client, invitation, ngo, board_member
+    ):
+        client.force_login(board_member)
+        client.post(invitation)
+        membership = Membership.objects.get(user=board_member, organization=ngo)
+        created = MembershipEvent.objects.get(pgh_obj_id=membership.pk, pgh_label="create")
+        assert created.pgh_context["user"] == board_member.pk
+
+    @pytest.mark.parametrize("someone_else", ["ngo_editor", "other_ngo_editor", "superuser"])
+    def test_another_signed_in_account_is_refused_and_nothing_is_created(
+        self, client, request, invitation, ngo, board_member, someone_else
+    ):
+        someone = request.getfixturevalue(someone_else)
+        before = memberships_of(someone)
+        client.force_login(someone)
+        page = client.get(invitation)
+        assert page.status_code == 403
+        assert "This invitation is for another account" in page.content.decode()
+        assert client.post(invitation).status_code == 403
+        assert Membership.objects.filter(user=board_member, organization=ngo).exists() is False
+        assert memberships_of(someone) == before
+
+    def test_an_anonymous_visitor_is_sent_to_log_in_and_comes_back_to_the_question(
+        self, client, invitation, ngo, board_member
+    ):
+        login = reverse("login") + "?next=" + quote(invitation, safe="/")
+        for response in (client.get(invitation), client.post(invitation)):
+            assert response.status_code == 302
+            assert response["Location"] == login
+        assert Membership.objects.filter(user=board_member, organization=ngo).exists() is False
+
+        response = client.post(
+            login, {"username": board_member.username, "password": PASSWORD}, follow=True
+        )
+        assert response.redirect_chain[-1][0] == invitation
+        assert "Join Safe Harbour Women&#x27;s Aid as editor?" in response.content.decode()
+
+    def test_a_tampered_link_says_so_and_creates_nothing(
+        self, client, invitation, ngo, other_ngo, board_member
+    ):
+        token = invitation.split("/")[-2]
+        payload, signed_rest = token.split(":", 1)
+        data = json.loads(signing.b64_decode(payload.encode()))
+        data["o"] = other_ngo.pk
+        another_organization = signing.b64_encode(json.dumps(data).encode()).decode()
+        client.force_login(board_member)
+        for tampered in (
+            invitation.replace(token, f"{another_organization}:{signed_rest}"),
+            invitation.replace(token, token[:-5]),
+        ):
+            for response in (client.get(tampered), client.post(tampered)):
+                assert response.status_code == 200
+                assert "This is not a valid invitation link" in response.content.decode()
+        joined = Membership.objects.filter(user=board_member, organization__in=[ngo, other_ngo])
+        assert joined.exists() is False
+
+    def test_a_link_works_until_it_expires_and_then_says_so(
+        self, client, invitation, ngo, board_member
+    ):
+        client.force_login(board_member)
+        now = dt.datetime.now(dt.UTC)
+        lifetime = dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+        with time_machine.travel(now + lifetime - dt.timedelta(minutes=1), tick=False):
+            assert "as editor?" in client.get(invitation).content.decode()
+        with time_machine.travel(now + lifetime + dt.timedelta(minutes=1), tick=False):
+            for response in (client.get(invitation), client.post(invitation)):
+                assert response.status_code == 200
+                assert "This invitation has expired" in response.content.decode()
+        assert Membership.objects.filter(user=board_member, organization=ngo).exists() is False
+
+    def test_accepting_twice_makes_one_membership(self, client, invitation, ngo, board_member):
+        client.force_login(board_member)
+        client.post(invitation)
+        Membership.objects.filter(user=board_member, organization=ngo).update(role="viewer")
+        assert client.post(invitation).status_code == 302
+        assert Membership.objects.filter(user=board_member, organization=ngo).count() == 1
+        # The role an editor has since given them stays.
+        assert Membership.objects.get(user=board_member, organization=ngo).role == "viewer"
+        assert "You are already a member" in client.get(invitation).content.decode()
+
+    @pytest.mark.postgres
+    def test_a_removed_member_cannot_use_the_link_again(
+        self, client, invitation, ngo, ngo_editor, board_member
+    ):
+        client.force_login(board_member)
+        client.post(invitation)
+        membership = Membership.objects.get(user=board_member, organization=ngo)
+        client.force_login(ngo_editor)
+        client.post(
+            reverse("accounts:member_remove", kwargs={"slug": ngo.slug, "pk": membership.pk})
+        )
+        client.force_login(board_member)
+        response = client.post(invitation)
+        assert response.status_code == 200
+        assert "This invitation has been used already" in response.content.decode()
+        assert Membership.objects.filter(user=board_member, organization=ngo).exists() is False
+
+    def test_the_invitation_lapses_when_its_inviter_stops_managing_members(
+        self, client, invitation, ngo, ngo_editor, board_member
+    ):
+        Membership.objects.filter(user=ngo_editor, organization=ngo).update(role="viewer")
+        client.force_login(board_member)
+        response = client.post(invitation)
+        assert response.status_code == 200
+        assert "This invitation was withdrawn" in response.content.decode()
+        assert Membership.objects.filter(user=board_member, organization=ngo).exists() is False
+
+    def test_accepting_needs_the_forms_csrf_token(self, invitation, ngo, board_member):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(board_member)
+        assert client.post(invitation).status_code == 403
+        assert Membership.objects.filter(user=board_member, organization=ngo).exists() is False
+        page = client.get(invitation)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+        assert client.post(invitation, {"csrfmiddlewaretoken": token[1]}).status_code == 302
+        assert Membership.objects.filter(user=board_member, organization=ngo).exists() is True
+
+    def test_an_account_that_never_set_its_password_gets_both_links(
+        self, client, ngo_editor, ngo, other_ngo_editor, other_ngo
+    ):
+        client.force_login(ngo_editor)
+        client.post(
+            reverse("accounts:member_invite", kwargs={"slug": ngo.slug}),
+            {"email": "new.colleague@example.org", "role": "viewer"},
+        )
+        newcomer = get_user_model().objects.get(email="new.colleague@example.org")
+        client.force_login(other_ngo_editor)
+        client.post(
+            reverse("accounts:member_invite", kwargs={"slug": other_ngo.slug}),
+            {"email": "new.colleague@example.org", "role": "editor"},
+        )
+        assert memberships_of(newcomer) == [(ngo.pk, "viewer")]
+        body = mail.outbox[-1].body
+        password_link = re.search(r"http://testserver(/accounts/invitations/\S+)", body)[1]
+        accept_link = join_link(mail.outbox[-1])
+
+        client.logout()
+        set_password_url = client.get(password_link, follow=True).redirect_chain[-1][0]
+        client.post(
+            set_password_url,
+            {"new_password1": "registry passphrase 9", "new_password2": "registry passphrase 9"},
+        )
+        assert client.post(accept_link).status_code == 302
+        assert memberships_of(newcomer) == sorted([(ngo.pk, "viewer"), (other_ngo.pk, "editor")])
 
 
 class TestMemberRemoval:

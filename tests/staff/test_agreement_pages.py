@@ -204,3 +204,171 @@ def test_the_agreement_page_shows_the_edit_button_to_editors_only(
     response = client.get(agreement.get_absolute_url())
     assert response.status_code == 200
     assert edit not in response.content.decode()
+
+
+# A bounded formset: a forged TOTAL_FORMS costs nothing ----------------------------
+
+MAX_TERMS = 50
+TOO_MANY_TERMS = "An agreement can have at most 50 data-sharing terms."
+# The page of a full form: fifty rows of about 6 KB each (12 MB for 2,000 rows before).
+MAX_PAGE_BYTES = 400_000
+
+
+def terms(count: int) -> dict:
+    data = {}
+    for index in range(count):
+        data |= term(index, purpose=f"Purpose {index}")
+    return data
+
+
+def rendered_term_rows(response) -> int:
+    return response.content.decode().count('class="term-row"')
+
+
+def test_a_forged_term_count_is_refused_quickly_and_keeps_what_was_typed(
+    client, ngo_editor, new_url
+):
+    client.force_login(ngo_editor)
+    data = {
+        **agreement_data(title="Forged count"),
+        **management(2000),
+        **term(0, purpose="Typed purpose is kept"),
+        **term(1, purpose="Second row"),
+    }
+
+    response = client.post(new_url, data)
+
+    assert response.status_code == 200
+    assert len(response.context["formset"].forms) <= MAX_TERMS
+    assert rendered_term_rows(response) <= MAX_TERMS
+    assert len(response.content) < MAX_PAGE_BYTES
+    html = response.content.decode()
+    assert response.context["formset"].non_form_errors() == [TOO_MANY_TERMS]
+    assert TOO_MANY_TERMS in html
+    assert 'value="Forged count"' in html
+    assert "Typed purpose is kept" in html
+    assert Agreement.objects.count() == 0
+    assert DataSharingTerm.objects.count() == 0
+
+
+def test_a_forged_term_count_on_the_edit_form_changes_nothing(client, ngo_editor, partnership):
+    agreement = factories.AgreementFactory(partnership=partnership, title="Old title")
+    kept = factories.DataSharingTermFactory(agreement=agreement, purpose="Kept")
+    client.force_login(ngo_editor)
+    url = reverse("agreements:edit", kwargs={"pk": agreement.pk})
+    data = {
+        **agreement_data(title="New title"),
+        **management(2000, initial=1),
+        **term(0, id=kept.pk, purpose="Changed"),
+        **term(1, purpose="Added"),
+    }
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert rendered_term_rows(response) <= MAX_TERMS
+    assert len(response.content) < MAX_PAGE_BYTES
+    assert TOO_MANY_TERMS in response.content.decode()
+    agreement.refresh_from_db()
+    kept.refresh_from_db()
+    assert agreement.title == "Old title"
+    assert kept.purpose == "Kept"
+    assert agreement.data_sharing_terms.count() == 1
+
+
+def test_an_agreement_with_fifty_terms_is_saved(client, ngo_editor, new_url):
+    client.force_login(ngo_editor)
+    data = {**agreement_data(), **management(MAX_TERMS), **terms(MAX_TERMS)}
+
+    response = client.post(new_url, data)
+
+    assert response.status_code == 302
+    assert Agreement.objects.get().data_sharing_terms.count() == MAX_TERMS
+
+
+def test_an_agreement_with_fifty_one_terms_is_refused(client, ngo_editor, new_url):
+    client.force_login(ngo_editor)
+    data = {**agreement_data(), **management(MAX_TERMS + 1), **terms(MAX_TERMS + 1)}
+
+    response = client.post(new_url, data)
+
+    assert response.status_code == 200
+    assert TOO_MANY_TERMS in response.content.decode()
+    assert Agreement.objects.count() == 0
+    assert DataSharingTerm.objects.count() == 0
+
+
+def test_add_another_term_without_javascript_stops_at_fifty(client, ngo_editor, new_url):
+    client.force_login(ngo_editor)
+    data = {
+        **agreement_data(title="Full"),
+        **management(MAX_TERMS),
+        **terms(MAX_TERMS),
+        "add_term": "1",
+    }
+
+    response = client.post(new_url, data)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert rendered_term_rows(response) == MAX_TERMS
+    assert f'name="terms-{MAX_TERMS}-purpose"' not in html
+    assert f'name="terms-TOTAL_FORMS" id="id_terms-TOTAL_FORMS" value="{MAX_TERMS}"' in html
+    assert TOO_MANY_TERMS in html
+    assert "Purpose 49" in html
+    assert Agreement.objects.count() == 0
+
+
+def test_the_term_row_beyond_fifty_is_refused(client, ngo_editor, partnership):
+    client.force_login(ngo_editor)
+    url = reverse("agreements:term_row", kwargs={"slug": partnership.slug})
+
+    last = client.get(url, {"terms-TOTAL_FORMS": str(MAX_TERMS - 1)}, HTTP_HX_REQUEST="true")
+    beyond = client.get(url, {"terms-TOTAL_FORMS": str(MAX_TERMS)}, HTTP_HX_REQUEST="true")
+    far_beyond = client.get(url, {"terms-TOTAL_FORMS": "999"}, HTTP_HX_REQUEST="true")
+
+    assert last.status_code == 200
+    assert f'name="terms-{MAX_TERMS - 1}-purpose"' in last.content.decode()
+    for refused in (beyond, far_beyond):
+        assert refused.status_code == 400
+        assert 'name="terms-' not in refused.content.decode()
+        assert TOO_MANY_TERMS in refused.content.decode()
+
+
+def test_the_fullest_agreement_form_fits_within_the_request_field_limit(
+    client, ngo_editor, partnership
+):
+    agreement = factories.AgreementFactory(partnership=partnership, title="Old title")
+    existing = factories.DataSharingTermFactory.create_batch(MAX_TERMS, agreement=agreement)
+    client.force_login(ngo_editor)
+    url = reverse("agreements:edit", kwargs={"pk": agreement.pk})
+    # Every field the page sends, so that Django's DATA_UPLOAD_MAX_NUMBER_FIELDS (a 400
+    # beyond it) is known to leave room for the largest legitimate agreement.
+    data = {
+        **agreement_data(title="Every field sent"),
+        **management(MAX_TERMS, MAX_TERMS),
+        "csrfmiddlewaretoken": "token",
+        "reference": "REF-1",
+        "auto_expire": "on",
+        "supersedes": "",
+        "independent_auditor": "",
+    }
+    for index, existing_term in enumerate(existing):
+        data |= term(
+            index,
+            id=existing_term.pk,
+            agreement=agreement.pk,
+            legal_instrument="GDPR",
+            retention_days="90",
+            consent_required="on",
+            onward_sharing_allowed="on",
+            access_controls="Named caseworkers",
+            DELETE="",
+        )
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.title == "Every field sent"
+    assert agreement.data_sharing_terms.filter(legal_instrument="GDPR").count() == MAX_TERMS

@@ -470,6 +470,57 @@ def test_review_notes_are_shown_to_oversight_members_only(
     assert "PRIVATE-NOTE-7" not in client.get(url).content.decode()
 
 
+TOO_MANY_FINDINGS = "A review is recorded with at most 50 findings."
+
+
+def findings(count: int) -> dict:
+    data = {"findings-TOTAL_FORMS": str(count), "findings-INITIAL_FORMS": "0"}
+    for index in range(count):
+        data |= {
+            f"findings-{index}-severity": Finding.Severity.MINOR,
+            f"findings-{index}-summary": f"Finding {index}",
+        }
+    return data
+
+
+def test_a_forged_finding_count_is_refused_quickly_and_keeps_what_was_typed(
+    client, board_member, oversight_body, registry
+):
+    client.force_login(board_member)
+
+    response = client.post(
+        reverse("oversight:review_new", args=[registry["overdue"].pk]),
+        review_form(oversight_body, **{"findings-TOTAL_FORMS": "2000"}),
+    )
+
+    assert response.status_code == 200
+    assert len(response.context["formset"].forms) <= 50
+    assert len(response.content) < 200_000
+    html = response.content.decode()
+    assert html.count('class="term-row"') <= 50
+    assert response.context["formset"].non_form_errors() == [TOO_MANY_FINDINGS]
+    assert TOO_MANY_FINDINGS in html
+    assert "Retention exceeds the agreed 90 days." in html
+    assert "Caseworker interviews, names withheld." in html
+    assert not Review.objects.exists()
+    assert not Finding.objects.exists()
+
+
+def test_a_review_with_fifty_findings_is_saved_and_fifty_one_refused(
+    client, board_member, oversight_body, registry
+):
+    client.force_login(board_member)
+    url = reverse("oversight:review_new", args=[registry["overdue"].pk])
+
+    refused = client.post(url, review_form(oversight_body) | findings(51))
+    saved = client.post(url, review_form(oversight_body) | findings(50))
+
+    assert refused.status_code == 200
+    assert TOO_MANY_FINDINGS in refused.content.decode()
+    assert saved.status_code == 302
+    assert Review.objects.get().findings.count() == 50
+
+
 # The independent auditor -------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ import pytest
 from django.urls import get_resolver, reverse
 
 from partnerships.models import Membership, PartnershipParty, Visibility
+from partnerships.services import invitation_token
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +118,10 @@ MATRIX = {
     ("oversight:record_history", "GET", "restricted"): OVERSIGHT_PUBLIC,
     # An invalid or used link: the page says so, whoever asks.
     ("accounts:invitation_accept", "GET", "public"): PAGE,
+    # An existing account's invitation (the board member's, to join the NGO): only that
+    # account, signed in, sees the question and accepts; anyone else signed in gets 403.
+    ("accounts:invitation_join", "GET", "public"): (302, 403, 403, 403, 200, 403),
+    ("accounts:invitation_join", "POST", "public"): (302, 403, 403, 403, 302, 403),
 }
 
 
@@ -137,7 +142,7 @@ def test_every_staff_url_has_a_row():
 
 
 @pytest.fixture
-def scenario_records(request, ngo, police, oversight_body, ngo_editor, ngo_viewer):
+def scenario_records(request, ngo, police, oversight_body, ngo_editor, ngo_viewer, board_member):
     scenario = request.param
     visibility = Visibility.RESTRICTED if scenario == "restricted" else Visibility.PUBLIC
     partnership = factories.partnership_with_parties(
@@ -159,6 +164,9 @@ def scenario_records(request, ngo, police, oversight_body, ngo_editor, ngo_viewe
         "flag": factories.FlagFactory(agreement=agreement),
         "police_party": partnership.parties.get(role=PartnershipParty.Role.POLICE_AGENCY),
         "viewer_membership": Membership.objects.get(user=ngo_viewer, organization=ngo),
+        "invitation_token": invitation_token(
+            user=board_member, organization=ngo, role=Membership.Role.VIEWER, inviter=ngo_editor
+        ),
     }
 
 
@@ -190,6 +198,7 @@ def url_for(name: str, records) -> str:
             "pk": records["viewer_membership"].pk,
         },
         "accounts:invitation_accept": {"uidb64": "MQ", "token": "not-a-valid-token"},
+        "accounts:invitation_join": {"token": records["invitation_token"]},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
