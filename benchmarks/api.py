@@ -47,6 +47,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from agreements.models import DataSharingTerm  # noqa: E402
 from benchmarks.generate import ensure_database, generate, registry_size  # noqa: E402
 
 HOST = "http://testserver"
@@ -133,19 +134,7 @@ SELECT x.agreement_id, s.title, s.url, s.kind, s.published_on, s.archived_url
 FROM agreements_agreement_sources x JOIN partnerships_source s ON s.id = x.source_id
 WHERE x.agreement_id = ANY(%s) ORDER BY s.published_on IS NULL, s.title
 """
-TERM_KEYS = (
-    "data_category",
-    "direction",
-    "purpose",
-    "legal_basis",
-    "legal_instrument",
-    "consent_required",
-    "retention_days",
-    "onward_sharing_allowed",
-    "access_controls",
-    "surveillance_practice",
-    "risk_level",
-)
+TERM_KEYS = (*DataSharingTerm.FIELDS, "risk_level")
 
 
 def grouped(cursor, sql, ids):
