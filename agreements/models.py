@@ -12,9 +12,11 @@ from django.urls import reverse
 from audit.registry import track
 from core.models import TimeStampedModel
 from partnerships.models import Organization, Partnership, Source, Visibility
+from partnerships.querysets import public_values
+from publication.models import Publishable
 
 from .choices import DataCategory, Direction, RiskLevel, SurveillancePractice
-from .querysets import AgreementQuerySet, DataSharingTermQuerySet
+from .querysets import AgreementDocumentQuerySet, AgreementQuerySet, DataSharingTermQuerySet
 from .risk import (
     HIGH_RISK_CATEGORIES_TO_POLICE,
     MEDIUM_RISK_CATEGORIES,
@@ -24,7 +26,7 @@ from .risk import (
 )
 
 
-class Agreement(TimeStampedModel):
+class Agreement(Publishable, TimeStampedModel):
     class Kind(models.TextChoices):
         MOU = "mou", "Memorandum of understanding"
         DATA_SHARING = "data_sharing", "Data-sharing agreement"
@@ -127,11 +129,23 @@ class Agreement(TimeStampedModel):
         "public_summary",
     )
 
+    # What an editor may withhold from the public, with a reason (the title names the
+    # record everywhere: a title must be fit to publish).
+    WITHHOLDABLE_FIELDS = (
+        "reference",
+        "signed_on",
+        "effective_from",
+        "expires_on",
+        "independent_auditor",
+        "public_summary",
+    )
+
     objects = AgreementQuerySet.as_manager()
 
     class Meta:
         ordering = ["partnership", "-effective_from", "title"]
         constraints = [
+            *Publishable.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(expires_on__isnull=True)
                 | Q(effective_from__isnull=True)
@@ -177,11 +191,14 @@ class Agreement(TimeStampedModel):
             raise ValidationError(errors)
 
     def is_public(self) -> bool:
-        """Public only if both it and its partnership are public: visibility is inherited
-        from the partnership unless the agreement's own is stricter."""
+        """Public only if both it and its partnership are public (published, and not
+        restricted): the partnership's state is inherited unless the agreement's own is
+        stricter."""
         return (
             self.visibility == Visibility.PUBLIC
+            and self.is_published
             and self.partnership.visibility == Visibility.PUBLIC
+            and self.partnership.is_published
         )
 
     def risk_level(self) -> str:
@@ -260,6 +277,17 @@ class AgreementDocument(models.Model):
     is_public = models.BooleanField(
         default=False, help_text="Publish this version with the (public) agreement."
     )
+    embargoed_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="A public version stays unpublished until this date; the daily job "
+        "publishes it then.",
+    )
+
+    # A version's text may be withheld while its existence, size and SHA-256 stay public.
+    WITHHOLDABLE_FIELDS = ("file",)
+
+    objects = AgreementDocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["agreement", "-version"]
@@ -276,6 +304,11 @@ class AgreementDocument(models.Model):
 
     def __str__(self):
         return f"{self.agreement} – version {self.version}"
+
+    @property
+    def is_published(self) -> bool:
+        """Public with its agreement: marked public and out of embargo."""
+        return self.is_public and self.embargoed_until is None
 
 
 class DataSharingTerm(TimeStampedModel):
@@ -329,6 +362,10 @@ class DataSharingTerm(TimeStampedModel):
         "surveillance_practice",
     )
 
+    # What an editor may withhold from the public (the category, direction and practice
+    # stay public: the risk level and the oversight flags are derived from them).
+    WITHHOLDABLE_FIELDS = ("purpose", "legal_instrument", "retention_days", "access_controls")
+
     objects = DataSharingTermQuerySet.as_manager()
 
     class Meta:
@@ -381,7 +418,7 @@ AgreementEvent = track(
     record="Agreement",
     slug="agreement",
     public_fields=Agreement.PUBLIC_FIELDS,
-    public_if=("visibility", Visibility.PUBLIC),
+    public_if=public_values(),
     gated_by="partnership",
     named_by="title",
     named_among=Agreement.objects.public,
@@ -399,7 +436,7 @@ AgreementDocumentEvent = track(
     slug="document",
     parent="agreement",
     public_fields=("version", "sha256", "size_bytes", "is_public"),
-    public_if=("is_public", True),
+    public_if={"is_public": True, "embargoed_until": None},
 )
 DataSharingTermEvent = track(
     DataSharingTerm,

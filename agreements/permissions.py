@@ -43,6 +43,6 @@ def can_download_document(user, document: AgreementDocument) -> bool:
     The caller has already checked that the user may see the agreement at all.
     """
     agreement = document.agreement
-    if document.is_public and agreement.is_public():
+    if document.is_published and agreement.is_public():
         return True
     return can_see_private_records(user, agreement.partnership)

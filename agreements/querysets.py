@@ -14,9 +14,8 @@ from datetime import date
 from django.db import models
 from django.db.models import Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
 
-from partnerships.choices import Visibility
 from partnerships.models import PartnershipParty
-from partnerships.querysets import sees_every_record
+from partnerships.querysets import public_values, sees_every_record
 
 from .choices import RiskLevel, SurveillancePractice
 from .risk import HIGH_RISK_CATEGORIES_TO_POLICE, MEDIUM_RISK_CATEGORIES, TOWARDS_POLICE
@@ -73,12 +72,30 @@ def with_partnership_risk_level(partnerships, agreements):
     return partnerships.annotate(derived_risk_level=_highest_risk_level(terms))
 
 
+def public_agreement_values(prefix: str = "") -> dict[str, str]:
+    """The values that make an agreement (through ``prefix``) public: its own state and its
+    partnership's (``public_values``)."""
+    return {**public_values(prefix), **public_values(f"{prefix}partnership__")}
+
+
+def public_agreement(prefix: str = "") -> Q:
+    """Q: the agreement (through ``prefix``) is public: what ``.public()`` selects."""
+    return Q(**public_agreement_values(prefix))
+
+
+class AgreementDocumentQuerySet(models.QuerySet):
+    def public(self):
+        """The versions published with their agreement: marked public and out of embargo
+        (of public agreements: callers start from the agreement)."""
+        return self.filter(is_public=True, embargoed_until__isnull=True)
+
+
 class AgreementQuerySet(models.QuerySet):
     # Visibility ---------------------------------------------------------------
 
     def public(self):
         """Agreements an anonymous reader may see: public, in a public partnership."""
-        return self.filter(visibility=Visibility.PUBLIC, partnership__visibility=Visibility.PUBLIC)
+        return self.filter(public_agreement())
 
     def visible_to(self, user):
         """Public agreements, plus every agreement of the user's organizations' partnerships.
@@ -91,8 +108,7 @@ class AgreementQuerySet(models.QuerySet):
             return self.all()
         of_member = PartnershipParty.objects.of_member(user)
         return self.filter(
-            Q(visibility=Visibility.PUBLIC, partnership__visibility=Visibility.PUBLIC)
-            | Q(Exists(of_member.filter(partnership=OuterRef("partnership"))))
+            public_agreement() | Q(Exists(of_member.filter(partnership=OuterRef("partnership"))))
         )
 
     # Risk -----------------------------------------------------------------------

@@ -429,6 +429,6 @@ class DocumentDownloadView(View):
         )
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "sandbox"
-        public = document.is_public and agreement.is_public()
+        public = document.is_published and agreement.is_public()
         response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
         return response

@@ -96,15 +96,19 @@ class _Timeline:
 
 
 def _public_test(registration: Registration) -> PublicTest:
-    """A row's own public flag (``public_if``); without one, a row is always public."""
+    """A row's own public state (``public_if``); without one, a row is always public."""
     if registration.public_if is None:
         return lambda row, before=None: True
-    name, public_value = registration.public_if
-    column = registration.model._meta.get_field(name).column
+    expected = {
+        registration.model._meta.get_field(name).column: value
+        for name, value in registration.public_if.items()
+    }
 
     def is_public(row, before: _Event | None = None) -> bool:
-        value = before.old(column, row[column]) if before else row[column]
-        return value == public_value
+        return all(
+            (before.old(column, row[column]) if before else row[column]) == value
+            for column, value in expected.items()
+        )
 
     return is_public
 

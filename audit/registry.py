@@ -24,7 +24,7 @@ with ``name_publicly``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +50,7 @@ class Registration:
     slug: str
     parent: str | None = None
     public_fields: tuple[str, ...] = ()
-    public_if: tuple[str, Any] | None = None
+    public_if: Mapping[str, Any] | None = None
     gated_by: str | None = None
     acting_for: str | None = None
 
@@ -64,8 +64,7 @@ class Registration:
         """Whether the record is public by its own flag (its gate aside)."""
         if self.public_if is None:
             return True
-        name, value = self.public_if
-        return getattr(instance, name) == value
+        return all(getattr(instance, name) == value for name, value in self.public_if.items())
 
     def is_published(self, instance) -> bool:
         """Whether the record is public now: by its own flag and its gates'."""
@@ -88,7 +87,7 @@ def track(
     slug: str,
     parent: str | None = None,
     public_fields: Sequence[str] = (),
-    public_if: tuple[str, Any] | None = None,
+    public_if: Mapping[str, Any] | None = None,
     gated_by: str | None = None,
     named_by: str | None = None,
     named_among: Callable[[], models.QuerySet] | None = None,
@@ -102,7 +101,8 @@ def track(
       events are indexed by it).
     - ``public_fields``: the fields a public history may show change; none means the
       record never appears in one.
-    - ``public_if``: ``(field, value)``, the row is public while ``field`` has ``value``;
+    - ``public_if``: ``{field: value}``, the row is public while each ``field`` has its
+      ``value``;
       without it, a row is as public as its parent.
     - ``gated_by``: the foreign key naming the record that must be public too.
     - ``named_by``/``named_among``: see ``name_publicly``.

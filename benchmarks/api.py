@@ -88,6 +88,7 @@ LEFT JOIN partnerships_organization o ON o.id = a.independent_auditor_id
 LEFT JOIN agreements_agreement s ON s.id = a.supersedes_id
 LEFT JOIN partnerships_partnership sp ON sp.id = s.partnership_id
 WHERE a.visibility = 'public' AND p.visibility = 'public'
+  AND a.publication_status = 'published' AND p.publication_status = 'published'
 """
 QUESTION_WHERE = f"""
   AND a.status = ANY(%(statuses)s) AND p.region = ANY(%(regions)s)
@@ -99,7 +100,9 @@ ROW_COLUMNS = f"""
     a.id, a.partnership_id, p.title, a.kind, a.reference, a.title, a.status, a.signed_on,
     a.effective_from, a.expires_on, a.review_interval_months, a.next_review_due,
     coalesce(a.status IN ('signed', 'active') AND a.next_review_due < %(today)s, false),
-    CASE WHEN s.visibility = 'public' AND sp.visibility = 'public' THEN a.supersedes_id END,
+    CASE WHEN s.visibility = 'public' AND sp.visibility = 'public'
+        AND s.publication_status = 'published' AND sp.publication_status = 'published'
+        THEN a.supersedes_id END,
     s.title,
     CASE WHEN o.is_confirmed THEN a.independent_auditor_id END, o.name, o.slug,
     a.independent_auditor_id IS NOT NULL AND NOT {AUDITOR_IS_PARTY},
@@ -263,7 +266,9 @@ EXPORT_SQL = f"""
 SELECT a.id, a.partnership_id, p.title, a.kind, a.reference, a.title, a.status, a.signed_on,
     a.effective_from, a.expires_on, a.review_interval_months, a.next_review_due,
     coalesce(a.status IN ('signed', 'active') AND a.next_review_due < %(today)s, false),
-    CASE WHEN s.visibility = 'public' AND sp.visibility = 'public' THEN a.supersedes_id END,
+    CASE WHEN s.visibility = 'public' AND sp.visibility = 'public'
+        AND s.publication_status = 'published' AND sp.publication_status = 'published'
+        THEN a.supersedes_id END,
     CASE WHEN o.is_confirmed THEN o.name END,
     a.independent_auditor_id IS NOT NULL AND NOT {AUDITOR_IS_PARTY},
     {RISK},

@@ -111,7 +111,13 @@ def _generate(agreements: int) -> int:
     auditor = organizations[-1]
     created = Partnership.objects.bulk_create(
         [
-            Partnership(title=f"P {i}", slug=f"p-{i}", region="europe", country="GB")
+            Partnership(
+                title=f"P {i}",
+                slug=f"p-{i}",
+                region="europe",
+                country="GB",
+                publication_status="published",
+            )
             for i in range(partnerships)
         ],
         batch_size=5000,
@@ -131,7 +137,8 @@ def _generate(agreements: int) -> int:
             INSERT INTO agreements_agreement (
                 created_at, updated_at, partnership_id, kind, reference, title, status,
                 signed_on, effective_from, expires_on, auto_expire, review_interval_months,
-                next_review_due, independent_auditor_id, public_summary, visibility)
+                next_review_due, independent_auditor_id, public_summary, visibility,
+                publication_status)
             SELECT now(), now(), %(first)s + (g %% %(partnerships)s), 'mou', '', 'A ' || g,
                 (ARRAY['draft','negotiating','signed','active','active','active','expired',
                        'terminated','superseded'])[1 + g %% 9],
@@ -143,7 +150,7 @@ def _generate(agreements: int) -> int:
                                          WHERE partnership_id = %(first)s + (g %% %(partnerships)s)
                                          LIMIT 1)
                             ELSE %(auditor)s END,
-                '', 'public'
+                '', 'public', 'published'
             FROM generate_series(1, %(n)s) AS g
             """,
             {"first": first, "partnerships": partnerships, "auditor": auditor.pk, "n": agreements},

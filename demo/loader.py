@@ -30,6 +30,7 @@ from partnerships.models import (
     PartnershipParty,
     Visibility,
 )
+from publication.choices import PublicationStatus
 
 SEED_CSV = Path(__file__).resolve().parent / "fixtures" / "seed_partnerships.csv"
 DEMO_NOTE = "Illustrative demo record: not taken from the parties' actual agreement."
@@ -668,6 +669,7 @@ def _load_seed_row(report: LoadReport, row: dict[str, str], today: date) -> None
             "established_on": date(int(year), 1, 1) if year else None,
             "established_precision": Partnership.DatePrecision.YEAR,
             "public_summary": summary,
+            "publication_status": PublicationStatus.PUBLISHED,
         },
     )
     partnership.focus_areas.add(FocusArea.objects.get(slug=row["focus_area"]))
@@ -770,6 +772,9 @@ def _load_agreement(report: LoadReport, spec: DemoAgreement, today: date) -> Non
             if spec.auditor
             else None,
             "visibility": spec.visibility,
+            "publication_status": PublicationStatus.PUBLISHED
+            if spec.visibility == Visibility.PUBLIC
+            else PublicationStatus.DRAFT,
             "supersedes": Agreement.objects.get(partnership=partnership, title=spec.supersedes)
             if spec.supersedes
             else None,

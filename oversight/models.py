@@ -95,6 +95,9 @@ class Review(TimeStampedModel):
         "notes",
     )
 
+    # What an editor may withhold from the public, with a reason.
+    WITHHOLDABLE_FIELDS = ("public_summary",)
+
     objects = ReviewQuerySet.as_manager()
 
     class Meta:

@@ -9,6 +9,7 @@ from django_countries.fields import CountryField
 
 from audit.registry import name_publicly, track
 from core.models import TimeStampedModel
+from publication.models import Publishable
 
 from .choices import Region, Visibility
 from .querysets import (
@@ -16,6 +17,7 @@ from .querysets import (
     OrganizationQuerySet,
     PartnershipPartyQuerySet,
     PartnershipQuerySet,
+    public_values,
 )
 
 
@@ -137,7 +139,7 @@ class Source(TimeStampedModel):
         return self.title
 
 
-class Partnership(TimeStampedModel):
+class Partnership(Publishable, TimeStampedModel):
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed"
         ACTIVE = "active", "Active"
@@ -202,11 +204,24 @@ class Partnership(TimeStampedModel):
         "public_summary",
     )
 
+    # What an editor may withhold from the public, with a reason. The title and slug name
+    # the record everywhere (its address, feeds, citations): a title must be fit to publish.
+    WITHHOLDABLE_FIELDS = (
+        "region",
+        "country",
+        "established_on",
+        "ended_on",
+        "objectives",
+        "roles_and_responsibilities",
+        "public_summary",
+    )
+
     objects = PartnershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
         constraints = [
+            *Publishable.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True)
                 | Q(established_on__isnull=True)
@@ -328,7 +343,7 @@ PartnershipEvent = track(
     record="Partnership",
     slug="partnership",
     public_fields=Partnership.PUBLIC_FIELDS,
-    public_if=("visibility", Visibility.PUBLIC),
+    public_if=public_values(),
 )
 PartnershipPartyEvent = track(
     PartnershipParty,

@@ -11,6 +11,8 @@ its own model's relations.
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from publication.choices import PublicationStatus
+
 from .choices import Visibility
 
 
@@ -64,9 +66,27 @@ class PartnershipPartyQuerySet(models.QuerySet):
         return self.filter(organization__memberships__user=user)
 
 
+def public_values(prefix: str = "") -> dict[str, str]:
+    """The values that make a partnership's or an agreement's own state public (reached
+    through ``prefix``, e.g. ``"partnership__"``): published by the workflow and not
+    restricted by the parties. The one declaration of "public" every reader derives from:
+    the querysets' ``.public()``, the audit registry's ``public_if``, the API's nested
+    references."""
+    return {
+        f"{prefix}visibility": Visibility.PUBLIC,
+        f"{prefix}publication_status": PublicationStatus.PUBLISHED,
+    }
+
+
+def public_partnership(prefix: str = "") -> Q:
+    """Q: the partnership (through ``prefix``) is public: what ``.public()`` selects."""
+    return Q(**public_values(prefix))
+
+
 class PartnershipQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(visibility=Visibility.PUBLIC)
+        """Published by the workflow and not restricted by the parties."""
+        return self.filter(public_partnership())
 
     def visible_to(self, user):
         """Public partnerships, plus restricted ones of the user's organizations.
@@ -77,7 +97,7 @@ class PartnershipQuerySet(models.QuerySet):
             return self.public()
         if sees_every_record(user):
             return self.all()
-        return self.filter(Q(visibility=Visibility.PUBLIC) | Q(self._with_member(user)))
+        return self.filter(public_partnership() | Q(self._with_member(user)))
 
     def with_party(self, organization):
         return self.filter(parties__organization=organization)

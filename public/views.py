@@ -324,7 +324,7 @@ def visible_agreements(user, partnership: Partnership, *, private: bool):
     parties), in a fixed number of queries whatever their number."""
     documents = AgreementDocument.objects.select_related("uploaded_by").order_by("-version")
     if not private:
-        documents = documents.filter(is_public=True)
+        documents = documents.public()
     return (
         Agreement.objects.visible_to(user)
         .filter(partnership=partnership)
@@ -441,7 +441,7 @@ class AgreementDetailView(DetailView):
         private = permissions.can_see_private_records(user, agreement.partnership)
         documents = agreement.documents.select_related("uploaded_by").order_by("-version")
         if not private:
-            documents = documents.filter(is_public=True)
+            documents = documents.public()
         sees_notes = permissions.can_see_review_notes(user)
         context.update(
             documents=documents,

@@ -18,6 +18,7 @@ from partnerships.models import (
     Region,
     Source,
 )
+from publication.choices import PublicationStatus
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -105,6 +106,8 @@ class PartnershipFactory(factory.django.DjangoModelFactory):
     region = Region.EUROPE
     country = "GB"
     established_on = dt.date(2020, 1, 1)
+    # On the public record unless a test says otherwise (the workflow's own tests do).
+    publication_status = PublicationStatus.PUBLISHED
 
 
 class PartnershipPartyFactory(factory.django.DjangoModelFactory):
@@ -143,6 +146,7 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     signed_on = dt.date(2024, 1, 1)
     effective_from = dt.date(2024, 1, 1)
     review_interval_months = 12
+    publication_status = PublicationStatus.PUBLISHED
 
 
 class AgreementSignatoryFactory(factory.django.DjangoModelFactory):

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "audit",
+    "publication",
     "partnerships",
     "agreements",
     "oversight",

@@ -12,6 +12,7 @@ from agreements.models import (
     RiskLevel,
     term_risk_level,
 )
+from agreements.querysets import public_agreement_values
 from audit.api import PublicHistoryMixin
 from core.api.columns import (
     ApiUrl,
@@ -31,7 +32,6 @@ from core.api.columns import (
 )
 from core.api.viewsets import PublicViewSet
 from oversight.models import Flag
-from partnerships.models import Visibility
 from public.filters import AgreementFilter
 
 from .references import ID, RELATED, organization, related, sources
@@ -115,7 +115,7 @@ AGREEMENT = Shape(
         RELATED,
         via="supersedes",
         basename="agreement",
-        when={"visibility": Visibility.PUBLIC, "partnership__visibility": Visibility.PUBLIC},
+        when=public_agreement_values(),
         nullable=True,
         help_text="Null unless it is public.",
         csv=(("supersedes_id", ref_id),),
@@ -166,9 +166,11 @@ AGREEMENT = Shape(
     Many(
         "documents",
         DOCUMENT,
-        rows=lambda ids: AgreementDocument.objects.filter(
-            agreement_id__in=among(ids), is_public=True
-        ).order_by("-version"),
+        rows=lambda ids: (
+            AgreementDocument.objects.public()
+            .filter(agreement_id__in=among(ids))
+            .order_by("-version")
+        ),
         owner="agreement_id",
         help_text="The public versions of its text.",
         csv=(("document_versions", each("version")), ("document_sha256", each("sha256"))),

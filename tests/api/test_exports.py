@@ -95,6 +95,7 @@ def test_an_export_of_10000_rows_streams_in_chunks(client, registry):
             partnership=registry.trafficking_watch,
             title=f"Bulk agreement {n:05}",
             status="draft",
+            publication_status="published",
         )
         for n in range(10_000)
     )

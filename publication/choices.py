@@ -1,0 +1,50 @@
+"""The publication workflow's vocabularies: the states of a record and the reasons a value
+may be withheld from the public."""
+
+from django.db import models
+
+
+class PublicationStatus(models.TextChoices):
+    """Where a record stands on its way to the public record.
+
+    draft -> submitted -> published (or embargoed until a date, then published by the daily
+    job); a published record may be retracted, leaving a public stub. Only ``published``
+    reaches a public surface.
+    """
+
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted for publication"
+    EMBARGOED = "embargoed", "Approved, under embargo"
+    PUBLISHED = "published", "Published"
+    RETRACTED = "retracted", "Retracted"
+
+
+class WithholdingReason(models.TextChoices):
+    """Why a value is kept from the public (after OCDS ``withheldInformation`` and RDAP's
+    redaction reasons). Each is explained on the methodology page."""
+
+    SURVIVOR_SAFETY = "survivor_safety", "Survivor safety"
+    ONGOING_INVESTIGATION = "ongoing_investigation", "Ongoing investigation"
+    THIRD_PARTY_PERSONAL_DATA = "third_party_personal_data", "Personal data of a third party"
+    SECURITY_OF_PREMISES = "security_of_premises", "Security of premises"
+    COMMERCIAL_CONFIDENTIALITY = "commercial_confidentiality", "Commercial confidentiality"
+    LEGAL_PRIVILEGE = "legal_privilege", "Legal privilege"
+    OTHER = "other", "Other"
+
+
+# What each reason means, for the methodology page and the staff form's help.
+REASON_EXPLANATIONS = {
+    WithholdingReason.SURVIVOR_SAFETY: "The value could help someone find or identify a "
+    "survivor of violence or trafficking, or a place where survivors stay.",
+    WithholdingReason.ONGOING_INVESTIGATION: "Publishing the value could prejudice a "
+    "criminal investigation or proceedings that are under way.",
+    WithholdingReason.THIRD_PARTY_PERSONAL_DATA: "The value is personal data of someone "
+    "who is not a party to the partnership.",
+    WithholdingReason.SECURITY_OF_PREMISES: "The value would reveal the location or the "
+    "security arrangements of premises such as a shelter or a police facility.",
+    WithholdingReason.COMMERCIAL_CONFIDENTIALITY: "The value is a trade secret or a "
+    "commercial term a party is bound to keep confidential.",
+    WithholdingReason.LEGAL_PRIVILEGE: "The value is legal advice or otherwise covered by "
+    "legal professional privilege.",
+    WithholdingReason.OTHER: "Another reason, which the rationale states.",
+}
