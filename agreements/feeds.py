@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from partnerships.feeds import FEED_LENGTH, RegistryFeed
+from publication.withholding import mask, withheld_by_record
 
 from .models import Agreement
 
@@ -15,7 +16,9 @@ class AgreementFeed(RegistryFeed):
         return reverse("public:registry")
 
     def items(self, obj):
-        return (
+        """The latest public agreements, each as the public may see it (``mask``: a
+        withheld summary is empty, and named in ``withheld``)."""
+        agreements = list(
             Agreement.objects.public()
             .filter(partnership__in=obj.partnerships)
             .with_risk_level()
@@ -23,6 +26,8 @@ class AgreementFeed(RegistryFeed):
             .prefetch_related("partnership__focus_areas")
             .order_by("-updated_at", "-pk")[:FEED_LENGTH]
         )
+        withheld = withheld_by_record(Agreement, [agreement.pk for agreement in agreements])
+        return [mask(agreement, withheld.get(agreement.pk, {})) for agreement in agreements]
 
     def partnership_of(self, item):
         return item.partnership
@@ -35,7 +40,9 @@ class AgreementFeed(RegistryFeed):
             f"{item.get_kind_display()}, {item.get_status_display().lower()}, "
             f"risk {item.derived_risk_level}."
         ]
-        if item.public_summary:
+        if "public_summary" in item.withheld:
+            parts.append(f"Summary withheld — {item.withheld['public_summary'].reason_label}.")
+        elif item.public_summary:
             parts.append(item.public_summary)
         return " ".join(parts)
 

@@ -1,10 +1,12 @@
-"""Forms of the agreement pages: the agreement, its data-sharing terms (a formset)
-and the upload of a document version. They validate; ``services.py`` writes."""
+"""Forms of the agreement pages: the agreement, its data-sharing terms (a formset),
+the upload of a document version, and the steps of the publication workflow. They
+validate; ``services.py`` and ``publishing.py`` write."""
 
 from django import forms
 from django.template.defaultfilters import filesizeformat
 
 from partnerships.models import Organization
+from publication.choices import REASON_EXPLANATIONS, WithholdingReason
 
 from .documents import check_pdf, max_document_bytes
 from .models import Agreement, DataSharingTerm
@@ -133,3 +135,101 @@ class DocumentUploadForm(forms.Form):
             self.rejection = error
             raise
         return file
+
+
+# The publication workflow's forms (``publishing.py`` validates the rules; these parse) -----
+
+
+class SendBackForm(forms.Form):
+    comment = forms.CharField(
+        label="What needs to change",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The record's editors see this comment; it is never published.",
+        error_messages={"required": "Say what needs to change before it is published."},
+    )
+
+
+class RetractForm(forms.Form):
+    reason = forms.CharField(
+        label="Why it is retracted",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Public: the record's page keeps its title and dates and says it was "
+        "retracted on this day, because of this.",
+        error_messages={"required": "Tell the public why the record is retracted."},
+    )
+
+
+class EmbargoForm(forms.Form):
+    until = forms.DateField(
+        label="Publish on",
+        required=False,
+        widget=DATE,
+        help_text="Once approved, the record is published automatically on this date "
+        "(a date after today). Its editors are told the day before.",
+    )
+    indefinite = forms.BooleanField(
+        label="Embargo indefinitely, until an editor lifts it",
+        required=False,
+    )
+    reason = forms.CharField(
+        label="Reason for the embargo",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required for an indefinite embargo.",
+    )
+    announced = forms.BooleanField(
+        label="Announce it: the public sees its title and the date the embargo lifts",
+        required=False,
+    )
+
+
+class DocumentEmbargoForm(forms.Form):
+    until = forms.DateField(
+        label="Embargoed until",
+        required=False,
+        widget=DATE,
+        help_text="A version marked public is published on this date (after today). Leave "
+        "it empty to publish it with the agreement.",
+    )
+
+
+class WithholdForm(forms.Form):
+    """Withhold one value of a record or of an agreement's parts. ``targets`` are the
+    values that may be withheld, as ``{key: (label, instance, field)}``."""
+
+    field = forms.ChoiceField(label="Value to withhold")
+    reason_code = forms.ChoiceField(
+        label="Reason",
+        choices=[
+            (code, f"{label} — {REASON_EXPLANATIONS[code]}")
+            for code, label in WithholdingReason.choices
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the reason the public is given."},
+    )
+    rationale = forms.CharField(
+        label="Rationale (public)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What the public is told about why the value is withheld. For “Other”, "
+        "the reason itself. Never repeat the withheld value here.",
+        error_messages={"required": "Tell the public why the value is withheld."},
+    )
+    available_on = forms.DateField(
+        label="Available on",
+        required=False,
+        widget=DATE,
+        help_text="The value is published on this date. Leave it empty to withhold it until "
+        "it is released.",
+    )
+
+    def __init__(self, *args, targets: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.targets = targets
+        self.fields["field"].choices = [("", "Choose a value")] + [
+            (key, label) for key, (label, _, _) in targets.items()
+        ]
+
+    def clean_field(self):
+        """The chosen value as ``(instance, field)``."""
+        _, instance, field = self.targets[self.cleaned_data["field"]]
+        return instance, field

@@ -14,6 +14,7 @@ from core.models import TimeStampedModel
 from partnerships.models import Organization, Partnership, Source, Visibility
 from partnerships.querysets import public_values
 from publication.models import Publishable
+from publication.withholding import withheld_by_record
 
 from .choices import DataCategory, Direction, RiskLevel, SurveillancePractice
 from .querysets import AgreementDocumentQuerySet, AgreementQuerySet, DataSharingTermQuerySet
@@ -165,6 +166,7 @@ class Agreement(Publishable, TimeStampedModel):
             ),
         ]
         indexes = [
+            *Publishable.Meta.indexes,
             # The flagging job: agreements in force whose review date has passed.
             models.Index(fields=["status", "next_review_due"], name="agreement_status_review_idx"),
         ]
@@ -422,6 +424,7 @@ AgreementEvent = track(
     gated_by="partnership",
     named_by="title",
     named_among=Agreement.objects.public,
+    withheld=withheld_by_record,
 )
 AgreementSignatoryEvent = track(
     AgreementSignatory,
@@ -444,6 +447,7 @@ DataSharingTermEvent = track(
     slug="term",
     parent="agreement",
     public_fields=DataSharingTerm.FIELDS,
+    withheld=withheld_by_record,
 )
 AgreementSourceEvent = track(
     AgreementSource,

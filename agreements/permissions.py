@@ -12,6 +12,7 @@ from partnerships.permissions import (
     can_see_private_records,
     editor_organizations,
 )
+from publication.withholding import withheld_fields
 
 from .models import Agreement, AgreementDocument
 
@@ -37,12 +38,21 @@ def can_upload_document(user, agreement: Agreement) -> bool:
 
 
 def can_download_document(user, document: AgreementDocument) -> bool:
-    """Anyone, for a version marked public of a public agreement; otherwise the parties'
+    """Anyone, for a public version (``document_is_public``); otherwise the parties'
     members, oversight members and site administrators.
 
     The caller has already checked that the user may see the agreement at all.
     """
-    agreement = document.agreement
-    if document.is_published and agreement.is_public():
+    if document_is_public(document):
         return True
-    return can_see_private_records(user, agreement.partnership)
+    return can_see_private_records(user, document.agreement.partnership)
+
+
+def document_is_public(document: AgreementDocument) -> bool:
+    """A version anyone may download: published with a public agreement, its text not
+    withheld."""
+    return (
+        document.is_published
+        and document.agreement.is_public()
+        and "file" not in withheld_fields(document)
+    )

@@ -16,6 +16,7 @@ from django.db.models import Max
 from core.services import apply_fields, require
 from core.tasks import enqueue_on_commit
 from partnerships.models import Organization, Partnership
+from partnerships.services import submission_withdraw
 
 from . import permissions
 from .documents import check_pdf, sha256_of
@@ -118,9 +119,12 @@ def agreement_update(
     terms_to_change: Sequence[tuple[DataSharingTerm, Mapping[str, Any]]] = (),
     terms_to_remove: Sequence[DataSharingTerm] = (),
 ) -> Agreement:
-    """Change the agreement and add, change and remove its data-sharing terms at once."""
+    """Change the agreement and add, change and remove its data-sharing terms at once. A
+    submitted agreement becomes a draft again (``submission_withdraw``)."""
     require(permissions.can_edit_agreement(actor, agreement), REFUSED)
     apply_fields(agreement, Agreement.EDITABLE_FIELDS, data)
+    # A submitted agreement becomes a draft again: the approver approves what is published.
+    submission_withdraw(agreement)
     agreement.full_clean()
     _check_related(agreement)
     agreement.save()

@@ -1,4 +1,5 @@
-"""Agreement pages. Mounted at the site root: the paths are those of DESIGN §3."""
+"""Agreement pages and the publication workflow's staff pages. Mounted at the site root:
+the paths are those of DESIGN §3."""
 
 from django.urls import path
 
@@ -29,4 +30,17 @@ urlpatterns = [
         views.DocumentDownloadView.as_view(),
         name="document_download",
     ),
+    # The publication workflow: each record's publication page (its steps are POSTs to
+    # it), and the approval queue.
+    path(
+        "publication/partnerships/<int:pk>/",
+        views.PartnershipPublicationView.as_view(),
+        name="partnership_publication",
+    ),
+    path(
+        "publication/agreements/<int:pk>/",
+        views.AgreementPublicationView.as_view(),
+        name="agreement_publication",
+    ),
+    path("publication/queue/", views.ApprovalQueueView.as_view(), name="approval_queue"),
 ]

@@ -1,14 +1,18 @@
-"""The agreement page and the staff pages that add and edit agreements, their
-data-sharing terms and their signed document versions.
+"""The staff pages that add and edit agreements, their data-sharing terms and their
+signed document versions, and the publication workflow's pages: each record's publication
+page and the approval queue.
 
 Agreements are looked up in ``Agreement.objects.visible_to(user)`` (404 when not
 visible); ``permissions.py`` decides who may change them (403).
 """
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.db import models
 from django.http import (
     FileResponse,
     Http404,
@@ -18,22 +22,32 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import dateformat
 from django.views import View
-from django.views.generic import FormView
+from django.views.generic import FormView, TemplateView
 from django.views.generic.base import TemplateResponseMixin
 
-from core.views import add_service_errors
-from partnerships.views import EditablePartnershipMixin
+from core.views import add_service_errors, safe_next
+from partnerships import permissions as partnership_permissions
+from partnerships.models import Partnership
+from partnerships.views import WITHDRAWN, EditablePartnershipMixin
+from publication.choices import PublicationStatus as Status
+from publication.models import Withholding
 
-from . import permissions, services
+from . import permissions, publishing, services
 from .documents import CHUNK, DocumentRejected, max_document_bytes, too_large
 from .forms import (
     MAX_TERMS,
     TERMS_PREFIX,
     AgreementForm,
     AuditorForm,
+    DocumentEmbargoForm,
     DocumentUploadForm,
+    EmbargoForm,
+    RetractForm,
+    SendBackForm,
     TermFormSet,
+    WithholdForm,
     blank_term_form,
     too_many_terms_message,
 )
@@ -158,7 +172,11 @@ class AgreementCreateView(EditablePartnershipMixin, AgreementFormMixin, View):
         )
 
     def success_message(self, agreement):
-        return f"Agreement “{agreement}” added."
+        return (
+            f"Agreement “{agreement}” added. It is a draft: only the parties and oversight "
+            "see it until it is submitted for publication (“Submit for publication” on its "
+            "page) and an editor of another party approves it."
+        )
 
 
 class AgreementUpdateView(EditableAgreementMixin, AgreementFormMixin, View):
@@ -170,6 +188,7 @@ class AgreementUpdateView(EditableAgreementMixin, AgreementFormMixin, View):
 
     def save(self, form, formset):
         add, change, remove = self.term_changes(formset)
+        self.was_submitted = self.get_agreement().publication_status == Status.SUBMITTED
         return services.agreement_update(
             agreement=self.get_agreement(),
             actor=self.request.user,
@@ -180,7 +199,7 @@ class AgreementUpdateView(EditableAgreementMixin, AgreementFormMixin, View):
         )
 
     def success_message(self, agreement):
-        return "Agreement saved."
+        return "Agreement saved." + (WITHDRAWN if self.was_submitted else "")
 
 
 class TermRowView(EditablePartnershipMixin, View):
@@ -429,6 +448,489 @@ class DocumentDownloadView(View):
         )
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "sandbox"
-        public = document.is_published and agreement.is_public()
+        public = permissions.document_is_public(document)
         response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
         return response
+
+
+# The publication workflow ---------------------------------------------------------------
+
+
+def staff_value(instance, name: str) -> str:
+    """A value as the staff see it, for the list of withheld values."""
+    field = instance._meta.get_field(name)
+    if isinstance(field, models.FileField):
+        return "The document's text"
+    if field.choices:
+        return getattr(instance, f"get_{name}_display")()
+    value = getattr(instance, name)
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, datetime.date):
+        return dateformat.format(value, "j M Y")
+    return str(getattr(value, "name", value))
+
+
+class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
+    """A record's publication page: its state, who submitted it, the approver's comment,
+    its embargo, the values withheld from the public (its own and, for an agreement, its
+    terms', document versions' and reviews'), and the steps the user may take.
+
+    The parties' members, oversight members and administrators see it (others 403; a
+    record the user may not see at all is a 404). Each step is a POST with its ``action``;
+    a refused step is a 403; a step whose form is invalid shows the page again with the
+    errors next to the fields. Everything works without JavaScript.
+    """
+
+    template_name = "publication/record_publication.html"
+    kind = ""
+    ACTIONS = (
+        "submit",
+        "approve",
+        "send_back",
+        "retract",
+        "embargo",
+        "lift_embargo",
+        "document_embargo",
+        "withhold",
+        "confirm",
+        "release_request",
+        "release",
+    )
+
+    def get_record(self):
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.record = self.get_record()
+        self.partnership = publishing.partnership_of(self.record)
+        if not partnership_permissions.can_see_private_records(request.user, self.partnership):
+            raise PermissionDenied("Only the parties' members and oversight see this page.")
+        user = request.user
+        editor = partnership_permissions.can_edit_partnership(user, self.partnership)
+        # Who may take each step (the state each needs is the service's to check).
+        self.permitted = {
+            "submit": editor,
+            "decide": partnership_permissions.can_approve_publication(
+                user, self.partnership, self.record.submitted_by
+            ),
+            "retract": editor,
+            "embargo": editor,
+            "lift_embargo": editor,
+            "withhold": editor,
+        }
+        return super().dispatch(request, *args, **kwargs)
+
+    def page_url(self) -> str:
+        return reverse(f"agreements:{self.kind}_publication", kwargs={"pk": self.record.pk})
+
+    # The page ------------------------------------------------------------------------
+
+    def get(self, request, *args, **kwargs):
+        return self.render_page()
+
+    def parts(self) -> list:
+        """The agreement's terms, document versions and reviews (none for a partnership)."""
+        if not isinstance(self.record, Agreement):
+            return []
+        return [
+            part
+            for relation in publishing.AGREEMENT_PARTS
+            for part in getattr(self.record, relation).all()
+        ]
+
+    def withholding_targets(self, parts, withheld) -> dict:
+        """The values that may be withheld and are not yet: ``{key: (label, instance,
+        field)}``."""
+        targets = {}
+        for instance in [self.record, *parts]:
+            model = type(instance)
+            for name in model.WITHHOLDABLE_FIELDS:
+                if (model, instance.pk, name) in withheld:
+                    continue
+                label = str(model._meta.get_field(name).verbose_name).capitalize()
+                if instance is not self.record:
+                    label = f"{publishing.part_label(instance)}: {label}"
+                targets[f"{model._meta.model_name}-{instance.pk}-{name}"] = (label, instance, name)
+        return targets
+
+    def render_page(self, bound=None, status=200):
+        record, user = self.record, self.request.user
+        parts = self.parts()
+        instances = {(type(i), i.pk): i for i in [record, *parts]}
+        withholdings = list(
+            publishing.withholdings_of(record).select_related(
+                "content_type", "created_by", "confirmed_by", "release_requested_by"
+            )
+        )
+        confirmable, releasable = publishing.decidable_withholdings(
+            publishing.withholdings_of(record), record=record, user=user
+        )
+        withheld = set()
+        for withholding in withholdings:
+            model = withholding.content_type.model_class()
+            instance = instances.get((model, withholding.object_id))
+            withheld.add((model, withholding.object_id, withholding.field))
+            withholding.what = withholding.field_label
+            if instance is not None and instance is not record:
+                withholding.what = f"{publishing.part_label(instance)}: {withholding.field_label}"
+            withholding.staff_value = (
+                staff_value(instance, withholding.field) if instance is not None else "—"
+            )
+            withholding.may_confirm = withholding.pk in confirmable
+            withholding.may_release = withholding.pk in releasable
+            withholding.may_request_release = (
+                self.permitted["withhold"] and withholding.release_requested_at is None
+            )
+        bound = bound or {}
+        targets = self.withholding_targets(parts, withheld)
+        status_now = record.publication_status
+        context = {
+            "record": record,
+            "kind": self.kind,
+            "partnership": self.partnership,
+            "page_url": self.page_url(),
+            "preview_url": f"{record.get_absolute_url()}?preview=public",
+            "edit_url": (
+                reverse("partnerships:edit", kwargs={"slug": record.slug})
+                if self.kind == "partnership"
+                else reverse("agreements:edit", kwargs={"pk": record.pk})
+            ),
+            "withholdings": withholdings,
+            "approved": status_now in publishing.APPROVED,
+            "can": {
+                "submit": self.permitted["submit"] and status_now == Status.DRAFT,
+                "decide": self.permitted["decide"] and status_now == Status.SUBMITTED,
+                "retract": self.permitted["retract"] and status_now == Status.PUBLISHED,
+                "embargo": self.permitted["embargo"]
+                and status_now in (Status.DRAFT, Status.SUBMITTED, Status.EMBARGOED),
+                "lift_embargo": self.permitted["lift_embargo"] and status_now == Status.EMBARGOED,
+                "document_embargo": self.permitted["embargo"],
+                "withhold": self.permitted["withhold"] and bool(targets),
+            },
+            "is_editor": self.permitted["submit"],
+            "is_submitter": record.submitted_by_id == user.pk,
+            "send_back_form": bound.get("send_back") or SendBackForm(prefix="send_back"),
+            "retract_form": bound.get("retract") or RetractForm(prefix="retract"),
+            "embargo_form": bound.get("embargo")
+            or EmbargoForm(
+                prefix="embargo",
+                initial={
+                    "until": record.embargoed_until,
+                    "indefinite": record.embargo_indefinite,
+                    "reason": record.embargo_reason,
+                    "announced": record.embargo_announced,
+                },
+            ),
+            "withhold_form": bound.get("withhold")
+            or WithholdForm(prefix="withhold", targets=targets),
+            "agreements": (
+                list(record.agreements.order_by("title")) if self.kind == "partnership" else []
+            ),
+            "documents": [
+                (
+                    part,
+                    bound.get(f"document_embargo-{part.pk}")
+                    or DocumentEmbargoForm(
+                        prefix=f"document-{part.pk}", initial={"until": part.embargoed_until}
+                    ),
+                )
+                for part in parts
+                if isinstance(part, AgreementDocument)
+            ],
+        }
+        return self.render_to_response(context, status=status)
+
+    # The steps -------------------------------------------------------------------------
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action", "")
+        if action not in self.ACTIONS:
+            return HttpResponseBadRequest(
+                "Choose a step: submit, approve, send back, retract, embargo, withhold...",
+                content_type="text/plain; charset=utf-8",
+            )
+        return getattr(self, f"do_{action}")()
+
+    def require(self, step: str) -> None:
+        if not self.permitted[step]:
+            raise PermissionDenied("You may not take this step for this record.")
+
+    def done(self, message: str):
+        messages.success(self.request, message)
+        return HttpResponseRedirect(safe_next(self.request, self.page_url()))
+
+    def run(self, step, message):
+        """A step without a form: a refusal is a message on the page."""
+        try:
+            result = step()
+        except ValidationError as error:
+            messages.error(self.request, " ".join(error.messages))
+            return HttpResponseRedirect(safe_next(self.request, self.page_url()))
+        return self.done(message(result) if callable(message) else message)
+
+    def run_form(self, action: str, form, step, message):
+        """A step with a form: invalid, the page again with the errors by the fields; a
+        refusal that is not about a field (the record's state) is a message, as for a step
+        without a form."""
+        if form.is_valid():
+            try:
+                result = step(form.cleaned_data)
+            except ValidationError as error:
+                if not hasattr(error, "error_dict"):
+                    messages.error(self.request, " ".join(error.messages))
+                    return HttpResponseRedirect(safe_next(self.request, self.page_url()))
+                add_service_errors(form, error)
+            else:
+                return self.done(message(result) if callable(message) else message)
+        return self.render_page(bound={action: form})
+
+    def do_submit(self):
+        self.require("submit")
+        return self.run(
+            lambda: publishing.record_submit(record=self.record, actor=self.request.user),
+            "Submitted for publication. An editor of another party (or, where no other party "
+            "has an editor, of an oversight body) approves it before it is public.",
+        )
+
+    def do_approve(self):
+        self.require("decide")
+        return self.run(
+            lambda: publishing.record_approve(record=self.record, actor=self.request.user),
+            self.approved_message,
+        )
+
+    def approved_message(self, record) -> str:
+        if record.publication_status == Status.EMBARGOED:
+            if record.embargo_indefinite:
+                return (
+                    "Approved under an indefinite embargo: it is published when an editor "
+                    "lifts the embargo."
+                )
+            return (
+                "Approved under embargo: it is published on "
+                f"{dateformat.format(record.embargoed_until, 'j F Y')}."
+            )
+        if isinstance(record, Agreement) and not self.partnership.is_published:
+            return (
+                "Approved. The agreement reaches the public once its partnership is published too."
+            )
+        return "Approved and published: it is on the public record now."
+
+    def do_send_back(self):
+        self.require("decide")
+        return self.run_form(
+            "send_back",
+            SendBackForm(self.request.POST, prefix="send_back"),
+            lambda data: publishing.record_send_back(
+                record=self.record, actor=self.request.user, comment=data["comment"]
+            ),
+            "Sent back to its editors with your comment; it is a draft again.",
+        )
+
+    def do_retract(self):
+        self.require("retract")
+        return self.run_form(
+            "retract",
+            RetractForm(self.request.POST, prefix="retract"),
+            lambda data: publishing.record_retract(
+                record=self.record, actor=self.request.user, reason=data["reason"]
+            ),
+            "Retracted: its public page now says so, with your reason.",
+        )
+
+    def do_embargo(self):
+        self.require("embargo")
+        return self.run_form(
+            "embargo",
+            EmbargoForm(self.request.POST, prefix="embargo"),
+            lambda data: publishing.embargo_set(
+                record=self.record, actor=self.request.user, **data
+            ),
+            lambda record: "Embargo saved." if record.has_embargo else "No embargo.",
+        )
+
+    def do_lift_embargo(self):
+        self.require("lift_embargo")
+        return self.run(
+            lambda: publishing.embargo_lift(record=self.record, actor=self.request.user),
+            "Embargo lifted: it is published now.",
+        )
+
+    def do_document_embargo(self):
+        self.require("embargo")
+        if not isinstance(self.record, Agreement):
+            raise Http404("A partnership has no document versions.")
+        try:
+            pk = int(self.request.POST.get("document", ""))
+        except ValueError:
+            raise Http404("No such document version.") from None
+        document = get_object_or_404(self.record.documents.all(), pk=pk)
+        document.agreement = self.record
+        return self.run_form(
+            f"document_embargo-{document.pk}",
+            DocumentEmbargoForm(self.request.POST, prefix=f"document-{document.pk}"),
+            lambda data: publishing.document_embargo_set(
+                document=document, actor=self.request.user, until=data["until"]
+            ),
+            lambda document: (
+                f"Version {document.version} is embargoed until "
+                f"{dateformat.format(document.embargoed_until, 'j F Y')}."
+                if document.embargoed_until
+                else f"Version {document.version} is no longer embargoed."
+            ),
+        )
+
+    def do_withhold(self):
+        self.require("withhold")
+        parts = self.parts()
+        withheld = {
+            (w.content_type.model_class(), w.object_id, w.field)
+            for w in publishing.withholdings_of(self.record).select_related("content_type")
+        }
+        form = WithholdForm(
+            self.request.POST,
+            prefix="withhold",
+            targets=self.withholding_targets(parts, withheld),
+        )
+
+        def withhold(data):
+            instance, field = data["field"]
+            return publishing.withholding_add(
+                record=instance,
+                field=field,
+                reason_code=data["reason_code"],
+                rationale=data["rationale"],
+                available_on=data["available_on"],
+                actor=self.request.user,
+            )
+
+        return self.run_form(
+            "withhold",
+            form,
+            withhold,
+            lambda withholding: (
+                f"“{withholding.field_label}” is withheld from the public now. "
+                "An approver confirms it, with the record's approval or from their approval queue."
+            ),
+        )
+
+    def get_withholding(self) -> Withholding:
+        """The withholding a step names: one of this record's or its parts' (else 404)."""
+        try:
+            pk = int(self.request.POST.get("withholding", ""))
+        except ValueError:
+            raise Http404("No such withheld value.") from None
+        return get_object_or_404(
+            publishing.withholdings_of(self.record).select_related("content_type"), pk=pk
+        )
+
+    def do_confirm(self):
+        withholding = self.get_withholding()
+        if not partnership_permissions.can_confirm_withholding(
+            self.request.user, self.partnership, withholding
+        ):
+            raise PermissionDenied("You may not confirm this withheld value.")
+        return self.run(
+            lambda: publishing.withholding_confirm(
+                withholding=withholding, actor=self.request.user
+            ),
+            f"Confirmed: “{withholding.field_label}” stays withheld.",
+        )
+
+    def do_release_request(self):
+        self.require("withhold")
+        withholding = self.get_withholding()
+        return self.run(
+            lambda: publishing.withholding_release_request(
+                withholding=withholding, actor=self.request.user
+            ),
+            lambda requested: (
+                f"Release requested: an approver decides whether “{withholding.field_label}” "
+                "is published again; it stays withheld until then."
+                if requested is not None
+                else f"“{withholding.field_label}” is no longer withheld."
+            ),
+        )
+
+    def do_release(self):
+        withholding = self.get_withholding()
+        if not partnership_permissions.can_release_withholding(
+            self.request.user, self.partnership, withholding
+        ):
+            raise PermissionDenied("You may not release this withheld value.")
+        return self.run(
+            lambda: publishing.withholding_release(
+                withholding=withholding, actor=self.request.user
+            ),
+            f"Released: “{withholding.field_label}” is published with the record again.",
+        )
+
+
+class PartnershipPublicationView(RecordPublicationView):
+    kind = "partnership"
+
+    def get_record(self):
+        return get_object_or_404(
+            Partnership.objects.visible_to(self.request.user).select_related("submitted_by"),
+            pk=self.kwargs["pk"],
+        )
+
+
+class AgreementPublicationView(RecordPublicationView):
+    kind = "agreement"
+
+    def get_record(self):
+        return get_object_or_404(
+            Agreement.objects.visible_to(self.request.user).select_related(
+                "partnership", "submitted_by"
+            ),
+            pk=self.kwargs["pk"],
+        )
+
+
+# The states an organization's records are listed by on the approval queue page.
+UNPUBLISHED_STATES = (Status.DRAFT, Status.SUBMITTED, Status.EMBARGOED, Status.RETRACTED)
+
+
+class ApprovalQueueView(LoginRequiredMixin, TemplateView):
+    """What waits for the user's decision: submissions to approve, withheld values to
+    confirm, requests to publish one again. For the members of a party: their
+    organizations' records that are not published, by state, and everything kept from the
+    public (withheld values and embargoes) in one list. The same number of queries
+    whatever the number of rows."""
+
+    template_name = "publication/approval_queue.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        approver = partnership_permissions.Approver.of(user)
+        partnerships, agreements = map(list, publishing.submissions_to_approve(user, approver))
+        withholdings = publishing.locate_withholdings(
+            publishing.withholdings_to_decide(user, approver)
+        )
+        mine = Partnership.objects.with_member(user)
+        records = publishing.organization_records(mine)
+        by_state = {state: [] for state in UNPUBLISHED_STATES}
+        published = {"partnership": 0, "agreement": 0}
+        for record in records:
+            if record.publication_status == Status.PUBLISHED:
+                published[record.kind] += 1
+            else:
+                by_state[record.publication_status].append(record)
+        return super().get_context_data(
+            partnerships=partnerships,
+            agreements=agreements,
+            submission_count=len(partnerships) + len(agreements),
+            withholdings=withholdings,
+            records_by_state=[
+                (Status(state).label, state, rows) for state, rows in by_state.items()
+            ],
+            published=published,
+            is_member=bool(records),
+            kept=publishing.kept_from_public(mine, records),
+            queue_url=self.request.path,
+            **kwargs,
+        )

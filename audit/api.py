@@ -19,8 +19,14 @@ from .history import HistoryEntry, public_history
 class FieldChangeSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="The field's name.")
     label = serializers.CharField(help_text="The field's name, for people.")
-    old = serializers.JSONField(allow_null=True, help_text="Before (null for a new record).")
-    new = serializers.JSONField(allow_null=True, help_text="After.")
+    old = serializers.JSONField(
+        allow_null=True,
+        help_text='Before (null for a new record); "withheld" for a value withheld from the '
+        "public.",
+    )
+    new = serializers.JSONField(
+        allow_null=True, help_text='After; "withheld" for a value withheld from the public.'
+    )
 
 
 class HistoryEntrySerializer(serializers.Serializer):
@@ -30,7 +36,10 @@ class HistoryEntrySerializer(serializers.Serializer):
         help_text='What changed: the kind of record, e.g. "Agreement", "Party".'
     )
     record_id = serializers.IntegerField()
-    action = serializers.ChoiceField(choices=["created", "changed", "deleted", "published"])
+    action = serializers.ChoiceField(
+        choices=["created", "changed", "deleted", "published"],
+        help_text="published: the record (or a document version) reached the public.",
+    )
     made_by = serializers.CharField(
         help_text="The organization that made the change, or the registry's job; never a person."
     )
@@ -67,7 +76,9 @@ class PublicHistoryMixin:
         summary="Public change history",
         description="Changes to the record's public fields, newest first: when, what, the "
         "organization (or the registry's job) that made them. Never a person, never a "
-        "private value.",
+        'private value; a value withheld from the public shows as "withheld". The history '
+        "starts when the record was published: nothing of its drafts, submissions or "
+        "embargo is shown.",
         responses={
             200: HistoryEntrySerializer(many=True),
             400: OpenApiResponse(

@@ -8,7 +8,11 @@ A record's children (the records whose ``parent`` names it) are part of its hist
 public history shows only changes to public fields made while the record was public and
 while the records gating it were (``gated_by``), newest first, naming who made each change
 (the records the author acted for, such as their organizations, or the registry's job),
-never the person, never a private value.
+never the person, never a private value. A record's public state is its registration's
+``public_if`` (for a partnership or an agreement: published, and not restricted), so
+nothing of a draft, a submission, an embargo or a retraction is shown: the history of a
+record starts with its publication. A field withheld from the public now (the
+registration's ``withheld``) shows "withheld" for every old and new value it had.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from django.db import connection, models
 from .registry import Registration, acting_for, children_of, public_name, registration_for
 
 ACTIONS = {"create": "created", "update": "changed", "delete": "deleted"}
+# What a public history shows in place of a value withheld from the public.
+WITHHELD = "withheld"
 # Bookkeeping columns that change on every save and mean nothing to a reader.
 NOISE = frozenset({"created_at", "updated_at"})
 
@@ -219,6 +225,7 @@ def _public_entries(events: list[_Event], timelines) -> list[HistoryEntry]:
                 shown.append((event, "published", changes))
             elif changes:
                 shown.append((event, "changed", changes))
+    shown = _without_withheld_values(shown)
     names = _public_names(shown)
     entries = [
         HistoryEntry(
@@ -246,6 +253,52 @@ def _public_changes(event: _Event, *, old_values: bool) -> list[FieldChange]:
             name, label = fields[column]
             changes.append(FieldChange(name, label, old if old_values else None, new))
     return changes
+
+
+class _WithheldValue:
+    """A value withheld from the public, in place of the recorded one."""
+
+    def __repr__(self):
+        return WITHHELD
+
+
+_WITHHELD_VALUE = _WithheldValue()
+
+
+def _without_withheld_values(shown):
+    """``shown`` with each value of a field withheld from the public now replaced: one
+    lookup per kind of record (the registration's ``withheld``)."""
+    wanted: dict[Registration, set[int]] = {}
+    for event, _action, changes in shown:
+        if changes and event.registration.withheld is not None:
+            wanted.setdefault(event.registration, set()).add(event.row.pgh_obj_id)
+    withheld: dict[tuple[Registration, int], set[str]] = {}
+    for registration, ids in wanted.items():
+        for pk, fields in registration.withheld(registration.model, ids).items():
+            withheld[registration, pk] = set(fields)
+    if not withheld:
+        return shown
+    result = []
+    for event, action, changes in shown:
+        fields = withheld.get((event.registration, event.row.pgh_obj_id), set())
+        result.append(
+            (
+                event,
+                action,
+                [
+                    FieldChange(
+                        c.name,
+                        c.label,
+                        c.old if c.old is None else _WITHHELD_VALUE,
+                        c.new if c.new is None else _WITHHELD_VALUE,
+                    )
+                    if c.name in fields
+                    else c
+                    for c in changes
+                ],
+            )
+        )
+    return result
 
 
 def _fields_by_column(model, names) -> dict[str, tuple[str, str]]:
@@ -326,9 +379,11 @@ def _displayed(model, change: FieldChange, names) -> FieldChange:
 def _display_value(model_field, value, names):
     """Choices by their label, related records by their public name (a record that may
     not be named, such as a proposed organization or a restricted agreement, is not),
-    anything else as recorded."""
+    a withheld value as "withheld", anything else as recorded."""
     if value is None:
         return None
+    if value is _WITHHELD_VALUE:
+        return WITHHELD
     related = getattr(model_field, "related_model", None)
     if public_name(related):
         return names.get((related, value), f"an unpublished {related._meta.verbose_name}")

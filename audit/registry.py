@@ -17,14 +17,15 @@ domain model: the record's name for people, its slug in the staff history's URL,
 foreign key naming the record whose history it belongs to (``parent``), and for the public
 history its public fields, how a row tells whether it is public (``public_if``), which
 record gates its publication (``gated_by``: an agreement is public only while its
-partnership is) and how a foreign key to it may be named publicly (``named_by`` among
-``named_among()``). A model that is named publicly but not audited (a vocabulary) says so
-with ``name_publicly``.
+partnership is), which of its values are withheld from the public now (``withheld``: a
+public history shows "withheld" for their old and new values) and how a foreign key to it
+may be named publicly (``named_by`` among ``named_among()``). A model that is named
+publicly but not audited (a vocabulary) says so with ``name_publicly``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,11 @@ class PublicName:
     among: Callable[[], models.QuerySet]
 
 
+# ``withheld(model, ids)``: ``{id: the fields of that record withheld from the public}``,
+# for many records in one query; the app that owns the model passes its lookup.
+WithheldLookup = Callable[[type[models.Model], Iterable[int]], Mapping[int, Iterable[str]]]
+
+
 @dataclass(frozen=True, eq=False)
 class Registration:
     model: type[models.Model]
@@ -53,6 +59,7 @@ class Registration:
     public_if: Mapping[str, Any] | None = None
     gated_by: str | None = None
     acting_for: str | None = None
+    withheld: WithheldLookup | None = None
 
     @property
     def parent_model(self) -> type[models.Model] | None:
@@ -92,6 +99,7 @@ def track(
     named_by: str | None = None,
     named_among: Callable[[], models.QuerySet] | None = None,
     acting_for: str | None = None,
+    withheld: WithheldLookup | None = None,
 ) -> type[AuditEvent]:
     """Audit ``model``: create its event model ``<Model>Event`` and register it.
 
@@ -109,6 +117,10 @@ def track(
     - ``acting_for``: the key under which the audit middleware's ``acting_for(user)``
       lists these records (``[{"id": ..., "name": ...}]``) as having made a change; a
       public history names them as the author when they are named publicly.
+    - ``withheld``: ``withheld(model, ids) -> {id: fields}``, the fields of those records
+      withheld from the public now; a public history shows "withheld" in place of every
+      old and new value of such a field (the audit layer knows no withholding: the app
+      passes the lookup, e.g. ``publication.withholding.withheld_by_record``).
     """
     event_model = audit_event_model(model, name=f"{model.__name__}Event", parent=parent)
     registration = Registration(
@@ -121,6 +133,7 @@ def track(
         public_if=public_if,
         gated_by=gated_by,
         acting_for=acting_for,
+        withheld=withheld,
     )
     clash = next((r for r in _registrations.values() if r.slug == slug), None)
     if clash is not None and clash.model is not model:

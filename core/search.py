@@ -6,13 +6,31 @@ created by a migration (``partnerships`` 0004, ``agreements`` 0002); the express
 and in those migrations must stay identical, which ``tests/partnerships/test_search.py``
 checks with ``EXPLAIN``. Elsewhere (SQLite, the embedded default) a search is a
 case-insensitive substring match over the same fields.
+
+Values kept from the public (``Hidden``) are never searched: the records that have one
+among the searched fields are matched (and ranked) against their other fields only, with
+a vector of their own; every other record is matched through the index as before.
 """
+
+from collections.abc import Sequence
+from typing import Protocol
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Expression, F, FloatField, Q, QuerySet, When
 
 CONFIG = "english"
+
+
+class Hidden(Protocol):
+    """Which values of a model's records the search must not see (declared above core, e.g.
+    the values withheld from the public)."""
+
+    def records(self, fields: Sequence[str]) -> QuerySet:
+        """The ids (one column) of the records with a hidden value among ``fields``."""
+
+    def condition(self, field: str) -> Expression:
+        """True when the row's ``field`` is hidden."""
 
 
 def uses_full_text() -> bool:
@@ -27,27 +45,61 @@ def search_vector(fields) -> SearchVector:
     return combined
 
 
+def _visible_vector(fields, hidden: Hidden) -> SearchVector:
+    """The vector of ``fields`` with each hidden value left out (as if empty)."""
+    return search_vector(
+        (Case(When(~hidden.condition(field), then=F(field))), weight) for field, weight in fields
+    )
+
+
 def search_query(text: str) -> SearchQuery:
     return SearchQuery(text, search_type="websearch", config=CONFIG)
 
 
-def matching_ids(queryset: QuerySet, fields, text: str, id_field: str = "pk") -> QuerySet:
-    """The ids (``id_field``) of the rows of ``queryset`` whose ``fields`` match ``text``."""
-    if uses_full_text():
-        matches = queryset.annotate(search_vector=search_vector(fields)).filter(
-            search_vector=search_query(text)
-        )
-    else:
+def matching_ids(
+    queryset: QuerySet, fields, text: str, id_field: str = "pk", hidden: Hidden | None = None
+) -> QuerySet:
+    """The ids (``id_field``) of the rows of ``queryset`` whose ``fields`` match ``text``;
+    never on a ``hidden`` value."""
+    if not uses_full_text():
         condition = Q()
         for field, _weight in fields:
-            condition |= Q(**{f"{field}__icontains": text})
-        matches = queryset.filter(condition)
-    return matches.order_by().values(id_field)
+            matches = Q(**{f"{field}__icontains": text})
+            condition |= matches & ~Q(hidden.condition(field)) if hidden else matches
+        return queryset.filter(condition).order_by().values(id_field)
+    query = search_query(text)
+    if hidden is None:
+        plain = queryset
+    else:
+        with_hidden = hidden.records([field for field, _weight in fields])
+        plain = queryset.exclude(pk__in=with_hidden)
+    # The index's expression, for the records that hide nothing.
+    matches = plain.annotate(search_vector=search_vector(fields)).filter(search_vector=query)
+    matches = matches.order_by().values(id_field)
+    if hidden is None:
+        return matches
+    masked = (
+        queryset.filter(pk__in=with_hidden)
+        .annotate(search_vector=_visible_vector(fields, hidden))
+        .filter(search_vector=query)
+        .order_by()
+        .values(id_field)
+    )
+    return matches.union(masked)
 
 
-def ranked(queryset: QuerySet, fields, text: str, *tiebreak: str) -> QuerySet:
-    """Order by relevance to ``text`` (PostgreSQL), then by ``tiebreak``."""
+def ranked(queryset: QuerySet, fields, text: str, *tiebreak: str, hidden: Hidden | None = None):
+    """Order by relevance to ``text`` (PostgreSQL), then by ``tiebreak``; a ``hidden``
+    value adds nothing to a record's relevance."""
     if not uses_full_text():
         return queryset.order_by(*tiebreak)
-    rank = SearchRank(search_vector(fields), search_query(text))
+    query = search_query(text)
+    rank = SearchRank(search_vector(fields), query)
+    if hidden is not None:
+        with_hidden = hidden.records([field for field, _weight in fields])
+        rank = Case(
+            When(pk__in=with_hidden, then=SearchRank(_visible_vector(fields, hidden), query)),
+            default=rank,
+            output_field=FloatField(),
+        )
     return queryset.annotate(search_rank=rank).order_by("-search_rank", *tiebreak)

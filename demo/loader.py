@@ -17,7 +17,9 @@ from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from agreements.models import Agreement, AgreementSignatory, DataSharingTerm
@@ -30,7 +32,8 @@ from partnerships.models import (
     PartnershipParty,
     Visibility,
 )
-from publication.choices import PublicationStatus
+from publication.choices import PublicationStatus, WithholdingReason
+from publication.models import Withholding
 
 SEED_CSV = Path(__file__).resolve().parent / "fixtures" / "seed_partnerships.csv"
 DEMO_NOTE = "Illustrative demo record: not taken from the parties' actual agreement."
@@ -588,8 +591,11 @@ def load_demo_registry(*, today: date, reset_passwords: bool = False) -> LoadRep
     1. The partnerships of the seed table, with their NGO and police parties.
     2. The fictional, restricted Northbridge partnership and the oversight organizations.
     3. Agreements, their signatories and data-sharing terms, reviews and findings.
-    4. ``next_review_due`` of each agreement, from its reviews.
-    5. One account per kind of user.
+    4. One account per kind of user.
+    5. The publication workflow at work: a fictional public partnership of the demo staff's
+       organizations with a withheld value, a submission waiting for the other party's
+       approval, and an announced embargo.
+    6. ``next_review_due`` of each agreement, from its reviews.
     """
     report = LoadReport()
     with SEED_CSV.open(newline="", encoding="utf-8") as seed:
@@ -612,11 +618,12 @@ def load_demo_registry(*, today: date, reset_passwords: bool = False) -> LoadRep
         )
     for spec in AGREEMENTS:
         _load_agreement(report, spec, today)
+    _load_accounts(report, reset_passwords)
+    _load_workflow_examples(report, today)
     for agreement in Agreement.objects.prefetch_related("reviews"):
         due = agreement.compute_next_review_due()
         if agreement.next_review_due != due:
             Agreement.objects.filter(pk=agreement.pk).update(next_review_due=due)
-    _load_accounts(report, reset_passwords)
     return report
 
 
@@ -877,3 +884,102 @@ def _load_accounts(report: LoadReport, reset_passwords: bool) -> None:
                 defaults={"role": role},
             )
         report.accounts.append((username, organization_slug_ or "site administrator", password))
+
+
+# The publication workflow, shown on records of the demo staff's own organizations.
+REFUGE_REFERRALS = {
+    "slug": "northbridge-refuge-referral-partnership-demo",
+    "title": "Northbridge refuge referral partnership (demo)",
+}
+
+
+def _load_workflow_examples(report: LoadReport, today: date) -> None:
+    User = get_user_model()
+    ngo_editor = User.objects.get(username="ngo-editor")
+    police_editor = User.objects.get(username="police-editor")
+    now = timezone.now()
+    partnership = get_or_create(
+        report,
+        Partnership,
+        slug=REFUGE_REFERRALS["slug"],
+        defaults={
+            "title": REFUGE_REFERRALS["title"],
+            "status": Partnership.Status.ACTIVE,
+            "region": "europe",
+            "country": "GB",
+            "established_on": years_ago(today, 1),
+            "established_precision": Partnership.DatePrecision.MONTH,
+            "objectives": "Officers refer women at risk of domestic abuse to the refuge, "
+            "day and night.",
+            "roles_and_responsibilities": "Officers bring referred women to the refuge at "
+            "14 Alder Row, Northbridge; the refuge keeps its own records.",
+            "public_summary": DEMO_NOTE,
+            "publication_status": PublicationStatus.PUBLISHED,
+            "submitted_by": ngo_editor,
+            "submitted_at": now,
+            "published_at": now,
+        },
+    )
+    for slug, role in (
+        (NORTHBRIDGE["ngo"][0], PartnershipParty.Role.LEAD_NGO),
+        (NORTHBRIDGE["police"][0], PartnershipParty.Role.POLICE_AGENCY),
+    ):
+        get_or_create(
+            report,
+            PartnershipParty,
+            partnership=partnership,
+            organization=Organization.objects.get(slug=slug),
+            defaults={"role": role},
+        )
+    # A refuge's address is never published: withheld for the survivors' safety.
+    get_or_create(
+        report,
+        Withholding,
+        content_type=ContentType.objects.get_for_model(Partnership),
+        object_id=partnership.pk,
+        field="roles_and_responsibilities",
+        defaults={
+            "reason_code": WithholdingReason.SURVIVOR_SAFETY,
+            "rationale": "The text gives the address of the refuge, whose location is kept "
+            "from the public to protect the women staying there.",
+            "created_by": ngo_editor,
+            "confirmed_by": police_editor,
+            "confirmed_at": now,
+        },
+    )
+    common = {
+        "kind": Agreement.Kind.MOU,
+        "status": Agreement.Status.SIGNED,
+        "signed_on": today - relativedelta(days=20),
+        "effective_from": today + relativedelta(days=10),
+        "public_summary": DEMO_NOTE,
+    }
+    # Submitted by the refuge's editor; the constabulary's editor approves or sends it back.
+    get_or_create(
+        report,
+        Agreement,
+        partnership=partnership,
+        title="Northbridge out-of-hours referral MOU (demo)",
+        defaults={
+            **common,
+            "publication_status": PublicationStatus.SUBMITTED,
+            "submitted_by": ngo_editor,
+            "submitted_at": now,
+        },
+    )
+    # Approved, published automatically by the daily job once its embargo lifts.
+    get_or_create(
+        report,
+        Agreement,
+        partnership=partnership,
+        title="Northbridge joint safeguarding training agreement (demo)",
+        defaults={
+            **common,
+            "publication_status": PublicationStatus.EMBARGOED,
+            "submitted_by": police_editor,
+            "submitted_at": now,
+            "embargoed_until": today + relativedelta(days=14),
+            "embargo_reason": "Announced with the training programme's launch.",
+            "embargo_announced": True,
+        },
+    )

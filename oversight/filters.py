@@ -16,6 +16,7 @@ from core.filters import (
 )
 from core.search import matching_ids, ranked
 from partnerships.models import Organization, PartnershipParty, Region
+from partnerships.search import WithheldValues
 
 from .models import Flag, Review
 
@@ -25,12 +26,15 @@ REVIEW_FIELDS = (("public_summary", "B"),)
 def search_reviews(queryset, text: str):
     """Reviews whose public summary matches, or whose agreement does (see
     ``search_agreements``); ranked by the summary's relevance."""
-    own = matching_ids(Review.objects.all(), REVIEW_FIELDS, text)
+    hidden = WithheldValues(Review)
+    own = matching_ids(Review.objects.all(), REVIEW_FIELDS, text, hidden=hidden)
     via_agreement = Review.objects.filter(
         agreement__in=search_agreements(Agreement.objects.all(), text).order_by().values("pk")
     ).values("pk")
     ids = own.union(via_agreement.order_by())
-    return ranked(queryset.filter(pk__in=ids), REVIEW_FIELDS, text, "-completed_on", "pk")
+    return ranked(
+        queryset.filter(pk__in=ids), REVIEW_FIELDS, text, "-completed_on", "pk", hidden=hidden
+    )
 
 
 def search_flags(queryset, text: str):

@@ -21,7 +21,8 @@ from django.views.generic import DetailView
 
 from agreements.models import Agreement
 from core.views import add_service_errors
-from partnerships.permissions import can_see_review_notes
+from partnerships.permissions import can_see_private_records, can_see_review_notes
+from publication.withholding import mask, withheld_fields
 
 from . import permissions, services
 from .dashboard import COLUMNS, DEFAULT_SORT, csv_rows, dashboard_rows, days_overdue
@@ -154,6 +155,13 @@ class ReviewDetailView(LoginRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         review = self.object
+        withheld = withheld_fields(review)
+        if can_see_private_records(self.request.user, review.agreement.partnership):
+            review.withheld = withheld
+        else:
+            # Someone who sees only the public side sees what the public does.
+            mask(review, withheld)
+            kwargs["as_public"] = True
         kwargs.setdefault("complete_form", ReviewCompleteForm())
         kwargs.setdefault("finding_form", FindingForm(prefix=NEW_FINDING_PREFIX))
         kwargs.setdefault("resolve_form", FindingResolveForm())

@@ -1,7 +1,9 @@
 """What the Atom feeds share: their narrowing by region and focus area, and their look.
 
 The feeds themselves belong to the apps whose records they carry:
-``oversight.feeds.FlagFeed`` and ``agreements.feeds.AgreementFeed``.
+``oversight.feeds.FlagFeed`` and ``agreements.feeds.AgreementFeed``. They carry published
+records only (``.public()``) and never a value withheld from the public: a partnership
+whose region is withheld is in no region's feed.
 """
 
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ from django.http import HttpResponseBadRequest
 from django.utils.feedgenerator import Atom1Feed
 
 from .models import Partnership, Region
+from .search import WithheldValues
 
 FEED_LENGTH = 50
 
@@ -38,7 +41,9 @@ def partnerships_for_feed(params) -> FeedSelection:
             raise FeedFilterError(
                 f"region: '{region}' is not a region; choose one of {', '.join(Region.values)}."
             )
-        partnerships = partnerships.filter(region=region)
+        partnerships = partnerships.filter(region=region).filter(
+            ~WithheldValues(Partnership).condition("region")
+        )
         applied["region"] = Region(region).label
     focus_area = params.get("focus_area", "")
     if focus_area:

@@ -10,6 +10,7 @@ from django_countries.fields import CountryField
 from audit.registry import name_publicly, track
 from core.models import TimeStampedModel
 from publication.models import Publishable
+from publication.withholding import withheld_by_record
 
 from .choices import Region, Visibility
 from .querysets import (
@@ -220,6 +221,7 @@ class Partnership(Publishable, TimeStampedModel):
 
     class Meta:
         ordering = ["title"]
+        indexes = [*Publishable.Meta.indexes]
         constraints = [
             *Publishable.Meta.constraints,
             models.CheckConstraint(
@@ -344,6 +346,7 @@ PartnershipEvent = track(
     slug="partnership",
     public_fields=Partnership.PUBLIC_FIELDS,
     public_if=public_values(),
+    withheld=withheld_by_record,
 )
 PartnershipPartyEvent = track(
     PartnershipParty,

@@ -9,11 +9,17 @@ case-insensitive substring match over the same fields.
 
 A record matches on its own text or on the names of the organizations around it; the
 matches are collected as one ``UNION`` of ids so that PostgreSQL can use every index.
+A value withheld from the public (``publication``) is never searched (``WithheldValues``):
+a search for a word that only a withheld value holds finds nothing, and the record is
+ranked on its public text alone.
 """
 
-from django.db.models import QuerySet
+from collections.abc import Sequence
+
+from django.db.models import Exists, OuterRef, QuerySet
 
 from core.search import matching_ids, ranked
+from publication.models import Withholding
 
 from .models import Organization, Partnership, PartnershipParty
 
@@ -23,14 +29,36 @@ ORGANIZATION_NAME_FIELDS = (("name", "A"),)
 ORGANIZATION_FIELDS = (("name", "A"), ("description", "B"))
 
 
+class WithheldValues:
+    """The values of ``model``'s records withheld from the public, as conditions of a query:
+    what the search (``core.search.Hidden``) and the public filters must not look at."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def withholdings(self):
+        return Withholding.objects.of_model(self.model)
+
+    def records(self, fields: Sequence[str]) -> QuerySet:
+        """The ids of the records with a withheld value among ``fields``."""
+        return self.withholdings().filter(field__in=list(fields)).order_by().values("object_id")
+
+    def condition(self, field: str, record: str = "pk") -> Exists:
+        """True when ``field`` of the record (whose id is the row's ``record``) is withheld."""
+        return Exists(self.withholdings().filter(object_id=OuterRef(record), field=field))
+
+
 def search_organizations(queryset: QuerySet, text: str) -> QuerySet:
     ids = matching_ids(Organization.objects.all(), ORGANIZATION_FIELDS, text)
     return ranked(queryset.filter(pk__in=ids), ORGANIZATION_FIELDS, text, "name", "pk")
 
 
 def partnership_ids_matching(text: str) -> QuerySet:
-    """Ids of partnerships whose title or summary matches, or one of whose parties' names does."""
-    own = matching_ids(Partnership.objects.all(), PARTNERSHIP_FIELDS, text)
+    """Ids of partnerships whose title or public summary matches, or one of whose parties'
+    names does."""
+    own = matching_ids(
+        Partnership.objects.all(), PARTNERSHIP_FIELDS, text, hidden=WithheldValues(Partnership)
+    )
     # Proposed organizations are not published: their names must not find anything.
     organizations = matching_ids(Organization.objects.public(), ORGANIZATION_NAME_FIELDS, text)
     via_parties = (
@@ -48,4 +76,5 @@ def search_partnerships(queryset: QuerySet, text: str) -> QuerySet:
         text,
         "title",
         "pk",
+        hidden=WithheldValues(Partnership),
     )

@@ -29,6 +29,7 @@ from django.utils.text import slugify
 
 from core.services import apply_fields, require
 from core.tasks import enqueue_on_commit
+from publication.choices import PublicationStatus
 
 from . import permissions
 from .models import (
@@ -116,14 +117,41 @@ def partnership_update(
     data: Mapping[str, Any],
     focus_areas: Iterable[FocusArea] | None = None,
 ) -> Partnership:
-    """Change the partnership's own fields. Its slug, the stable public id, never changes."""
+    """Change the partnership's own fields. Its slug, the stable public id, never changes.
+    A submitted partnership becomes a draft again (``submission_withdraw``)."""
     require(permissions.can_edit_partnership(actor, partnership))
     apply_fields(partnership, Partnership.EDITABLE_FIELDS, data)
+    submission_withdraw(partnership)
     partnership.full_clean()
     partnership.save()
     if focus_areas is not None:
         partnership.focus_areas.set(focus_areas)
     return partnership
+
+
+def submission_withdraw(record) -> bool:
+    """An edit of a record submitted for publication makes it a draft again (unsaved: the
+    caller saves the record with its edit), so that the approver approves what will be
+    published. True if it was submitted.
+
+    A published (or approved, embargoed) record is still changed in place: a pending
+    revision that the public sees only once approved (issue 13) would be created here.
+    """
+    if record.publication_status != PublicationStatus.SUBMITTED:
+        return False
+    record.publication_status = PublicationStatus.DRAFT
+    return True
+
+
+def _submission_withdraw_saved(partnership: Partnership) -> bool:
+    """A change of a submitted partnership's parties makes it a draft again; True if it
+    was submitted."""
+    withdrawn = Partnership.objects.filter(
+        pk=partnership.pk, publication_status=PublicationStatus.SUBMITTED
+    ).update(publication_status=PublicationStatus.DRAFT, updated_at=timezone.now())
+    if withdrawn:
+        partnership.publication_status = PublicationStatus.DRAFT
+    return bool(withdrawn)
 
 
 def _party_create(partnership: Partnership, organization: Organization, role: str):
@@ -143,6 +171,7 @@ def party_add(
     if not Organization.objects.selectable_by(actor).filter(pk=organization.pk).exists():
         raise ValidationError(f"{organization} cannot be chosen as a party.")
     party = _party_create(partnership, organization, role)
+    _submission_withdraw_saved(partnership)
     _flags_refresh(partnership)
     return party
 
@@ -157,6 +186,7 @@ def party_remove(*, party: PartnershipParty, actor) -> None:
     partnership = party.partnership
     party.delete()
     _check_party_roles(partnership)
+    _submission_withdraw_saved(partnership)
     _flags_refresh(partnership)
 
 

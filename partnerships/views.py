@@ -16,12 +16,19 @@ from django.views import View
 from django.views.generic import CreateView, FormView, UpdateView
 
 from core.views import add_service_errors, is_htmx, safe_next
+from publication.choices import PublicationStatus
 
 from . import permissions, services
 from .forms import OrganizationProposeForm, PartnershipCreateForm, PartnershipForm, PartyAddForm
 from .models import Organization, Partnership
 
 SEARCH_LIMIT = 20
+
+# Told to an editor whose change of a submitted record made it a draft again.
+WITHDRAWN = (
+    " It was submitted for publication and is a draft again, so that the approver sees "
+    "what will be published: submit it again when it is ready."
+)
 
 
 def search_organizations(user, query: str, *, exclude=()):
@@ -106,7 +113,12 @@ class PartnershipCreateView(LoginRequiredMixin, CreateView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"Partnership “{self.object}” created.")
+        messages.success(
+            self.request,
+            f"Partnership “{self.object}” created. It is a draft: only its parties and "
+            "oversight see it until you submit it for publication (“Submit for publication” "
+            "on its page) and an editor of another party approves it.",
+        )
         return HttpResponseRedirect(self.object.get_absolute_url())
 
 
@@ -145,6 +157,7 @@ class PartnershipUpdateView(EditablePartnershipMixin, UpdateView):
         return context
 
     def form_valid(self, form):
+        was_submitted = self.object.publication_status == PublicationStatus.SUBMITTED
         try:
             services.partnership_update(
                 partnership=self.object,
@@ -155,7 +168,7 @@ class PartnershipUpdateView(EditablePartnershipMixin, UpdateView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, "Partnership saved.")
+        messages.success(self.request, "Partnership saved." + (WITHDRAWN if was_submitted else ""))
         return HttpResponseRedirect(self.object.get_absolute_url())
 
 
@@ -193,6 +206,7 @@ class PartyAddView(EditablePartnershipMixin, FormView):
 
     def form_valid(self, form):
         partnership = self.get_partnership()
+        was_submitted = partnership.publication_status == PublicationStatus.SUBMITTED
         try:
             party = services.party_add(
                 partnership=partnership,
@@ -203,7 +217,11 @@ class PartyAddView(EditablePartnershipMixin, FormView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"{party.organization} added as {party.get_role_display()}.")
+        messages.success(
+            self.request,
+            f"{party.organization} added as {party.get_role_display()}."
+            + (WITHDRAWN if was_submitted else ""),
+        )
         return redirect("partnerships:edit", slug=partnership.slug)
 
 
@@ -215,12 +233,17 @@ class PartyRemoveView(EditablePartnershipMixin, View):
         party = get_object_or_404(partnership.parties.select_related("organization"), pk=pk)
         if not permissions.can_remove_party(request.user, party):
             raise PermissionDenied("Your own organization stays a party.")
+        was_submitted = partnership.publication_status == PublicationStatus.SUBMITTED
         try:
             services.party_remove(party=party, actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, f"{party.organization} is no longer a party.")
+            messages.success(
+                request,
+                f"{party.organization} is no longer a party."
+                + (WITHDRAWN if was_submitted else ""),
+            )
         return redirect("partnerships:edit", slug=partnership.slug)
 
 

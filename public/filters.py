@@ -7,10 +7,15 @@ restricted one.
 ``PartnershipFilter(request.GET, queryset=Partnership.objects.public())`` works as is in a
 view: ``.is_valid()``, ``.errors`` (keyed by the query parameter), ``.qs``. Search and
 ordering are filters of the FilterSet, not DRF backends, so both surfaces get them.
+
+No filter reveals a withheld value (``publication``): a filter on a field never matches a
+record whose field is withheld (``?country=KE`` does not find a partnership whose country
+is withheld, whatever it is), an ordering sorts withheld values as empty ones (last), and
+the search looks at the public values only (``partnerships.search``).
 """
 
 import django_filters
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, Exists, F, OuterRef, When
 from django.utils import timezone
 
 from agreements.models import Agreement, DataSharingTerm, RiskLevel
@@ -27,7 +32,7 @@ from core.filters import (
 )
 from oversight.models import Flag
 from partnerships.models import Organization, Partnership, PartnershipParty, Region
-from partnerships.search import search_partnerships
+from partnerships.search import WithheldValues, search_partnerships
 
 # The filters about data-sharing terms: given together, one term must meet them all
 # ("personal data" *and* "to the police" in the same term, not in two different ones).
@@ -36,6 +41,85 @@ TERM_FILTERS = ("data_category", "direction", "legal_basis", "surveillance_pract
 
 def public_agreements():
     return Agreement.objects.public()
+
+
+# Withheld values -----------------------------------------------------------------------
+
+
+def withholds(model, field: str, record: str = "pk") -> Exists:
+    """Exists: the ``field`` of the ``model`` record whose id is the filtered row's
+    ``record`` (``"partnership"`` from an agreement) is withheld from the public."""
+    return WithheldValues(model).condition(field, record)
+
+
+class UnlessWithheld:
+    """A filter that never matches a record whose field it reads is withheld:
+    ``withheld=(model, field, record)`` as for ``withholds``."""
+
+    def __init__(self, *args, withheld: tuple, **kwargs):
+        self.withheld = withheld
+        model, field = withheld[:2]
+        name = model._meta.get_field(field).verbose_name
+        kwargs["help_text"] = (
+            f"{kwargs.get('help_text', '')} A {model._meta.verbose_name} whose {name} is "
+            "withheld never matches."
+        ).strip()
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        return super().filter(qs, value).filter(~withholds(*self.withheld))
+
+
+class ChoicesUnlessWithheld(UnlessWithheld, MultipleChoiceFilter):
+    pass
+
+
+class CountryUnlessWithheld(UnlessWithheld, CountryFilter):
+    pass
+
+
+class DateUnlessWithheld(UnlessWithheld, django_filters.DateFilter):
+    pass
+
+
+class PublicOrderingFilter(OrderingFilter):
+    """``ordering``, where a withheld value sorts as an empty one (last, both ways):
+    ``withheld={ordering field: (model, field, record)}``."""
+
+    def __init__(self, *args, withheld: dict, **kwargs):
+        self.withheld = withheld
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        ordering = []
+        for param in value:
+            if not param:
+                continue
+            field = self.get_ordering_value(param)
+            name = field.removeprefix("-")
+            if name in self.withheld:
+                expression = Case(When(~withholds(*self.withheld[name]), then=F(name)))
+            else:
+                expression = F(name)
+            if field.startswith("-"):
+                ordering.append(expression.desc(nulls_last=True))
+            else:
+                ordering.append(expression.asc(nulls_last=True))
+        return qs.order_by(*ordering, "pk")
+
+
+def published_since():
+    return UpdatedSinceFilter(
+        field_name="published_at",
+        label="Published since",
+        help_text="Only records published at or after this ISO 8601 date or date and time "
+        "(a date means midnight in the registry's time zone): approved by a second editor, "
+        "or out of embargo. Records whose publication time was not recorded do not match.",
+    )
 
 
 # The partnership FilterSet ----------------------------------------------------------
@@ -50,12 +134,14 @@ class PartnershipFilter(django_filters.FilterSet):
         "parties (PostgreSQL web-search syntax: quotes for a phrase, `or`, `-` to "
         "exclude). Results are ranked by relevance unless `ordering` is given.",
     )
-    region = MultipleChoiceFilter(
+    region = ChoicesUnlessWithheld(
         choices=Region.choices,
+        withheld=(Partnership, "region"),
         label="Region",
         help_text=choices_help("Region of the partnership; repeat for several.", Region.choices),
     )
-    country = CountryFilter(
+    country = CountryUnlessWithheld(
+        withheld=(Partnership, "country"),
         label="Country",
         help_text="ISO 3166-1 alpha-2 code of the partnership's country, e.g. GB.",
     )
@@ -124,33 +210,38 @@ class PartnershipFilter(django_filters.FilterSet):
         help_text="Partnerships with a public agreement that has an open flag of this kind; "
         "repeat for several.",
     )
-    established_after = django_filters.DateFilter(
+    established_after = DateUnlessWithheld(
         field_name="established_on",
         lookup_expr="gte",
+        withheld=(Partnership, "established_on"),
         label="Established on or after",
         help_text="ISO 8601 date, e.g. 2020-01-01 (inclusive).",
     )
-    established_before = django_filters.DateFilter(
+    established_before = DateUnlessWithheld(
         field_name="established_on",
         lookup_expr="lte",
+        withheld=(Partnership, "established_on"),
         label="Established on or before",
         help_text="ISO 8601 date, e.g. 2020-12-31 (inclusive).",
     )
     updated_since = UpdatedSinceFilter()
-    ordering = OrderingFilter(
+    published_since = published_since()
+    ordering = PublicOrderingFilter(
         fields=(
             ("title", "title"),
             ("established_on", "established_on"),
             ("updated_at", "updated_at"),
+            ("published_at", "published_at"),
             ("status", "status"),
             ("region", "region"),
             ("country", "country"),
             ("id", "id"),
         ),
+        withheld={name: (Partnership, name) for name in ("established_on", "region", "country")},
         label="Ordering",
-        help_text="Sort by title, established_on, updated_at, status, region, country or id; "
-        "prefix with - for descending; separate several with commas. Default: title, or "
-        "relevance with `search`.",
+        help_text="Sort by title, established_on, updated_at, published_at, status, region, "
+        "country or id; prefix with - for descending; separate several with commas. Empty "
+        "and withheld values come last. Default: title, or relevance with `search`.",
     )
 
     class Meta:
@@ -205,14 +296,16 @@ class AgreementFilter(django_filters.FilterSet):
         "their partnerships' titles and summaries, and the names of the parties and of "
         "the auditor. Ranked by relevance unless `ordering` is given.",
     )
-    region = MultipleChoiceFilter(
+    region = ChoicesUnlessWithheld(
         field_name="partnership__region",
         choices=Region.choices,
+        withheld=(Partnership, "region", "partnership"),
         label="Region",
         help_text=choices_help("Region of the partnership.", Region.choices),
     )
-    country = CountryFilter(
+    country = CountryUnlessWithheld(
         field_name="partnership__country",
+        withheld=(Partnership, "country", "partnership"),
         label="Country",
         help_text="ISO 3166-1 alpha-2 code of the partnership's country, e.g. GB.",
     )
@@ -241,7 +334,7 @@ class AgreementFilter(django_filters.FilterSet):
         method="filter_organization",
         label="Organization",
         help_text="Slug of an organization that is a party to the partnership, a signatory "
-        "or the auditor. An unknown slug matches nothing.",
+        "or the auditor (unless the auditor is withheld). An unknown slug matches nothing.",
     )
     risk_level = MultipleChoiceFilter(
         choices=RiskLevel.choices,
@@ -305,20 +398,23 @@ class AgreementFilter(django_filters.FilterSet):
         label="Open flag",
         help_text=choices_help("Agreements with an open flag of this kind.", Flag.Kind.choices),
     )
-    expires_after = django_filters.DateFilter(
+    expires_after = DateUnlessWithheld(
         field_name="expires_on",
         lookup_expr="gte",
+        withheld=(Agreement, "expires_on"),
         label="Expires on or after",
         help_text="ISO 8601 date (inclusive).",
     )
-    expires_before = django_filters.DateFilter(
+    expires_before = DateUnlessWithheld(
         field_name="expires_on",
         lookup_expr="lte",
+        withheld=(Agreement, "expires_on"),
         label="Expires on or before",
         help_text="ISO 8601 date (inclusive).",
     )
     updated_since = UpdatedSinceFilter()
-    ordering = OrderingFilter(
+    published_since = published_since()
+    ordering = PublicOrderingFilter(
         fields=(
             ("title", "title"),
             ("status", "status"),
@@ -327,12 +423,16 @@ class AgreementFilter(django_filters.FilterSet):
             ("expires_on", "expires_on"),
             ("next_review_due", "next_review_due"),
             ("updated_at", "updated_at"),
+            ("published_at", "published_at"),
             ("id", "id"),
         ),
+        withheld={
+            name: (Agreement, name) for name in ("signed_on", "effective_from", "expires_on")
+        },
         label="Ordering",
         help_text="Sort by title, status, signed_on, effective_from, expires_on, "
-        "next_review_due, updated_at or id; prefix with - for descending. Default: title, "
-        "or relevance with `search`.",
+        "next_review_due, updated_at, published_at or id; prefix with - for descending. "
+        "Empty and withheld values come last. Default: title, or relevance with `search`.",
     )
 
     class Meta:
@@ -365,8 +465,11 @@ class AgreementFilter(django_filters.FilterSet):
         signatory = Agreement.signatories.through.objects.filter(
             agreement=OuterRef("pk"), organization__in=organizations
         )
-        auditor = organizations.filter(pk=OuterRef("independent_auditor"))
-        return queryset.filter(Exists(party) | Exists(signatory) | Exists(auditor))
+        # A withheld auditor is not named, not even by a match.
+        auditor = Exists(organizations.filter(pk=OuterRef("independent_auditor"))) & ~withholds(
+            Agreement, "independent_auditor"
+        )
+        return queryset.filter(Exists(party) | Exists(signatory) | auditor)
 
     def filter_risk_level(self, queryset, name, value):
         return queryset.with_risk_level().filter(derived_risk_level__in=value)

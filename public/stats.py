@@ -1,18 +1,26 @@
 """The registry's headline figures, for ``/api/v1/stats/`` and the home page.
 
-Everything is counted over public records only (``.public()``), with a fixed number of
-aggregate queries whatever the size of the registry.
+Everything is counted over public records only (``.public()``: published, and not
+restricted), with a fixed number of aggregate queries whatever the size of the registry.
+
+A breakdown by a field that may be withheld from the public (a partnership's region, its
+date of establishment) never tells a withheld value: those records are counted under the
+key ``withheld``, listed when there are some, whatever their value.
 """
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
 
 from agreements.models import Agreement, RiskLevel
 from oversight.models import Flag
 from partnerships.models import FocusArea, Partnership, Region
+from partnerships.search import WithheldValues
+
+WITHHELD = "withheld"
+WITHHELD_ROW = {"key": WITHHELD, "label": "Withheld"}
 
 
 def _breakdown(choices, counts: dict) -> list[dict]:
@@ -25,6 +33,27 @@ def _breakdown(choices, counts: dict) -> list[dict]:
 def _counts(queryset, field: str) -> dict:
     rows = queryset.order_by().values(field).annotate(n=Count("pk", distinct=True))
     return {row[field]: row["n"] for row in rows}
+
+
+def _counts_unless_withheld(queryset, field: str, withheld: str) -> dict:
+    """``_counts`` by ``field``, the records whose ``withheld`` field is withheld from the
+    public counted under ``WITHHELD`` whatever their value (one query)."""
+    records = WithheldValues(queryset.model).records([withheld])
+    rows = (
+        queryset.order_by()
+        .annotate(is_withheld=ExpressionWrapper(Q(pk__in=records), output_field=BooleanField()))
+        .values(field, "is_withheld")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    counts = {}
+    for row in rows:
+        key = WITHHELD if row["is_withheld"] else row[field]
+        counts[key] = counts.get(key, 0) + row["n"]
+    return counts
+
+
+def _withheld_row(counts: dict) -> list[dict]:
+    return [WITHHELD_ROW | {"count": counts[WITHHELD]}] if counts.get(WITHHELD) else []
 
 
 # How many months of flag activity the figures cover, the current one included.
@@ -76,7 +105,9 @@ def registry_figures() -> dict:
     have an independent auditor, and how many in force are past their review date; flags
     on public agreements by kind (open) and state, and raised and closed per month.
 
-    Each breakdown is a list of ``{"key", "label", "count"}`` listing every possible key.
+    Each breakdown is a list of ``{"key", "label", "count"}`` listing every possible key;
+    by region and by year, the partnerships whose region or date is withheld are counted
+    under ``withheld`` (listed when there are some).
     """
     partnerships = Partnership.objects.public()
     agreements = Agreement.objects.public()
@@ -89,11 +120,15 @@ def registry_figures() -> dict:
         .values("slug", "n")
     }
     focus_areas = FocusArea.objects.order_by("name").values_list("slug", "name")
-    by_year = _counts(partnerships.annotate(year=ExtractYear("established_on")), "year")
-    years = sorted(year for year in by_year if year is not None)
+    by_year = _counts_unless_withheld(
+        partnerships.annotate(year=ExtractYear("established_on")), "year", "established_on"
+    )
+    years = sorted(year for year in by_year if year not in (None, WITHHELD))
     year_rows = [{"key": str(y), "label": str(y), "count": by_year[y]} for y in years]
     if None in by_year:
         year_rows.append({"key": "unknown", "label": "Unknown", "count": by_year[None]})
+    year_rows += _withheld_row(by_year)
+    by_region = _counts_unless_withheld(partnerships, "region", "region")
 
     active = agreements.filter(status=Agreement.Status.ACTIVE)
     active_totals = active.aggregate(
@@ -114,7 +149,7 @@ def registry_figures() -> dict:
     return {
         "partnerships": {
             "total": partnerships.count(),
-            "by_region": _breakdown(Region.choices, _counts(partnerships, "region")),
+            "by_region": _breakdown(Region.choices, by_region) + _withheld_row(by_region),
             "by_focus_area": _breakdown(focus_areas, focus_counts),
             "by_status": _breakdown(Partnership.Status.choices, _counts(partnerships, "status")),
             "by_year_established": year_rows,

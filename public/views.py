@@ -4,6 +4,15 @@ organization pages, and the methodology page.
 Every page starts from ``.public()`` or ``.visible_to(user)``, so an anonymous reader
 sees exactly what the API and the feeds publish, and a signed-in member of a party
 sees their own restricted records as on the partnership page.
+
+Withheld values: whoever may not see a record's private side (the public, and a staff
+member previewing the public page) gets each record masked (``publication.withholding``)
+before a template sees it, so a withheld value is not in the HTML at all; the template
+shows "Withheld — <reason>" in its place. Those who see the private side get the value
+and a "Withheld from the public" marker.
+
+A retracted record answers 410 with a stub (title, dates, the retraction); an embargoed
+one its editors announced, a stub with the date it will be published.
 """
 
 from collections import defaultdict
@@ -13,7 +22,9 @@ from urllib.parse import parse_qsl, urlencode
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import F, Model, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.generic import DetailView, TemplateView
 
@@ -27,10 +38,84 @@ from oversight.models import DPIA_VALID_FOR, Flag, Review
 from oversight.rules import FLAG_RULES
 from partnerships import permissions
 from partnerships.models import FocusArea, Organization, Partnership, PartnershipParty, Visibility
+from partnerships.querysets import public_values, sees_every_record
+from publication.choices import (
+    REASON_EXPLANATIONS,
+    STATE_EXPLANATIONS,
+    PublicationStatus,
+    WithholdingReason,
+)
+from publication.models import Withholding
+from publication.withholding import mask
 
 from .api.partnerships import partnership_queryset
 from .filters import PartnershipFilter
 from .stats import registry_figures
+
+# Withheld values ------------------------------------------------------------------------
+
+
+def _of_model(model: type[Model]) -> Q:
+    # Through the join to the content type rather than its id, so that the query is the
+    # same one whether the content types are cached yet or not (a page's count is fixed).
+    return Q(
+        content_type__app_label=model._meta.app_label,
+        content_type__model=model._meta.model_name,
+    )
+
+
+def present_withheld(groups: list[tuple[type[Model], list]], *, as_public: bool) -> None:
+    """Tell every record a page shows which of its fields are withheld (``record.withheld``,
+    ``{field: withholding}``), in one query whatever their number and kinds; ``groups`` is
+    ``[(model, records)]``. For the public each withheld field is also emptied on the
+    instance (``publication.withholding.mask``), so that no template can show it."""
+    condition = Q()
+    for model, records in groups:
+        if records:
+            condition |= _of_model(model) & Q(object_id__in=[record.pk for record in records])
+    found: dict[tuple, dict[str, Withholding]] = defaultdict(dict)
+    if condition:
+        for withholding in Withholding.objects.filter(condition).select_related("content_type"):
+            content_type = withholding.content_type
+            key = (content_type.app_label, content_type.model, withholding.object_id)
+            found[key][withholding.field] = withholding
+    for model, records in groups:
+        for record in records:
+            withheld = found.get((model._meta.app_label, model._meta.model_name, record.pk), {})
+            if as_public:
+                mask(record, withheld)
+            else:
+                record.withheld = withheld
+
+
+def withheld_subquery(model: type[Model], field: str):
+    """The ids of the records of ``model`` whose ``field`` is withheld (a subquery)."""
+    return Withholding.objects.filter(_of_model(model), field=field).values("object_id")
+
+
+# The fields of its agreement each kind of flag quotes in its text (``FlagRule.fields``;
+# "independent_auditor__name" quotes the auditor).
+FLAG_QUOTES = {rule.kind: {name.split("__")[0] for name in rule.fields} for rule in FLAG_RULES}
+
+
+def withhold_flag_details(agreement: Agreement, *, as_public: bool) -> None:
+    """A flag whose text quotes a withheld field of its agreement (the auditor's name, the
+    expiry date) carries that withholding (``flag.withheld["detail"]``); for the public its
+    text is removed. Call after ``present_withheld``."""
+    for flag in agreement.flags.all():
+        quoted = sorted(FLAG_QUOTES.get(flag.kind, set()) & agreement.withheld.keys())
+        if quoted:
+            flag.withheld = {"detail": agreement.withheld[quoted[0]]}
+            if as_public:
+                flag.detail = ""
+
+
+def reading_as(request, private: bool) -> tuple[bool, bool]:
+    """``(preview, as_public)``: ``?preview=public`` shows those who see a record's private
+    side the page the public will see once it is published; for anyone else it changes
+    nothing (they see the public page already)."""
+    preview = private and request.GET.get("preview") == "public"
+    return preview, preview or not private
 
 
 class OrganizationDetailView(DetailView):
@@ -47,6 +132,25 @@ class OrganizationDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         user, organization = self.request.user, self.object
         visible = Partnership.objects.visible_to(user)
+        audited = Agreement.objects.visible_to(user).filter(independent_auditor=organization)
+        if not sees_every_record(user):
+            # An agreement whose auditor is withheld is listed only to those who see its
+            # private side (``permissions.can_see_private_records``): its parties' members.
+            of_member = Partnership.objects.none()
+            if user.is_authenticated:
+                of_member = Partnership.objects.with_member(user)
+            audited = audited.exclude(
+                Q(pk__in=withheld_subquery(Agreement, "independent_auditor"))
+                & ~Q(partnership__in=of_member)
+            )
+        audited = list(
+            audited.with_risk_level()
+            .select_related("partnership")
+            .order_by("partnership__title", "title")
+        )
+        if user.is_authenticated:
+            # A withheld auditor left in the list is one its reader may see: the marker.
+            present_withheld([(Agreement, audited)], as_public=False)
         context.update(
             roles=PartnershipParty.objects.filter(
                 organization=organization, partnership__in=visible
@@ -54,11 +158,7 @@ class OrganizationDetailView(DetailView):
             .select_related("partnership")
             .prefetch_related("partnership__focus_areas")
             .order_by("partnership__title"),
-            audited=Agreement.objects.visible_to(user)
-            .filter(independent_auditor=organization)
-            .with_risk_level()
-            .select_related("partnership")
-            .order_by("partnership__title", "title"),
+            audited=audited,
             reviews=Review.objects.visible_to(user)
             .filter(reviewer=organization)
             .select_related("agreement__partnership")
@@ -90,6 +190,13 @@ class MethodologyView(TemplateView):
             licence_name=settings.DATA_LICENCE_NAME,
             licence_url=settings.DATA_LICENCE_URL,
             audit_head=audit_chain_head(),
+            publication_states=[
+                (PublicationStatus(state).label, text) for state, text in STATE_EXPLANATIONS.items()
+            ],
+            withholding_reasons=[
+                (reason.value, reason.label, REASON_EXPLANATIONS[reason])
+                for reason in WithholdingReason
+            ],
         )
         return context
 
@@ -159,6 +266,8 @@ class RegistryView(TemplateView):
         page = paginator.get_page(params.get("page"))
         rows = list(page.object_list)
         attach_registry_facts(rows)
+        # The registry is the public list (its CSV and API links too), for everyone.
+        present_withheld([(Partnership, rows)], as_public=True)
         form = filterset.form
         errors = [
             (form.fields[name].label if name in form.fields else name, name, messages)
@@ -183,6 +292,8 @@ class RegistryView(TemplateView):
             feed_query=urlencode(
                 [(k, params[k]) for k in ("region", "focus_area") if params.get(k)]
             ),
+            # Beside the unfiltered list only: they match no filter, having no public data.
+            announced=[] if query else list(announced_partnerships()),
         )
         return context
 
@@ -251,6 +362,9 @@ def home_charts(figures: dict) -> list[HomeChart]:
     registry = reverse("public:registry")
 
     def link(param, key):
+        # The records whose value is withheld are counted, but cannot be looked up by it.
+        if key == "withheld":
+            return ""
         return f"{registry}?{urlencode({param: key})}"
 
     partnerships, flags = figures["partnerships"], figures["flags"]
@@ -311,23 +425,158 @@ class HomeView(TemplateView):
             figures=figures,
             auditor_share=None if share is None else round(share * 100),
             charts=home_charts(figures),
+            announced=list(announced_partnerships()),
         )
         return context
+
+
+# Retracted and announced records --------------------------------------------------------
+
+RETRACTED = PublicationStatus.RETRACTED
+EMBARGOED = PublicationStatus.EMBARGOED
+PUBLISHED = PublicationStatus.PUBLISHED
+ANNOUNCED_SHOWN = 20
+
+
+def announced_embargo() -> Q:
+    """Q: approved under an embargo its editors chose to announce."""
+    return Q(publication_status=EMBARGOED, embargo_announced=True)
+
+
+def announced_partnerships():
+    """Partnerships under an announced embargo, soonest first (indefinite ones last): the
+    public sees their title and the date they will be published, nothing else."""
+    return (
+        Partnership.objects.filter(announced_embargo(), visibility=Visibility.PUBLIC)
+        .only("title", "slug", "embargoed_until", "embargo_indefinite")
+        .order_by(F("embargoed_until").asc(nulls_last=True), "title")[:ANNOUNCED_SHOWN]
+    )
+
+
+@dataclass
+class Stub:
+    """What the public is shown of a record it may not see in full: ``state`` is retracted
+    or embargoed, as ``source`` says (the record itself, or for an agreement retracted
+    with its partnership, the partnership)."""
+
+    record: Partnership | Agreement
+    state: str
+    source: Partnership | Agreement
+
+
+def partnership_stub(slug: str) -> Stub | None:
+    partnership = Partnership.objects.filter(
+        Q(publication_status=RETRACTED) | announced_embargo(),
+        slug=slug,
+        visibility=Visibility.PUBLIC,
+    ).first()
+    if partnership is None:
+        return None
+    return Stub(partnership, partnership.publication_status, partnership)
+
+
+def agreement_stub(pk: int) -> Stub | None:
+    """An agreement the public knew: retracted, or published in a partnership since
+    retracted, or announced under embargo in a published partnership."""
+    agreement = (
+        Agreement.objects.select_related("partnership")
+        .filter(pk=pk, visibility=Visibility.PUBLIC, partnership__visibility=Visibility.PUBLIC)
+        .first()
+    )
+    if agreement is None:
+        return None
+    own, of_partnership = agreement.publication_status, agreement.partnership.publication_status
+    if own == RETRACTED and of_partnership in (PUBLISHED, RETRACTED):
+        return Stub(agreement, RETRACTED, agreement)
+    if own == PUBLISHED and of_partnership == RETRACTED:
+        return Stub(agreement, RETRACTED, agreement.partnership)
+    if own == EMBARGOED and agreement.embargo_announced and of_partnership == PUBLISHED:
+        return Stub(agreement, EMBARGOED, agreement)
+    return None
+
+
+# The dates a retracted record's stub keeps.
+STUB_DATES = {
+    Partnership: (("Established", "established_on"), ("Ended", "ended_on")),
+    Agreement: (
+        ("Signed", "signed_on"),
+        ("In effect from", "effective_from"),
+        ("Expires", "expires_on"),
+    ),
+}
+DATE_FORMATS = {
+    Partnership.DatePrecision.YEAR: "Y",
+    Partnership.DatePrecision.MONTH: "F Y",
+    Partnership.DatePrecision.DAY: "j F Y",
+}
+
+
+def render_stub(request, stub: Stub):
+    """A retracted record: 410 Gone, its title, dates (the withheld ones as such) and the
+    retraction. An announced embargo: its title and the date it will be published."""
+    record, retracted = stub.record, stub.state == RETRACTED
+    dates = []
+    if retracted:
+        mask(record)
+        for label, name in STUB_DATES[type(record)]:
+            value, withholding = getattr(record, name), record.withheld.get(name)
+            date_format = "j F Y"
+            if name == "established_on":
+                date_format = DATE_FORMATS.get(record.established_precision, date_format)
+            if value or withholding:
+                dates.append((label, value, date_format, withholding))
+    context = {
+        "record": record,
+        "kind": record._meta.verbose_name,
+        "retracted": retracted,
+        "source": stub.source,
+        "of_partnership": stub.source is not record,
+        "dates": dates,
+        "as_public": True,
+    }
+    return render(request, "public/record_stub.html", context, status=410 if retracted else 200)
+
+
+class StubMixin:
+    """A record the reader may not see is a 404, unless the public knew it: then its stub
+    (``render_stub``). Those who see the record get the full page, its state shown."""
+
+    def stub(self, **kwargs) -> Stub | None:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.object = self.get_object()
+        except Http404:
+            stub = self.stub(**kwargs)
+            if stub is None:
+                raise
+            return render_stub(request, stub)
+        return self.render_to_response(self.get_context_data(object=self.object))
 
 
 # The partnership and agreement pages ---------------------------------------------
 
 
-def visible_agreements(user, partnership: Partnership, *, private: bool):
-    """The partnership's agreements the user may see, with everything the pages show (their
-    risk level, whether their auditor and each of their reviewers is independent of the
-    parties), in a fixed number of queries whatever their number."""
+def page_agreements(partnership: Partnership, *, private: bool, preview: bool):
+    """The partnership's agreements its page shows, with everything the page shows of them
+    (their risk level, whether their auditor and each of their reviewers is independent of
+    the parties), in a fixed number of queries whatever their number.
+
+    Those who see the partnership's private side see all of them (``visible_to`` gives
+    them every agreement of such a partnership); the public the public ones; a preview
+    those that are public or will be once the partnership is published."""
+    if preview:
+        agreements = Agreement.objects.filter(**public_values())
+    elif private:
+        agreements = Agreement.objects.all()
+    else:
+        agreements = Agreement.objects.public()
     documents = AgreementDocument.objects.select_related("uploaded_by").order_by("-version")
-    if not private:
+    if preview or not private:
         documents = documents.public()
     return (
-        Agreement.objects.visible_to(user)
-        .filter(partnership=partnership)
+        agreements.filter(partnership=partnership)
         .with_risk_level()
         .with_auditor_independence()
         .select_related("independent_auditor", "supersedes")
@@ -353,10 +602,34 @@ def with_open_flags(agreements) -> list[Agreement]:
     return agreements
 
 
+def present_agreements(
+    agreements: list[Agreement], documents: list, *, as_public: bool, partnership=None
+) -> None:
+    """Withheld values of the agreements, of their terms, ``documents`` and reviews (and of
+    their ``partnership`` when given), in one query; and of the flags that quote them."""
+    partnerships = [partnership] if partnership is not None else []
+    present_withheld(
+        [
+            (Partnership, partnerships),
+            (Agreement, agreements),
+            (DataSharingTerm, [t for a in agreements for t in a.data_sharing_terms.all()]),
+            (AgreementDocument, documents),
+            (Review, [r for a in agreements for r in a.reviews.all()]),
+        ],
+        as_public=as_public,
+    )
+    for agreement in agreements:
+        withhold_flag_details(agreement, as_public=as_public)
+
+
+def is_citable(partnership: Partnership, *, preview: bool) -> bool:
+    """Whether the page offers the partnership's API links and citation: when the public
+    may reach it (or will, in a preview)."""
+    return partnership.visibility == Visibility.PUBLIC and (partnership.is_published or preview)
+
+
 def api_links(partnership: Partnership) -> list[tuple[str, str]]:
     """The same record in the public API, and its agreements as JSON and CSV."""
-    if partnership.visibility != Visibility.PUBLIC:
-        return []
     agreements = reverse("api:agreement-list") + "?" + urlencode({"partnership": partnership.slug})
     return [
         (
@@ -368,7 +641,7 @@ def api_links(partnership: Partnership) -> list[tuple[str, str]]:
     ]
 
 
-class PartnershipDetailView(DetailView):
+class PartnershipDetailView(StubMixin, DetailView):
     """The partnership page: parties, agreements with their terms, risk, document
     versions, reviews and flags. The same page serves the public and the staff; what
     each sees is decided by ``visible_to`` and ``permissions``."""
@@ -387,23 +660,38 @@ class PartnershipDetailView(DetailView):
             ),
         )
 
+    def stub(self, **kwargs):
+        return partnership_stub(kwargs["slug"])
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, partnership = self.request.user, self.object
         private = permissions.can_see_private_records(user, partnership)
+        preview, as_public = reading_as(self.request, private)
         parties = list(partnership.parties.all())
-        if not private:
+        if as_public:
             # Proposed organizations are published once an administrator confirms them.
             parties = [p for p in parties if p.organization.is_confirmed]
-        sees_notes = permissions.can_see_review_notes(user)
+        agreements = with_open_flags(page_agreements(partnership, private=private, preview=preview))
+        present_agreements(
+            agreements,
+            [d for a in agreements for d in a.documents.all()],
+            as_public=as_public,
+            partnership=partnership,
+        )
+        sees_notes = not preview and permissions.can_see_review_notes(user)
+        citable = is_citable(partnership, preview=preview)
         context.update(
             parties=parties,
-            agreements=with_open_flags(visible_agreements(user, partnership, private=private)),
-            can_edit=permissions.can_edit_partnership(user, partnership),
-            sees_private=private,
+            agreements=agreements,
+            can_edit=not preview and permissions.can_edit_partnership(user, partnership),
+            sees_private=not as_public,
             sees_review_notes=sees_notes,
+            preview=preview,
+            as_public=as_public,
+            citable=citable,
             missing_roles=partnership.missing_party_roles(),
-            api_links=api_links(partnership),
+            api_links=api_links(partnership) if citable else [],
             # The same people see the full history as the reviewers' notes.
             **change_history_context(
                 partnership, full_history="oversight:record_history" if sees_notes else None
@@ -412,14 +700,14 @@ class PartnershipDetailView(DetailView):
         return context
 
 
-class AgreementDetailView(DetailView):
+class AgreementDetailView(StubMixin, DetailView):
     template_name = "agreements/agreement_detail.html"
 
     def get_queryset(self):
         return (
             Agreement.objects.visible_to(self.request.user)
             .with_risk_level()
-            .select_related("partnership", "independent_auditor", "supersedes")
+            .select_related("partnership", "independent_auditor", "supersedes__partnership")
             .prefetch_related(
                 Prefetch("data_sharing_terms", queryset=DataSharingTerm.objects.order_by("pk")),
                 Prefetch("flags", queryset=Flag.objects.order_by("-raised_at")),
@@ -435,21 +723,35 @@ class AgreementDetailView(DetailView):
             )
         )
 
+    def stub(self, **kwargs):
+        return agreement_stub(kwargs["pk"])
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, agreement = self.request.user, self.object
         private = permissions.can_see_private_records(user, agreement.partnership)
+        preview, as_public = reading_as(self.request, private)
         documents = agreement.documents.select_related("uploaded_by").order_by("-version")
-        if not private:
+        if as_public:
             documents = documents.public()
-        sees_notes = permissions.can_see_review_notes(user)
+        documents = list(documents)
+        present_agreements([agreement], documents, as_public=as_public)
+        supersedes = agreement.supersedes
+        if as_public and supersedes is not None and not supersedes.is_public():
+            supersedes = None  # not even its title: it is not public
+        sees_notes = not preview and permissions.can_see_review_notes(user)
         context.update(
             documents=documents,
-            can_edit=agreement_permissions.can_edit_agreement(user, agreement),
-            can_assign_auditor=agreement_permissions.can_assign_auditor(user, agreement),
-            can_record_review=oversight_permissions.can_record_review(user, agreement),
-            sees_private=private,
+            supersedes=supersedes,
+            can_edit=not preview and agreement_permissions.can_edit_agreement(user, agreement),
+            can_assign_auditor=not preview
+            and agreement_permissions.can_assign_auditor(user, agreement),
+            can_record_review=not preview
+            and oversight_permissions.can_record_review(user, agreement),
+            sees_private=not as_public,
             sees_review_notes=sees_notes,
+            preview=preview,
+            as_public=as_public,
             # The same people see the full history as the reviewers' notes.
             **change_history_context(
                 agreement, full_history="oversight:record_history" if sees_notes else None

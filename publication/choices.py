@@ -19,6 +19,18 @@ class PublicationStatus(models.TextChoices):
     RETRACTED = "retracted", "Retracted"
 
 
+# What each state means, for the methodology page.
+STATE_EXPLANATIONS = {
+    PublicationStatus.DRAFT: "Being written by the parties' staff; not public.",
+    PublicationStatus.SUBMITTED: "Waiting for a second editor's approval; not public.",
+    PublicationStatus.EMBARGOED: "Approved, and published automatically when its embargo "
+    "lifts; not public unless its editors announce it.",
+    PublicationStatus.PUBLISHED: "On the public record: pages, API, exports, feeds and search.",
+    PublicationStatus.RETRACTED: "Taken off the public record; a stub with its title, dates and "
+    "the reason for the retraction remains.",
+}
+
+
 class WithholdingReason(models.TextChoices):
     """Why a value is kept from the public (after OCDS ``withheldInformation`` and RDAP's
     redaction reasons). Each is explained on the methodology page."""

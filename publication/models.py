@@ -17,8 +17,9 @@ from .querysets import WithholdingQuerySet
 class Publishable(models.Model):
     """A record that reaches the public only once a second pair of eyes approved it.
 
-    The state changes only through the workflow's services (``publication.services``);
-    every change is a change of these fields, so the audit trail records each step.
+    The state changes only through the workflow's services (``agreements.publishing``) and
+    the daily embargo job (``agreements.embargoes``); every change is a change of these
+    fields, so the audit trail records each step.
     """
 
     publication_status = models.CharField(
@@ -77,6 +78,14 @@ class Publishable(models.Model):
 
     class Meta:
         abstract = True
+        indexes = [
+            # The approval queue and the header's count: the few records not yet published.
+            models.Index(
+                fields=["publication_status"],
+                condition=~Q(publication_status="published"),
+                name="%(class)s_unpublished_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(embargo_indefinite=False) | ~Q(embargo_reason=""),
@@ -140,14 +149,26 @@ class Withholding(TimeStampedModel):
         "an editor lifts it).",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     release_requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     release_requested_at = models.DateTimeField(null=True, blank=True)
 

@@ -14,10 +14,12 @@ from demo.loader import SEED_CSV
 from oversight.models import Review
 from oversight.rules import corrective_action_overdue, high_risk_without_dpia
 from partnerships.models import Partnership
+from publication.choices import PublicationStatus, WithholdingReason
+from publication.models import Withholding
 
 pytestmark = pytest.mark.django_db
 
-REGISTRY_APPS = ("partnerships", "agreements", "oversight", "auth")
+REGISTRY_APPS = ("partnerships", "agreements", "oversight", "publication", "auth")
 
 
 def seed(**options) -> str:
@@ -100,6 +102,22 @@ def test_it_includes_restricted_records_and_clean_ones():
         pk__in=Agreement.objects.review_overdue(timezone.localdate())
     )
     assert clean.exists() is True
+
+
+def test_it_shows_a_withheld_value_a_pending_submission_and_an_embargo(client):
+    seed()
+
+    withholding = Withholding.objects.get()
+    assert withholding.reason_code == WithholdingReason.SURVIVOR_SAFETY
+    partnership = Partnership.objects.public().get(pk=withholding.object_id)
+    page = client.get(partnership.get_absolute_url()).content.decode()
+    assert "14 Alder Row" not in page
+    submitted = Agreement.objects.get(publication_status=PublicationStatus.SUBMITTED)
+    assert submitted.submitted_by.username == "ngo-editor"
+    embargoed = Agreement.objects.get(publication_status=PublicationStatus.EMBARGOED)
+    assert embargoed.embargoed_until > timezone.localdate()
+    assert embargoed.embargo_announced is True
+    assert not Agreement.objects.public().filter(pk__in=[submitted.pk, embargoed.pk]).exists()
 
 
 def test_demo_passwords_are_printed_when_debug_is_on(settings):

@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "oversight.context_processors.oversight",
+                "agreements.context_processors.publication",
             ],
         },
     },
@@ -158,7 +159,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# The nightly oversight jobs, in TIME_ZONE; each schedule is a crontab line
+# The nightly jobs, in TIME_ZONE; each schedule is a crontab line
 # ("minute hour day-of-month month day-of-week") and can be set in the environment.
 CELERY_BEAT_SCHEDULE = {
     "run-flagging": {
@@ -170,6 +171,12 @@ CELERY_BEAT_SCHEDULE = {
     "send-digests": {
         "task": "oversight.tasks.send_digests",
         "schedule": crontab_from_line("DIGEST_SCHEDULE", env.str("DIGEST_SCHEDULE", "45 2 * * *")),
+    },
+    # Shortly after midnight: an embargo "until 22 November" lifts at the start of that
+    # day in TIME_ZONE, and the notice goes out a day before.
+    "lift-embargoes": {
+        "task": "agreements.tasks.lift_embargoes",
+        "schedule": crontab_from_line("EMBARGO_SCHEDULE", env.str("EMBARGO_SCHEDULE", "5 0 * * *")),
     },
     "verify-audit-log": {
         "task": "audit.tasks.verify_audit_log",

@@ -21,6 +21,11 @@ short facts together and ends with long text, links and the timestamp.
 
 Rows are presented in batches (a page, or a chunk of an export): the related rows of a
 whole batch are fetched in one query per ``Many`` column, whatever its number of rows.
+
+Values withheld from the public: a shape with a ``Withheld`` column lists them (``withheld``,
+fetched for the whole batch in one query) and never shows them: their columns are null in
+the JSON and nullable in the schema, and hold ``[withheld: <reason>]`` in the CSV, where a
+``withheld_fields`` column names them, those of nested objects included.
 """
 
 from __future__ import annotations
@@ -301,11 +306,14 @@ class Many(_Related):
         self.order = order
 
     def bind(self, batch):
-        inner = Batch(batch.urls, self.basename, prefix=self.prefix)
+        rows = list(self.fetch(batch, self.shape.reads(self.prefix)))
+        # The related rows are a batch of their own: a column of their shape that fetches
+        # rows of its own (their withheld values) does it once for all of them.
+        inner = Batch(batch.urls, self.basename, rows, prefix=self.prefix)
         present = self.shape.presenter(inner)
         groups = defaultdict(list)
         owner = self.owner
-        for row in self.fetch(batch, self.shape.reads(self.prefix)):
+        for row in rows:
             groups[row[owner]].append(present(row))
         if self.order is not None:
             for group in groups.values():
@@ -330,24 +338,116 @@ class ManyValues(_Related):
         return self.lookup(batch, groups)
 
 
+class Withheld(_Related):
+    """What of the object the public is not shown, and why: a list of entries, one per
+    withheld field (``entry(withholding)``, e.g. ``{field, reason_code, reason_label,
+    rationale, available_on}``), fetched for the whole batch in one query (``rows(ids)``,
+    objects with the record's id in ``owner`` and the field's name in ``.field``).
+
+    A shape with a ``Withheld`` column never shows a withheld value: the columns showing a
+    withheld field are null in the JSON (their schema says so) and hold the marker
+    ``[withheld: <reason label>]`` in the CSV. A field is shown by the columns whose key,
+    source or ``via`` is its name, or by the keys ``covers`` gives it (a document's
+    ``file`` is shown by its download ``url``); ``fields`` lists the fields that may be
+    withheld, and each must be shown by some column of the shape.
+
+    Its CSV cell (``csv_header``) lists the withheld fields of the object and of the
+    objects nested in it, each of those named by its own ``Withheld`` column's ``label``
+    (a function of the presented object and its position in its list, from 1; by default
+    the key of the list and the position): ``public_summary;purpose (term 2)``.
+    """
+
+    MARKER = "[withheld: {reason_label}]"
+
+    def __init__(
+        self,
+        key: str,
+        schema: serializers.Field,
+        *,
+        rows: Callable,
+        fields: Sequence[str],
+        owner: str = "object_id",
+        entry: Callable[[object], dict] = lambda withholding: withholding.as_public(),
+        covers: Mapping[str, Sequence[str]] | None = None,
+        label: Callable[[dict, int], str] | None = None,
+        csv_header: str = "withheld_fields",
+        **kw,
+    ):
+        kw.setdefault("csv", ((csv_header, None),))
+        super().__init__(key, schema, rows=rows, owner=owner, **kw)
+        self.fields = tuple(fields)
+        self.entry = entry
+        self.covers = {field: tuple(keys) for field, keys in (covers or {}).items()}
+        self.label = label
+
+    def shown_by(self, columns: Sequence[Column]) -> dict[str, tuple[str, ...]]:
+        """``{field: the keys of the columns that show it}``, for every withholdable field."""
+        shown = {}
+        for field in self.fields:
+            keys = self.covers.get(field) or tuple(
+                column.key
+                for column in columns
+                if field in (column.key, column.source, getattr(column, "via", None))
+                and column is not self
+            )
+            unknown = set(keys) - {column.key for column in columns}
+            if not keys or unknown:
+                raise ImproperlyConfigured(
+                    f"{self.key}: no column shows the withholdable field {field!r}"
+                    + (f" (no such key: {sorted(unknown)})" if unknown else "")
+                )
+            shown[field] = keys
+        return shown
+
+    def fetch(self, batch, fields=()):
+        return self.rows(batch.ids)
+
+    def bind(self, batch):
+        groups = defaultdict(list)
+        owner, entry = self.owner, self.entry
+        for withholding in self.fetch(batch):
+            groups[getattr(withholding, owner)].append(entry(withholding))
+        # In the order the fields are declared (the order of the object's keys).
+        order = {field: position for position, field in enumerate(self.fields)}
+        for group in groups.values():
+            group.sort(key=lambda item: order.get(item["field"], len(order)))
+        return self.lookup(batch, groups)
+
+    @classmethod
+    def marker(cls, entry: dict) -> str:
+        return cls.MARKER.format(reason_label=entry["reason_label"])
+
+
 # Shapes -------------------------------------------------------------------------------
 
 
 class Shape:
     """The columns of one kind of public object, in the order of its JSON keys. ``name``
-    names its schema component (the serializer ``<name>Serializer``)."""
+    names its schema component (the serializer ``<name>Serializer``). At most one column
+    is a ``Withheld``: the object's withheld values are then never shown (see it)."""
 
     def __init__(self, name: str, *columns: Column, description: str | None = None):
         keys = [column.key for column in columns]
         if len(set(keys)) != len(keys):
             raise ImproperlyConfigured(f"{name}: a key is declared twice in {keys}")
+        withheld = [column for column in columns if isinstance(column, Withheld)]
+        if len(withheld) > 1:
+            raise ImproperlyConfigured(f"{name}: more than one Withheld column")
         self.name = name
         self.columns = columns
         self.description = description
+        self.withheld = withheld[0] if withheld else None
+        # {withholdable field: the keys of the columns showing it}
+        self.shown_by = self.withheld.shown_by(columns) if self.withheld else {}
 
     @property
     def keys(self) -> list[str]:
         return [column.key for column in self.columns]
+
+    @cached_property
+    def withholdable_keys(self) -> frozenset[str]:
+        """The keys of the columns that are null while their field is withheld."""
+        return frozenset(key for keys in self.shown_by.values() for key in keys)
 
     def reads(self, prefix: str = "") -> tuple[str, ...]:
         """The fields to read with ``.values()``, each once."""
@@ -355,7 +455,19 @@ class Shape:
 
     def presenter(self, batch: Batch) -> Callable[[dict], dict]:
         getters = [(column.key, column.bind(batch)) for column in self.columns]
-        return lambda row: {key: get(row) for key, get in getters}
+        if self.withheld is None:
+            return lambda row: {key: get(row) for key, get in getters}
+        entries = dict(getters)[self.withheld.key]
+        shown_by = self.shown_by
+
+        def present(row):
+            item = {key: get(row) for key, get in getters}
+            for entry in entries(row):
+                for key in shown_by.get(entry["field"], ()):
+                    item[key] = None
+            return item
+
+        return present
 
     def present(self, rows: Sequence[dict], urls: URLs, basename: str) -> list[dict]:
         """``.values()`` rows (of ``reads()``) as JSON-ready dicts."""
@@ -367,18 +479,76 @@ class Shape:
         columns = [c for c in self.columns if not c.csv_last]
         columns += [c for c in self.columns if c.csv_last]
         return tuple(
-            (header, itemgetter(column.key) if cell is None else _cell(column.key, cell))
+            (header, self._csv_cell(column, cell))
             for column in columns
             for header, cell in column.csv
         )
+
+    def _csv_cell(self, column: Column, cell: Callable | None) -> Callable[[dict], object]:
+        if column is self.withheld and cell is None:
+            return self.withheld_fields
+        get = itemgetter(column.key) if cell is None else _cell(column.key, cell)
+        if column.key not in self.withholdable_keys:
+            return get
+        fields = {field for field, keys in self.shown_by.items() if column.key in keys}
+        withheld_key = self.withheld.key
+
+        def masked(item):
+            for entry in item[withheld_key]:
+                if entry["field"] in fields:
+                    return Withheld.marker(entry)
+            return get(item)
+
+        return masked
+
+    @cached_property
+    def _nested_withheld(self) -> tuple[tuple[str, Withheld, bool], ...]:
+        """The columns whose objects may have withheld values: (key, their Withheld column,
+        whether the value is a list)."""
+        return tuple(
+            (column.key, column.shape.withheld, isinstance(column, Many))
+            for column in self.columns
+            if getattr(column, "shape", None) is not None and column.shape.withheld is not None
+        )
+
+    def withheld_fields(self, item: dict) -> list[str]:
+        """The withheld fields of a presented object and of the objects nested in it, for a
+        CSV cell: ``["public_summary", "purpose (term 2)"]``."""
+        names = [entry["field"] for entry in item[self.withheld.key]] if self.withheld else []
+        for key, withheld, many in self._nested_withheld:
+            nested = item[key] if many else [item[key]]
+            for position, inner in enumerate(nested, 1):
+                if inner is None:
+                    continue
+                if withheld.label is None:
+                    label = f"{key} {position}" if many else key
+                else:
+                    label = withheld.label(inner, position)
+                names += [f"{entry['field']} ({label})" for entry in inner[withheld.key]]
+        return names
 
     @cached_property
     def serializer(self) -> type[serializers.Serializer]:
         """A read-only serializer of the same shape, for the OpenAPI schema."""
         # Copied in the columns' order: a serializer orders its fields by creation.
-        fields = {column.key: copy.deepcopy(column.schema) for column in self.columns}
+        fields = {
+            column.key: _nullable_while_withheld(column.schema, self.withheld.key)
+            if column.key in self.withholdable_keys
+            else copy.deepcopy(column.schema)
+            for column in self.columns
+        }
         attributes = {"__doc__": self.description, "__module__": __name__, **fields}
         return type(f"{self.name}Serializer", (serializers.Serializer,), attributes)
+
+
+def _nullable_while_withheld(field: serializers.Field, withheld_key: str) -> serializers.Field:
+    """The schema field, nullable, saying why. Made anew from its arguments: a serializer
+    copies its fields from them, not from their attributes."""
+    kwargs = dict(field._kwargs)
+    note = f"Null while it is withheld from the public (see `{withheld_key}`)."
+    help_text = kwargs.get("help_text")
+    kwargs.update(allow_null=True, help_text=f"{help_text} {note}" if help_text else note)
+    return type(field)(*field._args, **kwargs)
 
 
 def _cell(key: str, cell: Callable) -> Callable[[dict], object]:

@@ -34,7 +34,7 @@ from core.api.viewsets import PublicViewSet
 from oversight.models import Flag
 from public.filters import AgreementFilter
 
-from .references import ID, RELATED, organization, related, sources
+from .references import ID, PUBLISHED_AT, RELATED, organization, related, sources, withheld
 
 
 def row_risk_level(row: dict) -> str:
@@ -60,6 +60,7 @@ DATA_SHARING_TERM = Shape(
         reads=("data_category", "direction", "surveillance_practice", "onward_sharing_allowed"),
         value=row_risk_level,
     ),
+    withheld(DataSharingTerm, label=lambda term, position: f"term {position}"),
 )
 
 SIGNATORY = Shape(
@@ -79,6 +80,12 @@ DOCUMENT = Shape(
         serializers.URLField(help_text="Download (PDF)."),
         route="agreements:document_download",
         args={"pk": "agreement_id", "version": "version"},
+    ),
+    # A withheld text: the version, its size and hash stay public, the download does not.
+    withheld(
+        AgreementDocument,
+        covers={"file": ("url",)},
+        label=lambda document, position: f"document version {document['version']}",
     ),
 )
 
@@ -135,6 +142,7 @@ AGREEMENT = Shape(
         source="derived_risk_level",
     ),
     Column("public_summary", serializers.CharField(allow_blank=True), csv_last=True),
+    withheld(Agreement),
     Many(
         "signatories",
         SIGNATORY,
@@ -183,6 +191,7 @@ AGREEMENT = Shape(
         field="kind",
     ),
     sources(Agreement.sources.through, "agreement_id"),
+    PUBLISHED_AT,
     Column("updated_at", serializers.DateTimeField(), csv_last=True),
 )
 

@@ -3,6 +3,7 @@ private ``notes`` are never part of them."""
 
 from rest_framework import serializers
 
+from agreements.models import Agreement
 from core.api.columns import (
     ApiUrl,
     Column,
@@ -15,10 +16,12 @@ from core.api.columns import (
     ref_name,
 )
 from core.api.viewsets import PublicViewSet
+from oversight.feeds import public_flag_detail
 from oversight.filters import FlagFilter, ReviewFilter
 from oversight.models import Finding, Flag, Review
+from publication.withholding import withheld_by_record
 
-from .references import ID, organization, related
+from .references import ID, organization, related, withheld
 
 FINDING = Shape("Finding", *model_columns(Finding, Finding.PUBLIC_FIELDS))
 
@@ -45,6 +48,7 @@ REVIEW = Shape(
     Column("completed_on", serializers.DateField(allow_null=True)),
     Column("outcome", serializers.ChoiceField(choices=Review.Outcome.choices, allow_blank=True)),
     Column("public_summary", serializers.CharField(allow_blank=True)),
+    withheld(Review),
     Many(
         "findings",
         FINDING,
@@ -73,6 +77,25 @@ class ReviewViewSet(PublicViewSet):
         )
 
 
+class FlagDetail(Column):
+    """A flag's text, unless it names a value of its agreement that is withheld from the
+    public (``oversight.feeds.public_flag_detail``): the withheld fields of the batch's
+    agreements are read in one query."""
+
+    def reads(self, prefix):
+        return (prefix + "detail", prefix + "kind", prefix + "agreement_id")
+
+    def bind(self, batch):
+        prefix = batch.prefix
+        agreements = {row[prefix + "agreement_id"] for row in batch.rows}
+        withheld = withheld_by_record(Agreement, agreements) if agreements else {}
+        return lambda row: public_flag_detail(
+            row[prefix + "kind"],
+            row[prefix + "detail"],
+            withheld.get(row[prefix + "agreement_id"], ()),
+        )
+
+
 FLAG = Shape(
     "Flag",
     ID,
@@ -87,7 +110,14 @@ FLAG = Shape(
         "resolution",
         serializers.CharField(allow_blank=True, help_text="Why the flag was closed."),
     ),
-    Column("detail", serializers.CharField(allow_blank=True)),
+    FlagDetail(
+        "detail",
+        serializers.CharField(
+            allow_blank=True,
+            help_text="What the registry found, in words (without a value of the agreement "
+            "that is withheld from the public).",
+        ),
+    ),
 )
 
 

@@ -25,7 +25,7 @@ from partnerships.filters import OrganizationFilter
 from partnerships.models import Organization, Partnership, PartnershipParty, Region
 from public.filters import PartnershipFilter
 
-from .references import ID, RELATED, organization, sources
+from .references import ID, PUBLISHED_AT, RELATED, organization, sources, withheld
 
 ORGANIZATION = Shape(
     "Organization",
@@ -149,6 +149,7 @@ PARTNERSHIP = Shape(
         roles_and_responsibilities={"csv": ()},
         public_summary={"csv_last": True},
     ),
+    withheld(Partnership),
     Many(
         "focus_areas",
         FOCUS_AREA,
@@ -224,6 +225,7 @@ PARTNERSHIP = Shape(
         csv=(("source_urls", each("url")),),
         csv_last=True,
     ),
+    PUBLISHED_AT,
     Column("updated_at", serializers.DateTimeField(), csv_last=True),
 )
 

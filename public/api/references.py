@@ -1,5 +1,6 @@
-"""How a public record points to others: a related record, an organization, its sources.
-Each is one shape, shown the same way by every endpoint that has one."""
+"""How a public record points to others: a related record, an organization, its sources;
+and what of it is withheld from the public. Each is one shape, shown the same way by every
+endpoint that has one."""
 
 from rest_framework import serializers
 
@@ -9,15 +10,28 @@ from core.api.columns import (
     Many,
     One,
     Shape,
+    Withheld,
     among,
     ref_id,
     ref_name,
 )
 from partnerships.models import Source
+from publication.choices import WithholdingReason
+from publication.models import Withholding
 
 ID = Column("id", serializers.IntegerField())
 API_URL = ApiUrl(help_text="Its address in this API.")
 FOLLOW = "A related record, given so that a client can follow it."
+PUBLISHED_AT = Column(
+    "published_at",
+    serializers.DateTimeField(
+        allow_null=True,
+        help_text="When the record was last published: a second editor approved it, or "
+        "its embargo lifted (records public before the workflow: their last change then). "
+        "Null where it was not recorded.",
+    ),
+    csv_last=True,
+)
 
 # Partnerships and agreements are named by their title.
 RELATED = Shape(
@@ -75,5 +89,62 @@ def sources(through, owner: str, **kw) -> Many:
         owner=owner,
         via="source",
         order=lambda source: (source["published_on"] is None, source["title"]),
+        **kw,
+    )
+
+
+def withheld_entry(model) -> Shape:
+    """The schema of one entry of a ``withheld`` list of ``model``'s objects: what
+    ``Withholding.as_public()`` gives (after OCDS ``withheldInformation``)."""
+    fields = [
+        (name, str(model._meta.get_field(name).verbose_name)) for name in model.WITHHOLDABLE_FIELDS
+    ]
+    return Shape(
+        f"{model.__name__}Withheld",
+        Column(
+            "field",
+            serializers.ChoiceField(
+                choices=fields, help_text="The field withheld: its value is null in the object."
+            ),
+        ),
+        Column(
+            "reason_code",
+            serializers.ChoiceField(
+                choices=WithholdingReason.choices,
+                help_text="Why, from a controlled list (explained on the methodology page).",
+            ),
+        ),
+        Column("reason_label", serializers.CharField(help_text="The reason code, for people.")),
+        Column(
+            "rationale",
+            serializers.CharField(help_text="Why, in the words of the record's editors."),
+        ),
+        Column(
+            "available_on",
+            serializers.DateField(
+                allow_null=True,
+                help_text="The date the value is due to be published; null: withheld until "
+                "its editors lift it.",
+            ),
+        ),
+        description="A value withheld from the public, and why.",
+    )
+
+
+def withheld(model, **kw) -> Withheld:
+    """``withheld``: the values of an object of ``model`` (one of its
+    ``WITHHOLDABLE_FIELDS``) kept from the public, and why; one query per batch. In the
+    CSV, the ``withheld_fields`` column (and a marker in each withheld cell)."""
+    return Withheld(
+        "withheld",
+        withheld_entry(model).serializer(
+            many=True,
+            help_text="The values withheld from the public, each with its reason (their "
+            "fields are null); empty when nothing is withheld.",
+        ),
+        rows=lambda ids: Withholding.objects.of_model(model).filter(object_id__in=among(ids)),
+        fields=model.WITHHOLDABLE_FIELDS,
+        entry=Withholding.as_public,
+        csv_last=True,
         **kw,
     )

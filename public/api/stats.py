@@ -11,18 +11,27 @@ from public.stats import registry_figures
 
 
 class BreakdownSerializer(serializers.Serializer):
-    key = serializers.CharField(help_text="The value counted (a choice, a slug or a year).")
+    key = serializers.CharField(
+        help_text='The value counted (a choice, a slug or a year); "withheld" counts the '
+        "records whose value is withheld from the public, whatever it is."
+    )
     label = serializers.CharField()
     count = serializers.IntegerField()
 
 
 class PartnershipFiguresSerializer(serializers.Serializer):
     total = serializers.IntegerField()
-    by_region = BreakdownSerializer(many=True)
+    by_region = BreakdownSerializer(
+        many=True,
+        help_text='Every region, zeros included; then "withheld", when the region of some '
+        "partnerships is withheld from the public.",
+    )
     by_focus_area = BreakdownSerializer(many=True)
     by_status = BreakdownSerializer(many=True)
     by_year_established = BreakdownSerializer(
-        many=True, help_text='By year; "unknown" for partnerships without a date.'
+        many=True,
+        help_text='By year; "unknown" for partnerships without a date; "withheld" for those '
+        "whose date is withheld from the public.",
     )
 
 
@@ -64,10 +73,13 @@ class StatsSerializer(serializers.Serializer):
 
 @extend_schema(
     summary="Headline figures",
-    description="Counts of public partnerships by region, focus area, status and year "
-    "established; public agreements by status and risk level, with the share of active "
-    "agreements that have an independent auditor; open and closed flags, open ones by kind. "
-    "Each breakdown lists every key, zeros included.",
+    description="Counts of published partnerships by region, focus area, status and year "
+    "established; published agreements by status and risk level, with the share of active "
+    "agreements that have an independent auditor; open and closed flags of published "
+    "agreements, open ones by kind. Each breakdown lists every key, zeros included. A "
+    "partnership whose region or date of establishment is withheld from the public is "
+    'counted under the key "withheld" of that breakdown, never under its value. Drafts, '
+    "submissions, embargoed and retracted records are not counted.",
     responses={200: StatsSerializer},
 )
 @api_view(["GET"])

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from core.api.columns import Column, Shape, URLs
 from public.api.urls import router
 from tests import factories
+from tests.publication.withheld import withhold
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +35,15 @@ def everything_filled(registry):
     mou = registry.safe_homes_mou
     mou.sources.add(source)
     factories.AgreementSignatoryFactory(agreement=mou, organization=registry.ngo)
-    factories.AgreementDocumentFactory(agreement=mou, is_public=True)
-    factories.FindingFactory(review=factories.ReviewFactory(agreement=mou))
+    document = factories.AgreementDocumentFactory(agreement=mou, is_public=True)
+    review = factories.ReviewFactory(agreement=mou)
+    factories.FindingFactory(review=review)
+    # ...and every kind of object that may have withheld values has some.
+    withhold(registry.safe_homes, "public_summary")
+    withhold(mou, "reference")
+    withhold(mou.data_sharing_terms.first(), "purpose")
+    withhold(document, "file")
+    withhold(review, "public_summary")
     return registry
 
 

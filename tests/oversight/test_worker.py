@@ -1,4 +1,4 @@
-"""The flagging task, end to end: beat's message through Redis to a real Celery worker."""
+"""The scheduled tasks, end to end: beat's message through Redis to a real Celery worker."""
 
 import datetime as dt
 import time
@@ -8,9 +8,12 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
+from agreements.tasks import lift_embargoes
 from config.celery import app as celery_app
 from oversight.models import Flag
 from oversight.tasks import run_flagging
+from partnerships.models import Partnership, PartnershipEvent
+from publication.choices import PublicationStatus
 from tests import factories
 
 
@@ -41,6 +44,36 @@ def test_a_worker_on_redis_runs_the_flagging_task_and_the_flags_are_in_the_datab
     }
 
 
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_on_redis_lifts_a_lapsed_embargo_as_the_job(ngo, police):
+    partnership = factories.partnership_with_parties(
+        ngo=ngo,
+        police=police,
+        publication_status=PublicationStatus.EMBARGOED,
+        embargoed_until=timezone.localdate() - dt.timedelta(days=1),
+    )
+    queue = f"test-embargoes-{uuid.uuid4().hex}"
+
+    def published() -> bool:
+        return Partnership.objects.public().filter(pk=partnership.pk).exists()
+
+    with start_worker(
+        celery_app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=10
+    ):
+        lift_embargoes.apply_async(queue=queue)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not published():
+            time.sleep(0.2)
+
+    assert published() is True
+    [event] = PartnershipEvent.objects.filter(
+        pgh_obj_id=partnership.pk, pgh_label="update", pgh_diff__has_key="publication_status"
+    )
+    assert event.pgh_context["job"] == "agreements.tasks.lift_embargoes"
+
+
 def test_the_nightly_jobs_are_scheduled_in_settings(settings):
     schedule = settings.CELERY_BEAT_SCHEDULE
 
@@ -49,9 +82,15 @@ def test_the_nightly_jobs_are_scheduled_in_settings(settings):
     assert schedule["run-flagging"]["schedule"].minute == {15}
     assert schedule["send-digests"]["task"] == "oversight.tasks.send_digests"
     assert "oversight.tasks.send_digests" in celery_app.tasks
+    # Shortly after midnight in TIME_ZONE (beat's time zone), when an embargo's date begins.
+    assert schedule["lift-embargoes"]["task"] == lift_embargoes.name
+    assert schedule["lift-embargoes"]["schedule"].hour == {0}
+    assert schedule["lift-embargoes"]["schedule"].minute == {5}
+    assert settings.CELERY_TIMEZONE == settings.TIME_ZONE
 
 
-def test_the_flagging_task_acknowledges_late_and_has_a_time_limit():
-    assert run_flagging.acks_late is True
-    assert run_flagging.time_limit == 30 * 60
-    assert run_flagging.max_retries == 5
+@pytest.mark.parametrize("task", [run_flagging, lift_embargoes])
+def test_the_daily_tasks_acknowledge_late_and_have_a_time_limit(task):
+    assert task.acks_late is True
+    assert task.time_limit == 30 * 60
+    assert task.max_retries == 5

@@ -5,6 +5,7 @@ from django.db import connection
 
 from partnerships.models import Organization, Partnership
 from partnerships.search import search_organizations, search_partnerships
+from tests.publication.withheld import withhold
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -25,3 +26,12 @@ def test_partnership_search_uses_the_title_and_party_name_indexes():
 def test_organization_search_uses_its_index():
     text = plan(search_organizations(Organization.objects.public(), "police"))
     assert "organization_search_idx" in text
+
+
+def test_the_index_still_serves_the_records_that_withhold_nothing(partnership):
+    """Records with a withheld value are matched against their public text by a vector of
+    their own; every other record still through the index."""
+    withhold(partnership, "public_summary")
+    text = plan(search_partnerships(Partnership.objects.public(), "domestic violence"))
+    assert "partnership_search_idx" in text
+    assert "publication_withholding" in text

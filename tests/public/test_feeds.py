@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from oversight.models import Flag
 from tests import factories
+from tests.publication.withheld import withhold
 
 from .conftest import assert_no_private_value
 
@@ -146,3 +147,88 @@ class TestAgreementFeed:
             client.get(self.url, {"region": "africa", "focus_area": "human-trafficking"})
         )
         assert titles(none) == []
+
+
+# The publication workflow: published records only, never a withheld value ---------------
+
+UNPUBLISHED = ("draft", "submitted", "embargoed", "retracted")
+
+
+@pytest.fixture
+def unpublished(public_registry):
+    """An agreement of each unpublished state in the public partnership, and one in an
+    unpublished partnership, each with a flag."""
+    agreements = []
+    for state in UNPUBLISHED:
+        agreement = factories.AgreementFactory(
+            partnership=public_registry.partnership,
+            title=f"Unpublished {state} MOU",
+            publication_status=state,
+            retraction_reason="Published in error." if state == "retracted" else "",
+        )
+        factories.FlagFactory(agreement=agreement, detail=f"Unpublished {state} flag")
+        agreements.append(agreement)
+    draft_partnership = factories.partnership_with_parties(
+        title="Unpublished draft partnership", publication_status="draft"
+    )
+    agreement = factories.AgreementFactory(partnership=draft_partnership, title="Unpublished child")
+    factories.FlagFactory(agreement=agreement, detail="Unpublished child flag")
+    return agreements
+
+
+@pytest.mark.parametrize("name", ["feeds:agreements", "feeds:flags"])
+def test_the_feeds_carry_published_records_only(client, unpublished, name):
+    feed = client.get(reverse(name)).content.decode()
+    assert "Unpublished" not in feed
+    # ...and once published, they are there.
+    for agreement in unpublished:
+        agreement.publication_status = "published"
+        agreement.save()
+    feed = client.get(reverse(name)).content.decode()
+    for state in UNPUBLISHED:
+        assert f"Unpublished {state}" in feed
+    assert "Unpublished child" not in feed  # its partnership is still a draft
+
+
+def test_a_withheld_summary_is_never_in_the_agreement_feed(client, public_registry):
+    agreement = public_registry.agreement
+    agreement.public_summary = "Referrals to Marigold House."
+    agreement.save()
+    withhold(agreement, "public_summary")
+    feed = parse_atom(client.get(reverse("feeds:agreements")))
+    entry = next(
+        e for e in feed.findall(f"{ATOM}entry") if agreement.title in e.find(f"{ATOM}title").text
+    )
+    summary = entry.find(f"{ATOM}summary").text
+    assert "Marigold" not in summary
+    assert "Summary withheld — Survivor safety." in summary
+
+
+def test_a_partnership_whose_region_is_withheld_is_in_no_region_feed(client, africa_flag):
+    withhold(africa_flag.agreement.partnership, "region")
+    for name in ("feeds:agreements", "feeds:flags"):
+        feed = parse_atom(client.get(reverse(name), {"region": "africa"}))
+        assert titles(feed) == [], name
+        # The unfiltered feed still carries it.
+        assert any("Safe Passage" in t for t in titles(parse_atom(client.get(reverse(name)))))
+
+
+def test_a_flag_naming_a_withheld_value_says_so_in_the_feed(client, africa_flag):
+    africa_flag.detail = "Expired on 1 March 2025 but still marked active."
+    africa_flag.save()
+    withhold(africa_flag.agreement, "expires_on")
+    feed = client.get(reverse("feeds:flags")).content.decode()
+    assert "1 March 2025" not in feed
+    assert "withheld from the public" in feed
+
+
+def test_the_sitemap_lists_published_partnerships_only(client, public_registry):
+    for state in UNPUBLISHED:
+        factories.partnership_with_parties(
+            slug=f"unpublished-{state}",
+            publication_status=state,
+            retraction_reason="Published in error." if state == "retracted" else "",
+        )
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert public_registry.partnership.get_absolute_url() in sitemap
+    assert "unpublished-" not in sitemap

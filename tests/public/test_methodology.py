@@ -9,6 +9,7 @@ from django.utils.html import escape
 from agreements.models import DataSharingTerm
 from oversight.models import Flag
 from oversight.rules import FLAG_RULES
+from publication.choices import PublicationStatus, WithholdingReason
 
 pytestmark = pytest.mark.django_db
 Term = DataSharingTerm
@@ -79,3 +80,14 @@ def test_it_states_the_licence_and_how_to_cite(html, settings):
     assert 'id="licence"' in html
     assert f'href="{settings.DATA_LICENCE_URL}" rel="license"' in html
     assert "Cite a partnership by its page" in html
+
+
+def test_it_explains_the_publication_workflow_and_every_reason_code(client):
+    page = client.get("/methodology/").content.decode()
+
+    assert "How a record is published" in page
+    for state in PublicationStatus:
+        assert state.label in page
+    for reason in WithholdingReason:
+        assert reason.label in page
+        assert f"<code>{reason.value}</code>" in page

@@ -34,7 +34,8 @@ def test_it_shows_focus_status_dates_objectives_roles_and_sources(page):
     text = text_of(page)
     assert "Human trafficking" in text
     assert "Active" in text
-    assert "established 1 April 2021" in text
+    assert "Established 1 April 2021" in text
+    assert "Country United Kingdom" in text
     assert "Identify victims earlier." in text
     assert "The charity runs the helpline; the police investigate." in text
     assert "Council minutes, April 2021" in text

@@ -9,6 +9,7 @@ from agreements.models import Agreement
 from public.stats import registry_figures
 from tests import factories
 from tests.public_registry import build_registry
+from tests.publication.withheld import withhold
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +135,59 @@ def test_flags_raised_and_closed_per_month_over_the_last_twelve_months():
     assert by_key["2026-03"] == (0, 1)
     assert sum(raised for raised, _ in by_key.values()) == 2
     assert months[-1]["label"] == "Mar 2026"
+
+
+def test_a_withheld_region_or_date_is_counted_as_withheld_never_under_its_value(client):
+    registry = build_registry()
+    withhold(registry.safe_homes, "region")
+    withhold(registry.youth_cameras, "established_on")
+    partnerships = registry_figures()["partnerships"]
+    assert counts(partnerships["by_region"]) == {
+        "africa": 1,
+        "asia": 1,
+        "europe": 1,  # quiet-europe only
+        "latin_america": 0,
+        "middle_east": 0,
+        "north_america": 0,
+        "oceania": 0,
+        "withheld": 1,
+    }
+    assert partnerships["by_region"][-1] == {"key": "withheld", "label": "Withheld", "count": 1}
+    assert partnerships["by_year_established"] == [
+        {"key": "2019", "label": "2019", "count": 1},
+        {"key": "2022", "label": "2022", "count": 1},
+        {"key": "unknown", "label": "Unknown", "count": 1},
+        {"key": "withheld", "label": "Withheld", "count": 1},  # not 2015
+    ]
+    assert client.get("/api/v1/stats/").json()["partnerships"] == partnerships
+
+
+def test_a_breakdown_lists_withheld_only_when_something_is(client):
+    build_registry()
+    partnerships = registry_figures()["partnerships"]
+    assert "withheld" not in counts(partnerships["by_region"])
+    assert "withheld" not in counts(partnerships["by_year_established"])
+
+
+@pytest.mark.parametrize("state", ["draft", "submitted", "embargoed", "retracted"])
+def test_unpublished_records_are_not_counted(state):
+    build_registry()
+    before = registry_figures()
+    partnership = factories.partnership_with_parties(
+        region="oceania",
+        publication_status=state,
+        retraction_reason="Published in error." if state == "retracted" else "",
+    )
+    factories.FlagFactory(agreement=factories.AgreementFactory(partnership=partnership))
+    published = factories.partnership_with_parties()
+    factories.AgreementFactory(
+        partnership=published,
+        status="active",
+        publication_status=state,
+        retraction_reason="Published in error." if state == "retracted" else "",
+    )
+    after = registry_figures()
+    assert after["partnerships"]["total"] == before["partnerships"]["total"] + 1  # published
+    assert counts(after["partnerships"]["by_region"])["oceania"] == 0
+    assert after["agreements"] == before["agreements"]
+    assert after["flags"]["open"] == before["flags"]["open"]

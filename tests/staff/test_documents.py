@@ -1,5 +1,6 @@
 """Uploading signed agreement documents: PDF by content, size limit, hash, versions, download."""
 
+import datetime as dt
 import hashlib
 
 import pytest
@@ -13,6 +14,7 @@ from agreements.documents import DocumentRejected
 from agreements.models import AgreementDocument
 from partnerships.models import Visibility
 from tests import factories
+from tests.publication.withheld import withhold
 from tests.staff.conftest import make_pdf
 
 pytestmark = pytest.mark.django_db
@@ -281,6 +283,23 @@ class TestDownload:
         agreement.visibility = Visibility.RESTRICTED
         agreement.save()
         document = factories.AgreementDocumentFactory(agreement=agreement, is_public=True)
+        assert client.get(self.url(document)).status_code == 404
+
+    def test_a_version_whose_text_is_withheld_is_for_the_parties_only(
+        self, client, agreement, ngo_viewer
+    ):
+        document = factories.AgreementDocumentFactory(agreement=agreement, is_public=True)
+        withhold(document, "file")
+        assert client.get(self.url(document)).status_code == 404
+        client.force_login(ngo_viewer)
+        response = client.get(self.url(document))
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "private, no-store"
+
+    def test_an_embargoed_version_is_not_public_until_its_embargo_lifts(self, client, agreement):
+        document = factories.AgreementDocumentFactory(
+            agreement=agreement, is_public=True, embargoed_until=dt.date(2099, 1, 1)
+        )
         assert client.get(self.url(document)).status_code == 404
 
     def test_media_files_are_not_served_at_media_url(self, client, agreement):

@@ -43,6 +43,12 @@ AUDITOR_PUBLIC = (302, 200, 403, 403, 200, 200)
 AUDITOR_RESTRICTED = (302, 200, 403, 404, 200, 200)
 OVERSIGHT_PUBLIC = (302, 403, 403, 403, 200, 200)
 OVERSIGHT_RESTRICTED = (302, 403, 403, 404, 200, 200)
+# A record's publication page: its parties' members, oversight members, administrators.
+PUBLICATION_PUBLIC = (302, 200, 200, 403, 200, 200)
+PUBLICATION_RESTRICTED = (302, 200, 200, 404, 200, 200)
+# A POST without a step: 400 for those who see the page (each step is checked below).
+PUBLICATION_STEP_PUBLIC = (302, 400, 400, 403, 400, 400)
+PUBLICATION_STEP_RESTRICTED = (302, 400, 400, 404, 400, 400)
 
 MATRIX = {
     ("partnerships:new", "GET", "public"): CREATE,
@@ -89,6 +95,15 @@ MATRIX = {
     ("agreements:document_download", "GET", "public"): PAGE,
     ("agreements:document_download", "GET", "restricted"): SEE_RESTRICTED,
     ("agreements:document_download", "GET", "private-document"): SEE_RESTRICTED,
+    ("agreements:partnership_publication", "GET", "public"): PUBLICATION_PUBLIC,
+    ("agreements:partnership_publication", "GET", "restricted"): PUBLICATION_RESTRICTED,
+    ("agreements:partnership_publication", "POST", "public"): PUBLICATION_STEP_PUBLIC,
+    ("agreements:partnership_publication", "POST", "restricted"): PUBLICATION_STEP_RESTRICTED,
+    ("agreements:agreement_publication", "GET", "public"): PUBLICATION_PUBLIC,
+    ("agreements:agreement_publication", "GET", "restricted"): PUBLICATION_RESTRICTED,
+    ("agreements:agreement_publication", "POST", "public"): PUBLICATION_STEP_PUBLIC,
+    ("agreements:agreement_publication", "POST", "restricted"): PUBLICATION_STEP_RESTRICTED,
+    ("agreements:approval_queue", "GET", "public"): LOGGED_IN,
     ("accounts:dashboard", "GET", "public"): LOGGED_IN,
     ("accounts:member_invite", "GET", "public"): MANAGE_MEMBERS,
     ("accounts:member_invite", "POST", "public"): MANAGE_MEMBERS,
@@ -184,6 +199,8 @@ def url_for(name: str, records) -> str:
         "agreements:document_new": {"pk": agreement.pk},
         "agreements:document_download": {"pk": agreement.pk, "version": 1},
         "agreements:auditor": {"pk": agreement.pk},
+        "agreements:partnership_publication": {"pk": partnership.pk},
+        "agreements:agreement_publication": {"pk": agreement.pk},
         "oversight:review_new": {"pk": agreement.pk},
         "oversight:review_detail": {"pk": records["review"].pk},
         "oversight:review_complete": {"pk": records["review"].pk},
@@ -263,3 +280,115 @@ def test_a_refused_write_changes_nothing(client, other_ngo_editor, partnership):
     assert response.status_code == 403
     partnership.refresh_from_db()
     assert partnership.title != "Taken over"
+
+
+# The publication workflow's steps -------------------------------------------------------
+# Each step, on a partnership of the NGO and the police agency and on an agreement of it,
+# in the state the step starts from; a submission is the NGO editor's. 302 is the step
+# taken (for anonymous, the login page); nobody approves their own submission, and a
+# record that is not public is a 404 for an outsider.
+
+WORKFLOW_PERSONAS = (
+    "anonymous",
+    "submitter",
+    "other_party_editor",
+    "party_viewer",
+    "outsider_editor",
+    "board_member",
+    "superuser",
+)
+PARTY_STEP_PUBLIC = (302, 302, 302, 403, 403, 403, 302)
+PARTY_STEP_UNPUBLISHED = (302, 302, 302, 403, 404, 403, 302)
+
+# step: (the state it starts from, the state it leads to, the statuses by persona)
+WORKFLOW_STEPS = {
+    "submit": ("draft", "submitted", PARTY_STEP_UNPUBLISHED),
+    "approve": ("submitted", "published", (302, 403, 302, 403, 404, 403, 302)),
+    "withhold": ("published", "published", PARTY_STEP_PUBLIC),
+    "retract": ("published", "retracted", PARTY_STEP_PUBLIC),
+    "lift_embargo": ("embargoed", "published", PARTY_STEP_UNPUBLISHED),
+}
+
+
+def step_data(step: str, record, kind: str) -> dict:
+    data = {"action": step}
+    if step == "withhold":
+        field = "objectives" if kind == "partnership" else "public_summary"
+        data.update(
+            {
+                "withhold-field": f"{kind}-{record.pk}-{field}",
+                "withhold-reason_code": "survivor_safety",
+                "withhold-rationale": "It names the shelter's street.",
+            }
+        )
+    if step == "retract":
+        data["retract-reason"] = "Entered twice by mistake."
+    return data
+
+
+@pytest.mark.parametrize("kind", ["partnership", "agreement"])
+@pytest.mark.parametrize(
+    ("step", "persona", "expected"),
+    [
+        pytest.param(step, persona, statuses[i], id=f"{step}-{persona}")
+        for step, (_, _, statuses) in WORKFLOW_STEPS.items()
+        for i, persona in enumerate(WORKFLOW_PERSONAS)
+    ],
+)
+def test_who_takes_each_publication_step(
+    request, client, ngo, police, ngo_editor, police_editor, kind, step, persona, expected
+):
+    from publication.models import Withholding
+
+    start, end, _ = WORKFLOW_STEPS[step]
+    state = {
+        "publication_status": start,
+        "submitted_by": ngo_editor if start == "submitted" else None,
+        "embargo_indefinite": start == "embargoed",
+        "embargo_reason": "Announced with the minister" if start == "embargoed" else "",
+    }
+    if kind == "partnership":
+        record = factories.partnership_with_parties(ngo=ngo, police=police, **state)
+    else:
+        partnership = factories.partnership_with_parties(ngo=ngo, police=police)
+        record = factories.AgreementFactory(partnership=partnership, **state)
+    user = {
+        "anonymous": None,
+        "submitter": ngo_editor,
+        "other_party_editor": police_editor,
+        "party_viewer": "ngo_viewer",
+        "outsider_editor": "other_ngo_editor",
+        "board_member": "board_member",
+        "superuser": "superuser",
+    }[persona]
+    if isinstance(user, str):
+        user = request.getfixturevalue(user)
+    if user is not None:
+        client.force_login(user)
+
+    url = reverse(f"agreements:{kind}_publication", kwargs={"pk": record.pk})
+    response = client.post(url, step_data(step, record, kind))
+
+    assert response.status_code == expected, (step, persona, response.status_code)
+    record.refresh_from_db()
+    taken = expected == 302 and user is not None
+    if taken:
+        assert response["Location"] == url
+    elif user is None:
+        assert response["Location"].startswith(reverse("login") + "?next=")
+    assert record.publication_status == (end if taken else start)
+    if step == "withhold":
+        assert Withholding.objects.count() == (1 if taken else 0)
+
+
+def test_an_oversight_editor_approves_where_the_other_party_has_no_editor(
+    client, ngo, police, ngo_editor, board_member
+):
+    partnership = factories.partnership_with_parties(
+        ngo=ngo, police=police, publication_status="submitted", submitted_by=ngo_editor
+    )
+    client.force_login(board_member)
+    url = reverse("agreements:partnership_publication", kwargs={"pk": partnership.pk})
+    assert client.post(url, {"action": "approve"}).status_code == 302
+    partnership.refresh_from_db()
+    assert partnership.publication_status == "published"
