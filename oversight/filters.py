@@ -7,7 +7,6 @@ from agreements.models import Agreement
 from agreements.search import search_agreements
 from core.filters import (
     BooleanFilter,
-    CountryFilter,
     MultipleChoiceFilter,
     OrderingFilter,
     SearchFilter,
@@ -15,7 +14,8 @@ from core.filters import (
     choices_help,
 )
 from core.search import matching_ids, ranked
-from partnerships.models import Organization, PartnershipParty, Region
+from partnerships.filters import ChoicesUnlessWithheld, CountryUnlessWithheld
+from partnerships.models import Organization, Partnership, PartnershipParty, Region
 from partnerships.search import WithheldValues
 
 from .models import Flag, Review
@@ -56,16 +56,18 @@ def _organization_involved(queryset, value: str, *, also=None):
 
 
 class _AgreementContextFilters(django_filters.FilterSet):
-    region = MultipleChoiceFilter(
+    region = ChoicesUnlessWithheld(
         field_name="agreement__partnership__region",
         choices=Region.choices,
         label="Region",
         help_text=choices_help("Region of the partnership.", Region.choices),
+        withheld=(Partnership, "region", "agreement__partnership"),
     )
-    country = CountryFilter(
+    country = CountryUnlessWithheld(
         field_name="agreement__partnership__country",
         label="Country",
         help_text="ISO 3166-1 alpha-2 code of the partnership's country, e.g. GB.",
+        withheld=(Partnership, "country", "agreement__partnership"),
     )
     focus_area = django_filters.CharFilter(
         method="filter_focus_area",

@@ -1,4 +1,5 @@
-"""Filters of ``/api/v1/organizations/``, on ``core.filters``; the partnership and
+"""Filters of ``/api/v1/organizations/``, on ``core.filters``, and the filters that never
+match a withheld value (``UnlessWithheld``), for every public list; the partnership and
 agreement filters, which look at agreements and flags, are ``public.filters``."""
 
 import django_filters
@@ -14,7 +15,47 @@ from core.filters import (
 )
 
 from .models import Organization, Partnership, Region
-from .search import search_organizations
+from .search import WithheldValues, search_organizations
+
+# Withheld values -----------------------------------------------------------------------
+
+
+def withholds(model, field: str, record: str = "pk") -> Exists:
+    """Exists: the ``field`` of the ``model`` record whose id is the filtered row's
+    ``record`` (``"partnership"`` from an agreement) is withheld from the public."""
+    return WithheldValues(model).condition(field, record)
+
+
+class UnlessWithheld:
+    """A filter that never matches a record whose field it reads is withheld:
+    ``withheld=(model, field, record)`` as for ``withholds``."""
+
+    def __init__(self, *args, withheld: tuple, **kwargs):
+        self.withheld = withheld
+        model, field = withheld[:2]
+        name = model._meta.get_field(field).verbose_name
+        kwargs["help_text"] = (
+            f"{kwargs.get('help_text', '')} A {model._meta.verbose_name} whose {name} is "
+            "withheld never matches."
+        ).strip()
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        return super().filter(qs, value).filter(~withholds(*self.withheld))
+
+
+class ChoicesUnlessWithheld(UnlessWithheld, MultipleChoiceFilter):
+    pass
+
+
+class CountryUnlessWithheld(UnlessWithheld, CountryFilter):
+    pass
+
+
+class DateUnlessWithheld(UnlessWithheld, django_filters.DateFilter):
+    pass
 
 
 class OrganizationFilter(django_filters.FilterSet):

@@ -23,7 +23,6 @@ from agreements.querysets import with_partnership_risk_level
 from agreements.search import search_agreements
 from core.filters import (
     BooleanFilter,
-    CountryFilter,
     MultipleChoiceFilter,
     OrderingFilter,
     SearchFilter,
@@ -31,8 +30,14 @@ from core.filters import (
     choices_help,
 )
 from oversight.models import Flag
+from partnerships.filters import (
+    ChoicesUnlessWithheld,
+    CountryUnlessWithheld,
+    DateUnlessWithheld,
+    withholds,
+)
 from partnerships.models import Organization, Partnership, PartnershipParty, Region
-from partnerships.search import WithheldValues, search_partnerships
+from partnerships.search import search_partnerships
 
 # The filters about data-sharing terms: given together, one term must meet them all
 # ("personal data" *and* "to the police" in the same term, not in two different ones).
@@ -41,47 +46,6 @@ TERM_FILTERS = ("data_category", "direction", "legal_basis", "surveillance_pract
 
 def public_agreements():
     return Agreement.objects.public()
-
-
-# Withheld values -----------------------------------------------------------------------
-
-
-def withholds(model, field: str, record: str = "pk") -> Exists:
-    """Exists: the ``field`` of the ``model`` record whose id is the filtered row's
-    ``record`` (``"partnership"`` from an agreement) is withheld from the public."""
-    return WithheldValues(model).condition(field, record)
-
-
-class UnlessWithheld:
-    """A filter that never matches a record whose field it reads is withheld:
-    ``withheld=(model, field, record)`` as for ``withholds``."""
-
-    def __init__(self, *args, withheld: tuple, **kwargs):
-        self.withheld = withheld
-        model, field = withheld[:2]
-        name = model._meta.get_field(field).verbose_name
-        kwargs["help_text"] = (
-            f"{kwargs.get('help_text', '')} A {model._meta.verbose_name} whose {name} is "
-            "withheld never matches."
-        ).strip()
-        super().__init__(*args, **kwargs)
-
-    def filter(self, qs, value):
-        if value in django_filters.constants.EMPTY_VALUES:
-            return qs
-        return super().filter(qs, value).filter(~withholds(*self.withheld))
-
-
-class ChoicesUnlessWithheld(UnlessWithheld, MultipleChoiceFilter):
-    pass
-
-
-class CountryUnlessWithheld(UnlessWithheld, CountryFilter):
-    pass
-
-
-class DateUnlessWithheld(UnlessWithheld, django_filters.DateFilter):
-    pass
 
 
 class PublicOrderingFilter(OrderingFilter):

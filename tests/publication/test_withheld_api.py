@@ -413,3 +413,21 @@ def test_publication_status_of_a_nested_reference_is_respected(client, registry)
     Agreement.objects.filter(pk=registry.trafficking_mou.pk).update(supersedes=old)
     item = client.get(f"/api/v1/agreements/{registry.trafficking_mou.pk}/").json()
     assert item["supersedes"] is None
+
+
+def test_the_reviews_and_flags_filters_do_not_match_a_withheld_country(client, withheld):
+    registry, *_ = withheld
+    review = factories.ReviewFactory(agreement=registry.safe_homes_mou, reviewer=registry.auditor)
+    flag = factories.FlagFactory(
+        agreement=registry.safe_homes_mou, kind=Flag.Kind.CORRECTIVE_ACTION_OVERDUE
+    )
+
+    def ids(endpoint, query):
+        return {r["id"] for r in client.get(f"/api/v1/{endpoint}/?{query}").json()["results"]}
+
+    # Safe-homes' country (GB) is withheld; its region is not.
+    assert review.pk not in ids("reviews", "country=GB")
+    assert review.pk in ids("reviews", "region=europe")
+    assert flag.pk not in ids("flags", "country=GB")
+    withhold(registry.safe_homes, "region")
+    assert review.pk not in ids("reviews", "region=europe")
