@@ -453,6 +453,16 @@ def announced_partnerships():
     )
 
 
+def announced_agreements(partnership: Partnership):
+    """The partnership's agreements under an announced embargo: their title and the date
+    they will be published, nothing else."""
+    return (
+        partnership.agreements.filter(announced_embargo(), visibility=Visibility.PUBLIC)
+        .only("title", "embargoed_until", "embargo_indefinite", "partnership_id")
+        .order_by(F("embargoed_until").asc(nulls_last=True), "title")
+    )
+
+
 @dataclass
 class Stub:
     """What the public is shown of a record it may not see in full: ``state`` is retracted
@@ -691,6 +701,8 @@ class PartnershipDetailView(StubMixin, DetailView):
             as_public=as_public,
             citable=citable,
             missing_roles=partnership.missing_party_roles(),
+            # The public learns of an embargoed agreement only if its editors announce it.
+            announced_agreements=list(announced_agreements(partnership)) if as_public else [],
             api_links=api_links(partnership) if citable else [],
             # The same people see the full history as the reviewers' notes.
             **change_history_context(

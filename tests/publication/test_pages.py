@@ -386,6 +386,17 @@ def test_an_announced_agreement_of_a_published_partnership_has_a_stub(client, pa
     page = get(client, agreement.get_absolute_url())
     assert "To be published on 1 June 2027." in text_of(page)
     assert "SENTINEL" not in page
+    # Its partnership's page lists it with the date, and only that.
+    listed = get(client, partnership.get_absolute_url())
+    assert "Announced MOU — to be published on 1 June 2027" in text_of(listed)
+    assert agreement.get_absolute_url() in listed
+    assert "SENTINEL" not in listed
+
+
+def test_an_unannounced_agreement_is_not_listed_on_its_partnership_page(client, partnership):
+    agreement = factories.AgreementFactory(partnership=partnership, title="Quiet MOU")
+    embargo(agreement, until=dt.date(2027, 6, 1), announced=False)
+    assert "Quiet MOU" not in get(client, partnership.get_absolute_url())
 
 
 # The preview ---------------------------------------------------------------------------
