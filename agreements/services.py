@@ -16,7 +16,7 @@ from django.db.models import Max
 from core.services import apply_fields, require
 from core.tasks import enqueue_on_commit
 from partnerships.models import Organization, Partnership
-from partnerships.services import submission_withdraw
+from partnerships.services import submission_withdraw, submission_withdraw_saved
 
 from . import permissions
 from .documents import check_pdf, sha256_of
@@ -154,7 +154,8 @@ def document_upload(
 
     The file must be a PDF within ``AGREEMENT_DOCUMENT_MAX_BYTES`` (``DocumentRejected``
     otherwise). Versions are numbered 1, 2, 3... under a lock on the agreement, so two
-    uploads at once get two versions; earlier versions are never touched.
+    uploads at once get two versions; earlier versions are never touched. A submitted
+    agreement becomes a draft again.
     """
     require(permissions.can_upload_document(actor, agreement), REFUSED)
     check_pdf(file)
@@ -177,6 +178,8 @@ def document_upload(
         try:
             document.full_clean()
             document.save()
+            # The approver approves what will be published, this version included.
+            submission_withdraw_saved(agreement)
         except Exception:
             document.file.delete(save=False)
             raise

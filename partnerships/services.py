@@ -143,14 +143,17 @@ def submission_withdraw(record) -> bool:
     return True
 
 
-def _submission_withdraw_saved(partnership: Partnership) -> bool:
-    """A change of a submitted partnership's parties makes it a draft again; True if it
-    was submitted."""
-    withdrawn = Partnership.objects.filter(
-        pk=partnership.pk, publication_status=PublicationStatus.SUBMITTED
-    ).update(publication_status=PublicationStatus.DRAFT, updated_at=timezone.now())
+def submission_withdraw_saved(record) -> bool:
+    """A change of what belongs to a submitted record (a partnership's parties, an
+    agreement's document versions) makes the record a draft again, saved at once; True if
+    it was submitted."""
+    withdrawn = (
+        type(record)
+        .objects.filter(pk=record.pk, publication_status=PublicationStatus.SUBMITTED)
+        .update(publication_status=PublicationStatus.DRAFT, updated_at=timezone.now())
+    )
     if withdrawn:
-        partnership.publication_status = PublicationStatus.DRAFT
+        record.publication_status = PublicationStatus.DRAFT
     return bool(withdrawn)
 
 
@@ -171,7 +174,7 @@ def party_add(
     if not Organization.objects.selectable_by(actor).filter(pk=organization.pk).exists():
         raise ValidationError(f"{organization} cannot be chosen as a party.")
     party = _party_create(partnership, organization, role)
-    _submission_withdraw_saved(partnership)
+    submission_withdraw_saved(partnership)
     _flags_refresh(partnership)
     return party
 
@@ -186,7 +189,7 @@ def party_remove(*, party: PartnershipParty, actor) -> None:
     partnership = party.partnership
     party.delete()
     _check_party_roles(partnership)
-    _submission_withdraw_saved(partnership)
+    submission_withdraw_saved(partnership)
     _flags_refresh(partnership)
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from agreements import services
 from agreements.documents import DocumentRejected
-from agreements.models import AgreementDocument
+from agreements.models import Agreement, AgreementDocument
 from partnerships.models import Visibility
 from tests import factories
 from tests.publication.withheld import withhold
@@ -305,3 +305,15 @@ class TestDownload:
     def test_media_files_are_not_served_at_media_url(self, client, agreement):
         document = factories.AgreementDocumentFactory(agreement=agreement, is_public=False)
         assert client.get("/media/" + document.file.name).status_code == 404
+
+
+def test_a_new_version_of_a_submitted_agreement_makes_it_a_draft_again(
+    client, ngo_editor, agreement, pdf_bytes
+):
+    Agreement.objects.filter(pk=agreement.pk).update(publication_status="submitted")
+    client.force_login(ngo_editor)
+    client.post(upload_url(agreement), {"file": pdf_file(pdf_bytes)})
+
+    agreement.refresh_from_db()
+    assert agreement.documents.count() == 1
+    assert agreement.publication_status == "draft"
