@@ -655,3 +655,27 @@ def test_the_edit_page_of_a_submitted_record_warns_that_saving_makes_it_a_draft(
     client.force_login(ngo_editor)
     html = client.get(reverse("partnerships:edit", kwargs={"slug": submitted.slug})).content
     assert "saving a change, or adding or removing a party, makes it a draft again" in html.decode()
+
+
+def test_malformed_values_are_answered_with_errors_never_a_500(client, submitted, ngo_editor):
+    client.force_login(ngo_editor)
+    response = step(client, submitted, "embargo", **{"embargo-until": "next Tuesday"})
+    assert response.status_code == 200
+    assert response.context["embargo_form"].errors["until"]
+    response = step(
+        client,
+        submitted,
+        "withhold",
+        **withhold_data(
+            submitted,
+            "objectives",
+            **{"withhold-available_on": "31/31/2031", "withhold-reason_code": "nonsense"},
+        ),
+    )
+    assert response.status_code == 200
+    errors = response.context["withhold_form"].errors
+    assert errors["available_on"] and errors["reason_code"]
+    # What was typed is kept.
+    assert "It would lead to the shelter&#x27;s address." in response.content.decode()
+    for value in ("abc", "999999999", ""):
+        assert step(client, submitted, "confirm", withholding=value).status_code in (400, 404)
