@@ -3,6 +3,7 @@ the upload of a document version, and the steps of the publication workflow. The
 validate; ``services.py`` and ``publishing.py`` write."""
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.template.defaultfilters import filesizeformat
 
 from partnerships.models import Organization
@@ -79,6 +80,29 @@ TOO_MANY_TERMS = "An agreement can have at most %(num)d data-sharing terms."
 
 class BaseTermFormSet(forms.BaseInlineFormSet):
     default_error_messages = {"too_many_forms": TOO_MANY_TERMS}
+
+    def changes(self) -> dict:
+        """What the valid formset asks of ``services.agreement_update``: the terms to add,
+        to change (each with its new values) and to remove. Rows left as they were are
+        left out."""
+        add, change, remove = [], [], []
+        for term_form in self.forms:
+            if self.can_delete and self._should_delete_form(term_form):
+                if term_form.instance.pk:
+                    remove.append(term_form.instance)
+                continue
+            claimed = term_form.cleaned_data.get("id")
+            if claimed is not None and claimed.pk != term_form.instance.pk:
+                # An id that is not one of this agreement's terms: a tampered form.
+                raise PermissionDenied("That data-sharing term belongs to another agreement.")
+            if not term_form.has_changed():
+                continue
+            data = {name: term_form.cleaned_data[name] for name in DataSharingTerm.FIELDS}
+            if term_form.instance.pk:
+                change.append((term_form.instance, data))
+            else:
+                add.append(data)
+        return {"terms_to_add": add, "terms_to_change": change, "terms_to_remove": remove}
 
 
 TermFormSet = forms.inlineformset_factory(

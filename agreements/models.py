@@ -140,6 +140,9 @@ class Agreement(Publishable, TimeStampedModel):
         "independent_auditor",
         "public_summary",
     )
+    # A public field computed from a withheld one is withheld with it: an agreement never
+    # reviewed is due for review one interval after it takes effect.
+    WITHHELD_WITH = {"next_review_due": "effective_from"}
 
     objects = AgreementQuerySet.as_manager()
 

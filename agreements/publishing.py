@@ -45,8 +45,8 @@ from django.utils import dateformat, timezone
 from core.services import require
 from partnerships import permissions
 from partnerships.models import Partnership
-from publication.choices import PublicationStatus, WithholdingReason
-from publication.models import Withholding
+from publication.choices import APPROVED_STATES, PublicationStatus, WithholdingReason
+from publication.models import Revision, Withholding
 
 from .models import Agreement, AgreementDocument, DataSharingTerm
 
@@ -56,9 +56,6 @@ Status = PublicationStatus
 # Reviews belong to oversight, the layer above: they are reached through the relation,
 # never imported.
 AGREEMENT_PARTS = ("data_sharing_terms", "documents", "reviews")
-
-# Approved: what changes now reaches the public without another look.
-APPROVED = (Status.EMBARGOED, Status.PUBLISHED, Status.RETRACTED)
 
 # The fields a step changes (the record's other fields are the editors').
 STATE_FIELDS = (
@@ -470,7 +467,7 @@ def withholding_release_request(*, withholding: Withholding, actor) -> Withholdi
         "Only the editors of a party ask for a withheld value to be published.",
     )
     withholding = _locked(withholding)
-    if publishing_record(instance).publication_status not in APPROVED:
+    if publishing_record(instance).publication_status not in APPROVED_STATES:
         withholding.delete()
         return None
     if withholding.release_requested_at is not None:
@@ -541,7 +538,7 @@ def pending_withholdings(model, to_record: str, to_partnership: str):
     its approval); and ``of_partnership``, the partnership whose parties decide. (One
     model at a time: the database then reaches each one's partnership by one index.)"""
     rows = model._default_manager.order_by()
-    approved = rows.filter(**{f"{to_record}publication_status__in": APPROVED})
+    approved = rows.filter(**{f"{to_record}publication_status__in": APPROVED_STATES})
     requested = Q(release_requested_at__isnull=False)
     partnership = rows.filter(pk=OuterRef("object_id")).values(to_partnership)[:1]
     return (
@@ -589,6 +586,51 @@ def submissions_to_approve(user, approver: permissions.Approver | None = None) -
         partnerships.select_related("submitted_by").order_by("submitted_at", "pk"),
         agreements.select_related("partnership", "submitted_by").order_by("submitted_at", "pk"),
     )
+
+
+def revisions_to_approve(user, approver: permissions.Approver | None = None):
+    """The changes of approved records waiting for approval that ``user`` may approve,
+    oldest first, each with ``of_partnership`` (the partnership whose parties decide)."""
+    approver = approver or permissions.Approver.of(user)
+    content_type = ContentType.objects.get_for_model
+    of_agreement = Agreement.objects.filter(pk=OuterRef("object_id")).values("partnership")[:1]
+    pending = Revision.objects.pending().annotate(
+        of_partnership=Case(
+            When(content_type=content_type(Partnership), then="object_id"),
+            When(content_type=content_type(Agreement), then=Subquery(of_agreement)),
+            output_field=BigIntegerField(),
+        )
+    )
+    return (
+        pending.filter(
+            approver.approvable(pending, partnership="of_partnership", submitter="proposed_by")
+        )
+        .select_related("content_type", "proposed_by")
+        .order_by("proposed_at", "pk")
+    )
+
+
+def locate_revisions(revisions) -> list[Revision]:
+    """The revisions as a list, each with its ``record`` (one query per kind of record);
+    one whose record is gone is left out."""
+    revisions = list(revisions)
+    found = {}
+    for model in (Partnership, Agreement):
+        ids = [r.object_id for r in revisions if r.content_type.model_class() is model]
+        rows = (
+            model.objects.all()
+            if model is Partnership
+            else Agreement.objects.select_related("partnership")
+        )
+        found[model] = rows.in_bulk(ids) if ids else {}
+    located = []
+    for revision in revisions:
+        record = found.get(revision.content_type.model_class(), {}).get(revision.object_id)
+        if record is not None:
+            revision.record = record
+            revision.record_kind = "partnership" if isinstance(record, Partnership) else "agreement"
+            located.append(revision)
+    return located
 
 
 def withholdings_to_decide(user, approver: permissions.Approver | None = None):
@@ -642,9 +684,9 @@ def decidable_withholdings(withholdings, *, record: Record, user) -> tuple[set[i
 
 
 def approval_count(user) -> int:
-    """How many decisions wait for ``user`` (submissions, and withheld values to confirm
-    or release): the count in the header. Two queries (the user's organizations, then the
-    count); one for a user who approves nothing."""
+    """How many decisions wait for ``user`` (submissions, changes of approved records, and
+    withheld values to confirm or release): the count in the header. Two queries (the
+    user's organizations, then the count); one for a user who approves nothing."""
     if not user.is_authenticated:
         return 0
     approver = permissions.Approver.of(user)
@@ -657,6 +699,7 @@ def approval_count(user) -> int:
         .union(
             agreements.order_by().values("pk"),
             Withholding.objects.filter(_decisions(approver)).order_by().values("pk"),
+            revisions_to_approve(user, approver).order_by().values("pk"),
             all=True,
         )
         .count()

@@ -16,7 +16,12 @@ from django.db.models import Max
 from core.services import apply_fields, require
 from core.tasks import enqueue_on_commit
 from partnerships.models import Organization, Partnership
-from partnerships.services import submission_withdraw, submission_withdraw_saved
+from partnerships.services import (
+    change_or_propose,
+    submission_withdraw,
+    submission_withdraw_saved,
+)
+from publication.models import Revision
 
 from . import permissions
 from .documents import check_pdf, sha256_of
@@ -118,19 +123,27 @@ def agreement_update(
     terms_to_add: Sequence[Mapping[str, Any]] = (),
     terms_to_change: Sequence[tuple[DataSharingTerm, Mapping[str, Any]]] = (),
     terms_to_remove: Sequence[DataSharingTerm] = (),
+    form_data: Mapping[str, Any] | None = None,
+    revision: Revision | None = None,
 ) -> Agreement:
     """Change the agreement and add, change and remove its data-sharing terms at once. A
-    submitted agreement becomes a draft again (``submission_withdraw``)."""
+    submitted agreement becomes a draft again (``submission_withdraw``); an approved one
+    does not change yet: the edit becomes its pending revision (``change_or_propose``)."""
     require(permissions.can_edit_agreement(actor, agreement), REFUSED)
-    apply_fields(agreement, Agreement.EDITABLE_FIELDS, data)
-    # A submitted agreement becomes a draft again: the approver approves what is published.
-    submission_withdraw(agreement)
-    agreement.full_clean()
-    _check_related(agreement)
-    agreement.save()
-    _save_terms(agreement, add=terms_to_add, change=terms_to_change, remove=terms_to_remove)
-    _refresh_next_review_due(agreement)
-    _flags_refresh(agreement)
+
+    def change():
+        apply_fields(agreement, Agreement.EDITABLE_FIELDS, data)
+        # A submitted agreement becomes a draft again: the approver approves what is
+        # published.
+        submission_withdraw(agreement)
+        agreement.full_clean()
+        _check_related(agreement)
+        agreement.save()
+        _save_terms(agreement, add=terms_to_add, change=terms_to_change, remove=terms_to_remove)
+        _refresh_next_review_due(agreement)
+        _flags_refresh(agreement)
+
+    change_or_propose(agreement, change, actor=actor, form_data=form_data, revision=revision)
     return agreement
 
 

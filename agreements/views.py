@@ -30,11 +30,12 @@ from django.views.generic.base import TemplateResponseMixin
 from core.views import add_service_errors, safe_next
 from partnerships import permissions as partnership_permissions
 from partnerships.models import Partnership
-from partnerships.views import WITHDRAWN, EditablePartnershipMixin
+from partnerships.views import PROPOSED, WITHDRAWN, EditablePartnershipMixin
+from publication.choices import APPROVED_STATES
 from publication.choices import PublicationStatus as Status
-from publication.models import Withholding
+from publication.models import Withholding, open_revision
 
-from . import permissions, publishing, services
+from . import permissions, publishing, revisions, services
 from .documents import CHUNK, DocumentRejected, max_document_bytes, too_large
 from .forms import (
     MAX_TERMS,
@@ -51,7 +52,7 @@ from .forms import (
     blank_term_form,
     too_many_terms_message,
 )
-from .models import Agreement, AgreementDocument, DataSharingTerm
+from .models import Agreement, AgreementDocument
 
 
 def visible_agreement(request, pk: int) -> Agreement:
@@ -88,6 +89,10 @@ class AgreementFormMixin(TemplateResponseMixin):
     def get_instance(self) -> Agreement:
         raise NotImplementedError
 
+    def get_revision(self):
+        """The changes of an approved agreement waiting for approval (none for a new one)."""
+        return None
+
     def build(self, data=None):
         instance = self.get_instance()
         form = AgreementForm(data, instance=instance, partnership=self.get_partnership())
@@ -105,6 +110,7 @@ class AgreementFormMixin(TemplateResponseMixin):
                 "show_errors": show_errors,
                 "partnership": self.get_partnership(),
                 "agreement": self.get_instance() if self.get_instance().pk else None,
+                "revision": self.get_revision(),
                 "view": self,
             },
             status=status,
@@ -134,27 +140,6 @@ class AgreementFormMixin(TemplateResponseMixin):
                 return HttpResponseRedirect(agreement.get_absolute_url())
         return self.render_forms(form, formset)
 
-    @staticmethod
-    def term_changes(formset):
-        add, change, remove = [], [], []
-        for term_form in formset.forms:
-            if formset.can_delete and formset._should_delete_form(term_form):
-                if term_form.instance.pk:
-                    remove.append(term_form.instance)
-                continue
-            claimed = term_form.cleaned_data.get("id")
-            if claimed is not None and claimed.pk != term_form.instance.pk:
-                # An id that is not one of this agreement's terms: a tampered form.
-                raise PermissionDenied("That data-sharing term belongs to another agreement.")
-            if not term_form.has_changed():
-                continue
-            data = {name: term_form.cleaned_data[name] for name in DataSharingTerm.FIELDS}
-            if term_form.instance.pk:
-                change.append((term_form.instance, data))
-            else:
-                add.append(data)
-        return add, change, remove
-
 
 class AgreementCreateView(EditablePartnershipMixin, AgreementFormMixin, View):
     def get_instance(self):
@@ -163,12 +148,11 @@ class AgreementCreateView(EditablePartnershipMixin, AgreementFormMixin, View):
         return self._instance
 
     def save(self, form, formset):
-        add, _, _ = self.term_changes(formset)
         return services.agreement_create(
             partnership=self.get_partnership(),
             actor=self.request.user,
             data=form.cleaned_data,
-            terms=add,
+            terms=formset.changes()["terms_to_add"],
         )
 
     def success_message(self, agreement):
@@ -186,19 +170,35 @@ class AgreementUpdateView(EditableAgreementMixin, AgreementFormMixin, View):
     def get_instance(self):
         return self.get_agreement()
 
+    def get_revision(self):
+        if not hasattr(self, "_revision"):
+            self._revision = open_revision(self.get_agreement())
+        return self._revision
+
+    def build(self, data=None):
+        """An approved agreement with changes waiting for approval (or sent back) opens
+        the form as its editor submitted it, on a copy: the page shows the agreement as
+        approved."""
+        revision = self.get_revision()
+        if data is None and revision is not None:
+            return revisions.record_forms(revisions.revision_record(revision), revision.submitted())
+        return super().build(data)
+
     def save(self, form, formset):
-        add, change, remove = self.term_changes(formset)
-        self.was_submitted = self.get_agreement().publication_status == Status.SUBMITTED
+        agreement = self.get_agreement()
+        self.was_submitted = agreement.publication_status == Status.SUBMITTED
+        self.proposed = agreement.publication_status in APPROVED_STATES
         return services.agreement_update(
-            agreement=self.get_agreement(),
+            agreement=agreement,
             actor=self.request.user,
             data=form.cleaned_data,
-            terms_to_add=add,
-            terms_to_change=change,
-            terms_to_remove=remove,
+            form_data=self.request.POST,
+            **formset.changes(),
         )
 
     def success_message(self, agreement):
+        if self.proposed:
+            return PROPOSED
         return "Agreement saved." + (WITHDRAWN if self.was_submitted else "")
 
 
@@ -496,6 +496,9 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
         "confirm",
         "release_request",
         "release",
+        "approve_revision",
+        "send_back_revision",
+        "withdraw_revision",
     )
 
     def get_record(self):
@@ -521,6 +524,14 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
             "lift_embargo": editor,
             "withhold": editor,
         }
+        self.revision = open_revision(self.record)
+        self.permitted["decide_revision"] = (
+            self.revision is not None
+            and self.revision.is_pending
+            and partnership_permissions.can_approve_publication(
+                user, self.partnership, self.revision.proposed_by
+            )
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def page_url(self) -> str:
@@ -587,7 +598,15 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
         bound = bound or {}
         targets = self.withholding_targets(parts, withheld)
         status_now = record.publication_status
+        revision = self.revision
+        replay = revisions.Replay.of(revision) if revision is not None else None
         context = {
+            "revision": revision,
+            "revision_changes": revisions.revision_changes(replay) if replay else [],
+            "revision_errors": replay.errors() if replay else [],
+            "revision_preview_url": f"{record.get_absolute_url()}?preview=revision",
+            "revision_send_back_form": bound.get("send_back_revision")
+            or SendBackForm(prefix="send_back_revision"),
             "record": record,
             "kind": self.kind,
             "partnership": self.partnership,
@@ -599,7 +618,7 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
                 else reverse("agreements:edit", kwargs={"pk": record.pk})
             ),
             "withholdings": withholdings,
-            "approved": status_now in publishing.APPROVED,
+            "approved": status_now in APPROVED_STATES,
             "can": {
                 "submit": self.permitted["submit"] and status_now == Status.DRAFT,
                 "decide": self.permitted["decide"] and status_now == Status.SUBMITTED,
@@ -609,6 +628,8 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
                 "lift_embargo": self.permitted["lift_embargo"] and status_now == Status.EMBARGOED,
                 "document_embargo": self.permitted["embargo"],
                 "withhold": self.permitted["withhold"] and bool(targets),
+                "decide_revision": self.permitted["decide_revision"],
+                "withdraw_revision": self.permitted["submit"] and revision is not None,
             },
             "is_editor": self.permitted["submit"],
             "is_submitter": record.submitted_by_id == user.pk,
@@ -868,6 +889,46 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
             f"Released: “{withholding.field_label}” is published with the record again.",
         )
 
+    def get_revision(self):
+        if self.revision is None:
+            raise Http404("No changes of this record wait for a decision.")
+        return self.revision
+
+    def do_approve_revision(self):
+        revision = self.get_revision()
+        if not self.permitted["decide_revision"]:
+            raise PermissionDenied("You may not approve these changes.")
+        return self.run(
+            lambda: revisions.revision_approve(revision=revision, actor=self.request.user),
+            lambda record: (
+                "Changes approved: the public sees them now."
+                if record.publication_status == Status.PUBLISHED
+                else "Changes approved."
+            ),
+        )
+
+    def do_send_back_revision(self):
+        revision = self.get_revision()
+        if not self.permitted["decide_revision"]:
+            raise PermissionDenied("You may not decide on these changes.")
+        return self.run_form(
+            "send_back_revision",
+            SendBackForm(self.request.POST, prefix="send_back_revision"),
+            lambda data: revisions.revision_send_back(
+                revision=revision, actor=self.request.user, comment=data["comment"]
+            ),
+            "Changes sent back to their editors with your comment; the public still sees "
+            "the record as it was approved.",
+        )
+
+    def do_withdraw_revision(self):
+        self.require("submit")
+        revision = self.get_revision()
+        return self.run(
+            lambda: revisions.revision_withdraw(revision=revision, actor=self.request.user),
+            "Changes withdrawn: the record stays as it was approved.",
+        )
+
 
 class PartnershipPublicationView(RecordPublicationView):
     kind = "partnership"
@@ -908,6 +969,7 @@ class ApprovalQueueView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         approver = partnership_permissions.Approver.of(user)
         partnerships, agreements = map(list, publishing.submissions_to_approve(user, approver))
+        changes = publishing.locate_revisions(publishing.revisions_to_approve(user, approver))
         withholdings = publishing.locate_withholdings(
             publishing.withholdings_to_decide(user, approver)
         )
@@ -924,6 +986,7 @@ class ApprovalQueueView(LoginRequiredMixin, TemplateView):
             partnerships=partnerships,
             agreements=agreements,
             submission_count=len(partnerships) + len(agreements),
+            revisions=changes,
             withholdings=withholdings,
             records_by_state=[
                 (Status(state).label, state, rows) for state, rows in by_state.items()

@@ -23,8 +23,11 @@ class AuditContextMiddleware(HistoryMiddleware):
         context = {"url": request.path, "method": request.method}
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            context["user"] = user.pk
-            context["username"] = user.get_username()
-            context["superuser"] = user.is_superuser
+            context.update(user_context(user))
             context.update(self.acting_for(user))
         return context
+
+
+def user_context(user) -> dict:
+    """How the audit trail names the user who made a change."""
+    return {"user": user.pk, "username": user.get_username(), "superuser": user.is_superuser}

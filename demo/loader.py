@@ -24,6 +24,7 @@ from django.utils.text import slugify
 
 from agreements.models import Agreement, AgreementSignatory, DataSharingTerm
 from oversight.models import Finding, Review
+from partnerships.forms import PartnershipForm
 from partnerships.models import (
     FocusArea,
     Membership,
@@ -33,7 +34,8 @@ from partnerships.models import (
     Visibility,
 )
 from publication.choices import PublicationStatus, WithholdingReason
-from publication.models import Withholding
+from publication.models import Revision, Withholding
+from publication.services import revision_store
 
 SEED_CSV = Path(__file__).resolve().parent / "fixtures" / "seed_partnerships.csv"
 DEMO_NOTE = "Illustrative demo record: not taken from the parties' actual agreement."
@@ -593,8 +595,8 @@ def load_demo_registry(*, today: date, reset_passwords: bool = False) -> LoadRep
     3. Agreements, their signatories and data-sharing terms, reviews and findings.
     4. One account per kind of user.
     5. The publication workflow at work: a fictional public partnership of the demo staff's
-       organizations with a withheld value, a submission waiting for the other party's
-       approval, and an announced embargo.
+       organizations with a withheld value, a submission and a change of the published
+       partnership waiting for the other party's approval, and an announced embargo.
     6. ``next_review_due`` of each agreement, from its reviews.
     """
     report = LoadReport()
@@ -983,3 +985,15 @@ def _load_workflow_examples(report: LoadReport, today: date) -> None:
             "embargo_announced": True,
         },
     )
+    # A change of the published partnership, waiting for the constabulary's approval: the
+    # public keeps the published objectives until then.
+    if not Revision.objects.of_record(partnership).exists():
+        form = PartnershipForm(instance=partnership)
+        data = {name: form[name].value() for name in form.fields}
+        data["objectives"] = (
+            "Officers refer women at risk of domestic abuse to the refuge, day and night, "
+            "and the refuge's outreach workers join the constabulary's weekly safeguarding "
+            "meeting."
+        )
+        revision_store(record=partnership, actor=ngo_editor, form_data=data)
+        report.count("Pending revision", True)

@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from core.search import matching_ids, ranked
 from publication.models import Withholding
+from publication.querysets import derived_fields
 
 from .models import Organization, Partnership, PartnershipParty
 
@@ -39,13 +40,26 @@ class WithheldValues:
     def withholdings(self):
         return Withholding.objects.of_model(self.model)
 
+    def sources(self, fields: Sequence[str]) -> list[str]:
+        """``fields`` and the fields they are derived from: withholding one withholds the
+        other (``publication.querysets.derived_fields``)."""
+        derived = derived_fields(self.model)
+        return [*fields, *(derived[f] for f in fields if f in derived)]
+
     def records(self, fields: Sequence[str]) -> QuerySet:
         """The ids of the records with a withheld value among ``fields``."""
-        return self.withholdings().filter(field__in=list(fields)).order_by().values("object_id")
+        return (
+            self.withholdings()
+            .filter(field__in=self.sources(fields))
+            .order_by()
+            .values("object_id")
+        )
 
     def condition(self, field: str, record: str = "pk") -> Exists:
         """True when ``field`` of the record (whose id is the row's ``record``) is withheld."""
-        return Exists(self.withholdings().filter(object_id=OuterRef(record), field=field))
+        return Exists(
+            self.withholdings().filter(object_id=OuterRef(record), field__in=self.sources([field]))
+        )
 
 
 def search_organizations(queryset: QuerySet, text: str) -> QuerySet:

@@ -7,7 +7,7 @@ nothing else writes these records (the admin and ``seed_demo`` aside).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,7 +29,9 @@ from django.utils.text import slugify
 
 from core.services import apply_fields, require
 from core.tasks import enqueue_on_commit
-from publication.choices import PublicationStatus
+from publication.choices import APPROVED_STATES, PublicationStatus
+from publication.models import Revision
+from publication.services import revision_store
 
 from . import permissions
 from .models import (
@@ -116,27 +118,66 @@ def partnership_update(
     actor,
     data: Mapping[str, Any],
     focus_areas: Iterable[FocusArea] | None = None,
+    form_data: Mapping[str, Any] | None = None,
+    revision: Revision | None = None,
 ) -> Partnership:
     """Change the partnership's own fields. Its slug, the stable public id, never changes.
-    A submitted partnership becomes a draft again (``submission_withdraw``)."""
+
+    A submitted partnership becomes a draft again (``submission_withdraw``). An approved
+    one does not change yet: the edit (``form_data``, the form as submitted) becomes its
+    pending revision (``change_or_propose``); ``revision`` is given only by the approval
+    that applies it."""
     require(permissions.can_edit_partnership(actor, partnership))
-    apply_fields(partnership, Partnership.EDITABLE_FIELDS, data)
-    submission_withdraw(partnership)
-    partnership.full_clean()
-    partnership.save()
-    if focus_areas is not None:
-        partnership.focus_areas.set(focus_areas)
+
+    def change():
+        apply_fields(partnership, Partnership.EDITABLE_FIELDS, data)
+        submission_withdraw(partnership)
+        partnership.full_clean()
+        partnership.save()
+        if focus_areas is not None:
+            partnership.focus_areas.set(focus_areas)
+
+    change_or_propose(partnership, change, actor=actor, form_data=form_data, revision=revision)
     return partnership
+
+
+def change_or_propose(
+    record, change: Callable[[], None], *, actor, form_data, revision: Revision | None
+) -> bool:
+    """Make ``change`` (the edit of ``record``, with every check an edit makes), or, when
+    the record is approved, propose it: the public sees the record as approved until a
+    second pair of eyes approves the change. Returns True if proposed.
+
+    A proposal is checked as the approval will check it: ``change`` runs in a savepoint
+    that is rolled back, then the edit form as submitted (``form_data``) is stored as the
+    record's pending revision. The approval applies it by calling the edit service again
+    with that ``revision``."""
+    if record.publication_status not in APPROVED_STATES:
+        change()
+        return False
+    if revision is not None:
+        if (revision.content_type.model_class(), revision.object_id) != (type(record), record.pk):
+            raise ValueError("The revision is not this record's.")
+        change()
+        return False
+    if form_data is None:
+        raise ValidationError(
+            "This record is approved: a change of it waits for approval as a revision, "
+            "made with its edit form."
+        )
+    with transaction.atomic():
+        change()
+        # Checked, never kept (nor anything it enqueued on commit).
+        transaction.set_rollback(True)
+    record.refresh_from_db()
+    revision_store(record=record, actor=actor, form_data=form_data)
+    return True
 
 
 def submission_withdraw(record) -> bool:
     """An edit of a record submitted for publication makes it a draft again (unsaved: the
     caller saves the record with its edit), so that the approver approves what will be
-    published. True if it was submitted.
-
-    A published (or approved, embargoed) record is still changed in place: a pending
-    revision that the public sees only once approved (issue 13) would be created here.
-    """
+    published. True if it was submitted."""
     if record.publication_status != PublicationStatus.SUBMITTED:
         return False
     record.publication_status = PublicationStatus.DRAFT

@@ -16,7 +16,8 @@ from django.views import View
 from django.views.generic import CreateView, FormView, UpdateView
 
 from core.views import add_service_errors, is_htmx, safe_next
-from publication.choices import PublicationStatus
+from publication.choices import APPROVED_STATES, PublicationStatus
+from publication.models import open_revision
 
 from . import permissions, services
 from .forms import OrganizationProposeForm, PartnershipCreateForm, PartnershipForm, PartyAddForm
@@ -25,6 +26,13 @@ from .models import Organization, Partnership
 SEARCH_LIMIT = 20
 
 # Told to an editor whose change of a submitted record made it a draft again.
+# An edit of an approved record waits for approval (``services.change_or_propose``).
+PROPOSED = (
+    "Your changes wait for approval: the public sees the record as it was approved until "
+    "an editor of another party (or, where no other party has an editor, of an oversight "
+    "body) approves them. Editing again replaces them."
+)
+
 WITHDRAWN = (
     " It was submitted for publication and is a draft again, so that the approver sees "
     "what will be published: submit it again when it is ready."
@@ -143,9 +151,28 @@ class PartnershipUpdateView(EditablePartnershipMixin, UpdateView):
     def get_object(self, queryset=None):
         return self.get_partnership()
 
+    def get_revision(self):
+        if not hasattr(self, "_revision"):
+            self._revision = open_revision(self.object)
+        return self._revision
+
+    def get_form_kwargs(self):
+        """An approved partnership with changes waiting for approval (or sent back) opens
+        the form as its editor submitted it, on a copy: the page's other parts show the
+        partnership as approved."""
+        kwargs = super().get_form_kwargs()
+        revision = self.get_revision()
+        if revision is not None and self.request.method == "GET":
+            kwargs.update(
+                data=revision.submitted(),
+                instance=Partnership.objects.get(pk=self.object.pk),
+            )
+        return kwargs
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
+            revision=self.get_revision(),
             parties=self.object.parties.select_related("organization").order_by(
                 "role", "organization__name"
             ),
@@ -158,17 +185,24 @@ class PartnershipUpdateView(EditablePartnershipMixin, UpdateView):
 
     def form_valid(self, form):
         was_submitted = self.object.publication_status == PublicationStatus.SUBMITTED
+        proposed = self.object.publication_status in APPROVED_STATES
         try:
             services.partnership_update(
                 partnership=self.object,
                 actor=self.request.user,
                 data=form.cleaned_data,
                 focus_areas=form.cleaned_data["focus_areas"],
+                form_data=self.request.POST,
             )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, "Partnership saved." + (WITHDRAWN if was_submitted else ""))
+        if proposed:
+            messages.success(self.request, PROPOSED)
+        else:
+            messages.success(
+                self.request, "Partnership saved." + (WITHDRAWN if was_submitted else "")
+            )
         return HttpResponseRedirect(self.object.get_absolute_url())
 
 

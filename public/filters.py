@@ -48,6 +48,11 @@ def public_agreements():
     return Agreement.objects.public()
 
 
+# An agreement's next review date: withheld with the date it takes effect
+# (``Agreement.WITHHELD_WITH``).
+REVIEW_DUE = "next_review_due"
+
+
 class PublicOrderingFilter(OrderingFilter):
     """``ordering``, where a withheld value sorts as an empty one (last, both ways):
     ``withheld={ordering field: (model, field, record)}``."""
@@ -246,7 +251,8 @@ class PartnershipFilter(django_filters.FilterSet):
 
     def filter_review_overdue(self, qs, name, value):
         today = timezone.localdate()
-        return self._with_agreement(qs, self.agreements().review_overdue(today), value)
+        overdue = self.agreements().review_overdue(today)
+        return self._with_agreement(qs, overdue.filter(~withholds(Agreement, REVIEW_DUE)), value)
 
     def filter_flag(self, qs, name, value):
         flagged = Flag.objects.open().filter(kind__in=value).values("agreement")
@@ -391,7 +397,8 @@ class AgreementFilter(django_filters.FilterSet):
             ("id", "id"),
         ),
         withheld={
-            name: (Agreement, name) for name in ("signed_on", "effective_from", "expires_on")
+            name: (Agreement, name)
+            for name in ("signed_on", "effective_from", "expires_on", REVIEW_DUE)
         },
         label="Ordering",
         help_text="Sort by title, status, signed_on, effective_from, expires_on, "
@@ -444,7 +451,9 @@ class AgreementFilter(django_filters.FilterSet):
         return queryset.without_independent_auditor()
 
     def filter_review_overdue(self, queryset, name, value):
+        """An agreement whose review date is withheld matches neither way."""
         today = timezone.localdate()
+        queryset = queryset.filter(~withholds(Agreement, REVIEW_DUE))
         return queryset.review_overdue(today) if value else queryset.review_not_overdue(today)
 
     def filter_flag(self, queryset, name, value):

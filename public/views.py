@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, TemplateView
 
 from agreements import permissions as agreement_permissions
-from agreements import risk
+from agreements import revisions, risk
 from agreements.models import Agreement, AgreementDocument, DataSharingTerm, RiskLevel
 from audit.chain import audit_chain_head
 from audit.views import change_history_context
@@ -45,7 +45,7 @@ from publication.choices import (
     PublicationStatus,
     WithholdingReason,
 )
-from publication.models import Withholding
+from publication.models import Withholding, open_revision
 from publication.withholding import mask
 
 from .api.partnerships import partnership_queryset
@@ -110,11 +110,15 @@ def withhold_flag_details(agreement: Agreement, *, as_public: bool) -> None:
                 flag.detail = ""
 
 
+# The preview of a record's changes waiting for approval (``StubMixin.revision_preview``).
+PREVIEW_REVISION = "revision"
+
+
 def reading_as(request, private: bool) -> tuple[bool, bool]:
     """``(preview, as_public)``: ``?preview=public`` shows those who see a record's private
     side the page the public will see once it is published; for anyone else it changes
     nothing (they see the public page already)."""
-    preview = private and request.GET.get("preview") == "public"
+    preview = private and request.GET.get("preview") in ("public", PREVIEW_REVISION)
     return preview, preview or not private
 
 
@@ -562,7 +566,29 @@ class StubMixin:
             if stub is None:
                 raise
             return render_stub(request, stub)
+        if request.GET.get("preview") == PREVIEW_REVISION:
+            preview = self.revision_preview(self.object)
+            if preview is not None:
+                return preview
         return self.render_to_response(self.get_context_data(object=self.object))
+
+    def revision_preview(self, record):
+        """``?preview=revision``: the public page as it will be once the record's changes
+        waiting for approval are approved, for those who see its private side (the
+        changes are applied in a transaction that is rolled back). None when there is
+        nothing to preview (the page is then shown as it is)."""
+        partnership = record if isinstance(record, Partnership) else record.partnership
+        if not permissions.can_see_private_records(self.request.user, partnership):
+            return None
+        revision = open_revision(record)
+        if revision is None or not revision.is_pending:
+            return None
+
+        def render():
+            self.object = self.get_object()
+            return self.render_to_response(self.get_context_data(object=self.object)).render()
+
+        return revisions.revision_preview(revision, render)
 
 
 # The partnership and agreement pages ---------------------------------------------

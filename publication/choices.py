@@ -19,6 +19,25 @@ class PublicationStatus(models.TextChoices):
     RETRACTED = "retracted", "Retracted"
 
 
+# Approved: the public sees the record as it was approved (or will, once its embargo lifts),
+# so a change of its fields waits for approval too, as a pending revision.
+APPROVED_STATES = (
+    PublicationStatus.EMBARGOED,
+    PublicationStatus.PUBLISHED,
+    PublicationStatus.RETRACTED,
+)
+
+
+class RevisionState(models.TextChoices):
+    """Where an edit of an approved record stands: waiting for a second pair of eyes, sent
+    back to its editors, approved (the record changed), or withdrawn by its editors."""
+
+    PENDING = "pending", "Waiting for approval"
+    SENT_BACK = "sent_back", "Sent back"
+    APPROVED = "approved", "Approved"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
 # What each state means, for the methodology page.
 STATE_EXPLANATIONS = {
     PublicationStatus.DRAFT: "Being written by the parties' staff; not public.",

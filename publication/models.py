@@ -6,12 +6,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.http import QueryDict
 
 from audit.registry import track
 from core.models import TimeStampedModel
 
-from .choices import PublicationStatus, WithholdingReason
-from .querysets import WithholdingQuerySet
+from .choices import PublicationStatus, RevisionState, WithholdingReason
+from .querysets import OPEN_REVISION_STATES, RevisionQuerySet, WithholdingQuerySet
 
 
 class Publishable(models.Model):
@@ -223,4 +224,91 @@ WithholdingEvent = track(
     Withholding,
     record="Withheld value",
     slug="withholding",
+)
+
+
+class Revision(TimeStampedModel):
+    """An edit of an approved record (published, embargoed or retracted) waiting for a
+    second pair of eyes: the public keeps the approved version until it is approved.
+
+    It holds the edit form's fields as they were submitted (``form_data``), so that its
+    editors reopen the form as they left it, and the approval replays them through the
+    same form and service as an edit of a draft: validated again against the record as it
+    then is (``agreements.revisions``). A record has at most one open revision (pending,
+    or sent back); a later edit replaces it.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    form_data = models.JSONField(help_text="The edit form's fields as submitted (staff only).")
+    state = models.CharField(max_length=20, choices=RevisionState, default=RevisionState.PENDING)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(
+        blank=True, default="", help_text="The approver's comment when sending it back."
+    )
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["proposed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"],
+                condition=Q(state__in=OPEN_REVISION_STATES),
+                name="revision_one_open_per_record",
+            ),
+        ]
+        indexes = [
+            # The approval queue and the header's count: the revisions waiting for approval.
+            models.Index(
+                fields=["content_type", "object_id"],
+                condition=Q(state="pending"),
+                name="revision_pending_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Revision of {self.content_type.model} {self.object_id} ({self.state})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == RevisionState.PENDING
+
+    def submitted(self) -> QueryDict:
+        """The edit form's fields as they were submitted, to bind the form to again."""
+        data = QueryDict(mutable=True)
+        for name, values in self.form_data.items():
+            data.setlist(name, values)
+        return data
+
+
+def open_revision(record: models.Model) -> Revision | None:
+    """The record's revision waiting for approval or sent back, if any."""
+    return (
+        Revision.objects.of_record(record)
+        .open()
+        .select_related("content_type", "proposed_by", "decided_by")
+        .first()
+    )
+
+
+RevisionEvent = track(
+    Revision,
+    record="Pending revision",
+    slug="revision",
 )

@@ -7,13 +7,15 @@ from __future__ import annotations
 from django.db import models
 
 from .models import Withholding
+from .querysets import with_derived
 
 
 def withheld_fields(record: models.Model) -> dict[str, Withholding]:
     """``{field: withholding}`` of the record's fields kept from the public."""
     if record.pk is None:
         return {}
-    return {w.field: w for w in Withholding.objects.of_record(record)}
+    withholdings = Withholding.objects.of_record(record)
+    return {w.field: w for w in with_derived(type(record), withholdings)}
 
 
 def withheld_by_record(model: type[models.Model], ids) -> dict[int, dict[str, Withholding]]:
@@ -24,10 +26,13 @@ def withheld_by_record(model: type[models.Model], ids) -> dict[int, dict[str, Wi
 def mask(record: models.Model, withheld: dict[str, Withholding] | None = None):
     """The record as the public may see it: each withheld field emptied on the instance,
     so that no template, feed or serializer can show it by mistake, and ``record.withheld``
-    set to ``{field: withholding}`` for the "Withheld — <reason>" notices. Returns the
+    set to ``{field: withholding}`` for the "Withheld — <reason>" notices (the fields
+    derived from a withheld one included: ``with_derived``). Returns the
     record (an unsaved state: never save a masked record)."""
     if withheld is None:
         withheld = withheld_fields(record)
+    else:
+        withheld = {w.field: w for w in with_derived(type(record), withheld.values())}
     for name in withheld:
         field = record._meta.get_field(name)
         if isinstance(field, models.ForeignKey):

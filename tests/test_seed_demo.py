@@ -10,12 +10,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from agreements.models import Agreement, RiskLevel
+from agreements.revisions import Replay, revision_changes
 from demo.loader import SEED_CSV
 from oversight.models import Review
 from oversight.rules import corrective_action_overdue, high_risk_without_dpia
 from partnerships.models import Partnership
 from publication.choices import PublicationStatus, WithholdingReason
-from publication.models import Withholding
+from publication.models import Revision, Withholding
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +119,14 @@ def test_it_shows_a_withheld_value_a_pending_submission_and_an_embargo(client):
     assert embargoed.embargoed_until > timezone.localdate()
     assert embargoed.embargo_announced is True
     assert not Agreement.objects.public().filter(pk__in=[submitted.pk, embargoed.pk]).exists()
+    # A change of the published partnership waits for the other party's approval, and would
+    # apply as it stands.
+    revision = Revision.objects.of_record(partnership).pending().get()
+    assert revision.proposed_by.username == "ngo-editor"
+    replay = Replay.of(revision)
+    assert replay.valid is True, replay.errors()
+    assert [change.what for change in revision_changes(replay)] == ["Objectives"]
+    assert "weekly safeguarding meeting" not in page
 
 
 def test_demo_passwords_are_printed_when_debug_is_on(settings):

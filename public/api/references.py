@@ -18,6 +18,7 @@ from core.api.columns import (
 from partnerships.models import Source
 from publication.choices import WithholdingReason
 from publication.models import Withholding
+from publication.querysets import derived_fields, with_derived
 
 ID = Column("id", serializers.IntegerField())
 API_URL = ApiUrl(help_text="Its address in this API.")
@@ -93,11 +94,17 @@ def sources(through, owner: str, **kw) -> Many:
     )
 
 
+def withheld_field_names(model) -> tuple[str, ...]:
+    """The fields of ``model`` that may be withheld: its own, and those withheld with them."""
+    return (*model.WITHHOLDABLE_FIELDS, *derived_fields(model))
+
+
 def withheld_entry(model) -> Shape:
     """The schema of one entry of a ``withheld`` list of ``model``'s objects: what
     ``Withholding.as_public()`` gives (after OCDS ``withheldInformation``)."""
     fields = [
-        (name, str(model._meta.get_field(name).verbose_name)) for name in model.WITHHOLDABLE_FIELDS
+        (name, str(model._meta.get_field(name).verbose_name))
+        for name in withheld_field_names(model)
     ]
     return Shape(
         f"{model.__name__}Withheld",
@@ -142,8 +149,10 @@ def withheld(model, **kw) -> Withheld:
             help_text="The values withheld from the public, each with its reason (their "
             "fields are null); empty when nothing is withheld.",
         ),
-        rows=lambda ids: Withholding.objects.of_model(model).filter(object_id__in=among(ids)),
-        fields=model.WITHHOLDABLE_FIELDS,
+        rows=lambda ids: with_derived(
+            model, Withholding.objects.of_model(model).filter(object_id__in=among(ids))
+        ),
+        fields=withheld_field_names(model),
         entry=Withholding.as_public,
         csv_last=True,
         **kw,

@@ -13,6 +13,7 @@ from agreements.models import Agreement, AgreementDocument, DataSharingTerm
 from oversight.models import Flag
 from partnerships.models import Membership, Partnership, Visibility
 from publication.models import Withholding
+from publication.services import revision_store
 from tests import factories
 from tests.publication.withheld import withhold
 
@@ -158,6 +159,7 @@ UNPUBLISHED = {
     "embargoed": "ZZEMBARGOED5105",
     "retracted": "ZZRETRACTED5106",
 }
+REVISED = "ZZREVISED5107"  # changes of a published record waiting for approval
 EMBARGOED_HASH = "e" * 64  # a document version under embargo
 WITHHELD_VERSION = 9  # a document version whose text is withheld
 
@@ -210,6 +212,10 @@ def workflow_secrets(registry):
         (document, "file"),
     ]:
         withhold(record, field)
+    for record in (partnership, mou):
+        revision_store(
+            record=record, actor=None, form_data={"title": REVISED, "public_summary": REVISED}
+        )
     # A document version of a public agreement under embargo.
     factories.AgreementDocumentFactory(
         agreement=registry.safe_homes_mou,
@@ -257,7 +263,7 @@ def public_surfaces(client) -> dict:
     seen = {}
     walk(client, "http://testserver/api/v1/", seen)
     lists = ["organizations", "partnerships", "agreements", "reviews", "flags"]
-    sentinels = [WITHHELD, *UNPUBLISHED.values()]
+    sentinels = [WITHHELD, REVISED, *UNPUBLISHED.values()]
     extra = [
         *(f"/api/v1/{name}/?format={fmt}" for name in lists for fmt in ("csv", "json")),
         *(f"/api/v1/{name}/?page_size=500" for name in lists),
@@ -289,7 +295,7 @@ def test_no_withheld_or_unpublished_value_reaches_any_public_surface(client, wor
     for path, response in seen.items():
         assert response.status_code == 200, path
         text = body(response)
-        for sentinel in (WITHHELD, *UNPUBLISHED.values()):
+        for sentinel in (WITHHELD, REVISED, *UNPUBLISHED.values()):
             assert sentinel.lower() not in text.lower(), (path, sentinel)
         assert EMBARGOED_HASH not in text, path
         assert download not in text, path
@@ -302,7 +308,7 @@ def test_no_withheld_or_unpublished_value_reaches_any_public_surface(client, wor
 
 def test_a_search_for_a_withheld_or_unpublished_word_finds_nothing(client, workflow_secrets):
     for name in ["organizations", "partnerships", "agreements", "reviews", "flags"]:
-        for sentinel in (WITHHELD, *UNPUBLISHED.values()):
+        for sentinel in (WITHHELD, REVISED, *UNPUBLISHED.values()):
             response = client.get(f"/api/v1/{name}/?search={sentinel}")
             assert response.json()["count"] == 0, (name, sentinel)
 

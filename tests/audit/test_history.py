@@ -11,7 +11,9 @@ from audit.history import public_history
 from oversight.models import Review
 from partnerships.models import Membership, Organization, Partnership, Visibility
 from partnerships.services import partnership_update
+from publication.services import revision_store
 from tests import factories
+from tests.publication.revised import approve_changes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -60,6 +62,7 @@ def edit_partnership_as(client, user, partnership, **changes):
     data.update(country="GB", established_on="2020-01-01", **changes)
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
+    approve_changes(partnership)  # the edit of a published partnership waits for it
 
 
 def test_the_public_history_names_the_organization_not_the_person(
@@ -75,10 +78,16 @@ def test_the_public_history_names_the_organization_not_the_person(
     assert_no_sentinel(history)
 
 
+def approved_edit(partnership, editor, **data) -> None:
+    """An edit of a published partnership, as its approval applies it."""
+    revision = revision_store(record=partnership, actor=editor, form_data=data)
+    partnership_update(partnership=partnership, actor=editor, data=data, revision=revision)
+
+
 def test_the_public_history_is_newest_first_with_old_and_new_values(partnership, ngo_editor):
     first = partnership.title
-    partnership_update(partnership=partnership, actor=ngo_editor, data={"title": "Second"})
-    partnership_update(partnership=partnership, actor=ngo_editor, data={"title": "Third"})
+    approved_edit(partnership, ngo_editor, title="Second")
+    approved_edit(partnership, ngo_editor, title="Third")
     titles = [
         (c.old, c.new)
         for entry in public_history(partnership)

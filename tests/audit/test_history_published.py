@@ -10,6 +10,7 @@ from agreements.models import Agreement
 from audit.chain import audit_chain_head
 from partnerships.models import Membership, Partnership, Visibility
 from tests import factories
+from tests.publication.revised import approve_changes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -48,6 +49,7 @@ def changed_records(client, partnership, sentinel_editor, ngo):
     data = {k: v for k, v in form.initial.items() if v is not None and k != "focus_areas"}
     data.update(country="GB", established_on="2020-01-01", title="Safe referrals, renamed")
     assert client.post(url, data).status_code == 302
+    approve_changes(partnership)  # the edit of a published partnership waits for it
     Agreement.objects.filter(pk=agreement.pk).update(status="terminated")
     client.logout()
     return partnership, agreement

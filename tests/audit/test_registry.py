@@ -46,7 +46,7 @@ def leave_out_flags(monkeypatch):
 
 def test_the_chain_view_covers_exactly_the_registered_event_tables():
     assert chain_view_tables() == registered_tables()
-    assert len(registered_tables()) == 16
+    assert len(registered_tables()) == 17
 
 
 def test_every_event_model_is_registered():
@@ -72,6 +72,7 @@ def test_the_staff_history_urls_are_the_registered_slugs():
         "partnership-source-link",
         "agreement-source-link",
         "withholding",
+        "revision",
     }
 
 

@@ -20,6 +20,7 @@ from oversight.services import finding_add, finding_resolve, review_complete
 from oversight.tasks import run_flagging
 from partnerships.models import PartnershipParty
 from partnerships.services import party_add, party_remove
+from publication.models import Revision
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -108,11 +109,29 @@ def test_the_enqueued_run_closes_the_flag_of_the_agreement_given_an_auditor(
 def test_changing_an_agreement_asks_for_its_flags(
     partnership, auditor, ngo_editor, sent, django_capture_on_commit_callbacks
 ):
-    agreement = in_force(partnership, auditor)
+    agreement = in_force(partnership, auditor, publication_status="draft")
 
     with django_capture_on_commit_callbacks(execute=True):
         agreement_update(agreement=agreement, actor=ngo_editor, data={"expires_on": YESTERDAY})
 
+    assert sent == [(FLAGGING, {"agreement_ids": [agreement.pk]})]
+
+
+def test_proposing_a_change_of_a_published_agreement_asks_for_nothing_until_approved(
+    partnership, auditor, ngo_editor, sent, django_capture_on_commit_callbacks
+):
+    agreement = in_force(partnership, auditor)
+    data = {"expires_on": YESTERDAY}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement_update(agreement=agreement, actor=ngo_editor, data=data, form_data=data)
+    assert sent == []
+    agreement.refresh_from_db()
+    assert agreement.expires_on is None
+
+    revision = Revision.objects.of_record(agreement).get()
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement_update(agreement=agreement, actor=ngo_editor, data=data, revision=revision)
     assert sent == [(FLAGGING, {"agreement_ids": [agreement.pk]})]
 
 

@@ -14,6 +14,7 @@ from oversight.models import Review
 from partnerships.models import Membership, Partnership
 from publication.choices import PublicationStatus
 from publication.models import Withholding
+from publication.services import revision_store
 from tests import factories
 from tests.publication.withheld import withhold
 
@@ -127,6 +128,13 @@ def unpublished(public_registry) -> Unpublished:
     Review.objects.filter(pk=review.pk).update(public_summary="SENTINEL-withheld-review")
     withhold(review, "public_summary")
     withhold(agreement.documents.get(version=1), "file")
+    # Changes of the published records waiting for approval.
+    for record in (partnership, agreement):
+        revision_store(
+            record=record,
+            actor=None,
+            form_data={"title": "SENTINEL-revision title", "public_summary": "SENTINEL-revised"},
+        )
 
     states = PublicationStatus
     draft = with_parties_and_agreement(
@@ -253,10 +261,11 @@ def test_an_anonymous_preview_shows_nothing_more(client, public_registry, unpubl
     pages = crawl(client, [reverse("public:home"), *stub_urls(unpublished)], (200, 404, 410))
     for url in pages:
         separator = "&" if "?" in url else "?"
-        response = client.get(f"{url}{separator}preview=public")
-        body = response.content.decode() if not response.streaming else ""
-        assert "Preview:" not in body, url
-        assert_no_private_value(body, f"{url} with ?preview=public")
+        for preview in ("public", "revision"):
+            response = client.get(f"{url}{separator}preview={preview}")
+            body = response.content.decode() if not response.streaming else ""
+            assert "Preview:" not in body, url
+            assert_no_private_value(body, f"{url} with ?preview={preview}")
 
 
 def test_the_values_are_published_once_released_and_the_records_published(

@@ -431,3 +431,41 @@ def test_the_reviews_and_flags_filters_do_not_match_a_withheld_country(client, w
     assert flag.pk not in ids("flags", "country=GB")
     withhold(registry.safe_homes, "region")
     assert review.pk not in ids("reviews", "region=europe")
+
+
+# A value derived from a withheld one -------------------------------------------------------
+
+
+def test_the_next_review_date_is_withheld_with_the_date_the_agreement_takes_effect(
+    client, registry
+):
+    mou = registry.trafficking_mou
+    effective = dt.date(2023, 3, 14)
+    due = dt.date(2024, 3, 14)  # never reviewed: one 12-month interval after it takes effect
+    Agreement.objects.filter(pk=mou.pk).update(
+        effective_from=effective, review_interval_months=12, next_review_due=due
+    )
+    assert client.get(f"/api/v1/agreements/{mou.pk}/").json()["next_review_due"] == "2024-03-14"
+    overdue = client.get("/api/v1/agreements/?review_overdue=true").json()["results"]
+    assert mou.pk in [a["id"] for a in overdue]
+
+    withhold(mou, "effective_from")
+
+    item = client.get(f"/api/v1/agreements/{mou.pk}/").json()
+    assert (item["effective_from"], item["next_review_due"]) == (None, None)
+    entries = {entry["field"]: entry for entry in item["withheld"]}
+    assert entries["next_review_due"]["reason_code"] == entries["effective_from"]["reason_code"]
+    for answer in ("true", "false"):
+        listed = client.get(f"/api/v1/agreements/?review_overdue={answer}").json()["results"]
+        assert mou.pk not in [a["id"] for a in listed], answer
+    for ordering in ("next_review_due", "-next_review_due"):
+        results = client.get(f"/api/v1/agreements/?ordering={ordering}").json()["results"]
+        after = results[[a["id"] for a in results].index(mou.pk) :]
+        # Sorted among the empty values, last both ways (the others have a date).
+        assert [a["next_review_due"] for a in after] == [None] * len(after), ordering
+        assert any(a["next_review_due"] for a in results), ordering
+    page = client.get(mou.get_absolute_url()).content.decode()
+    assert "14 March 2024" not in page and "14 Mar 2024" not in page
+    assert "2024-03-14" not in client.get("/api/v1/agreements/?format=csv").getvalue().decode()
+    history = client.get(f"/api/v1/agreements/{mou.pk}/history/").content.decode()
+    assert "2024-03-14" not in history

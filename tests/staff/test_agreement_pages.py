@@ -118,7 +118,10 @@ def test_an_incomplete_term_is_an_error_next_to_it(client, ngo_editor, new_url):
 
 
 def test_an_editor_changes_adds_and_removes_terms(client, ngo_editor, partnership):
-    agreement = factories.AgreementFactory(partnership=partnership, title="Old title")
+    # A draft changes at once (an approved agreement's changes wait: test_revisions.py).
+    agreement = factories.AgreementFactory(
+        partnership=partnership, title="Old title", publication_status="draft"
+    )
     kept = factories.DataSharingTermFactory(agreement=agreement, purpose="Kept")
     removed = factories.DataSharingTermFactory(agreement=agreement, purpose="Removed")
     client.force_login(ngo_editor)
@@ -252,7 +255,10 @@ def test_a_forged_term_count_is_refused_quickly_and_keeps_what_was_typed(
 
 
 def test_a_forged_term_count_on_the_edit_form_changes_nothing(client, ngo_editor, partnership):
-    agreement = factories.AgreementFactory(partnership=partnership, title="Old title")
+    # A draft changes at once (an approved agreement's changes wait: test_revisions.py).
+    agreement = factories.AgreementFactory(
+        partnership=partnership, title="Old title", publication_status="draft"
+    )
     kept = factories.DataSharingTermFactory(agreement=agreement, purpose="Kept")
     client.force_login(ngo_editor)
     url = reverse("agreements:edit", kwargs={"pk": agreement.pk})
@@ -338,7 +344,9 @@ def test_the_term_row_beyond_fifty_is_refused(client, ngo_editor, partnership):
 def test_the_fullest_agreement_form_fits_within_the_request_field_limit(
     client, ngo_editor, partnership
 ):
-    agreement = factories.AgreementFactory(partnership=partnership, title="Old title")
+    agreement = factories.AgreementFactory(
+        partnership=partnership, title="Old title", publication_status="draft"
+    )
     existing = factories.DataSharingTermFactory.create_batch(MAX_TERMS, agreement=agreement)
     client.force_login(ngo_editor)
     url = reverse("agreements:edit", kwargs={"pk": agreement.pk})

@@ -149,6 +149,8 @@ def test_unconfirmed_parties_are_not_shown_to_the_public(client, partnership):
 
 
 def test_an_editor_edits_the_partnership(client, ngo_editor, partnership):
+    # A draft changes at once (an approved partnership's changes wait: test_revisions.py).
+    Partnership.objects.filter(pk=partnership.pk).update(publication_status="draft")
     client.force_login(ngo_editor)
     url = reverse("partnerships:edit", kwargs={"slug": partnership.slug})
     form = client.get(url).context["form"]

@@ -17,6 +17,7 @@ from agreements.context_processors import publication
 from agreements.models import Agreement
 from partnerships.models import Partnership
 from publication.models import Withholding
+from publication.services import revision_store
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,8 @@ def withhold(record, field, user, **kwargs):
 
 def add_waiting(ngo, police, ngo_editor, n: int) -> None:
     """``n`` of each kind of decision waiting for the police editor: a submitted
-    partnership, a submitted agreement, a withheld value to confirm, one to release."""
+    partnership, a submitted agreement, a withheld value to confirm, one to release, the
+    changes of a published partnership and of an embargoed agreement."""
     for _ in range(n):
         partnership = submit(
             factories.partnership_with_parties(ngo=ngo, police=police, publication_status="draft"),
@@ -74,6 +76,8 @@ def add_waiting(ngo, police, ngo_editor, n: int) -> None:
             embargoed_until=timezone.localdate() + dt.timedelta(days=5),
         )
         withhold(embargoed, "reference", ngo_editor)
+        revision_store(record=published, actor=ngo_editor, form_data={"title": "Renamed"})
+        revision_store(record=embargoed, actor=ngo_editor, form_data={"title": "Renamed"})
         review = factories.ReviewFactory(agreement=embargoed)
         withhold(review, "public_summary", ngo_editor)
         partnership.draft = factories.AgreementFactory(
@@ -99,15 +103,18 @@ def test_an_approver_sees_what_waits_for_them_and_nothing_of_their_own(
         ("partnership", "objectives", True, False),
         ("partnership", "public_summary", False, True),
     ]
+    assert sorted(r.record_kind for r in context["revisions"]) == ["agreement", "partnership"]
     html = response.content.decode()
-    assert "Approvals (6)" in html
+    assert "Approvals (8)" in html
     assert "Review “Scheduled review” of 1 Feb 2025: Public summary" in html
+    assert "Changes to approved records waiting for you (2)" in html
 
     client.force_login(ngo_editor)
     response = client.get(QUEUE)
     assert response.context["partnerships"] == []
     assert response.context["agreements"] == []
     assert response.context["withholdings"] == []
+    assert response.context["revisions"] == []
     assert "Approvals (" not in response.content.decode()
 
 
@@ -181,7 +188,7 @@ def test_the_header_shows_the_count_to_those_with_something_to_decide(
     add_waiting(ngo, police, ngo_editor, 2)
     client.force_login(police_editor)
     html = client.get(reverse("accounts:dashboard")).content.decode()
-    assert "Approvals (12)" in html
+    assert "Approvals (16)" in html
     client.force_login(ngo_editor)
     html = client.get(reverse("accounts:dashboard")).content.decode()
     assert "Approvals (" not in html
@@ -202,7 +209,7 @@ def test_the_count_is_two_queries_and_only_when_shown(
         context = publication(request)
     # The user's organizations, then the count.
     with django_assert_num_queries(2):
-        assert int(str(context["approvals_count"])) == 18
+        assert int(str(context["approvals_count"])) == 24
     # One for a user who approves nothing.
     request.user = factories.MembershipFactory(organization=ngo, role="viewer").user
     with django_assert_num_queries(1):
@@ -231,6 +238,7 @@ def test_the_queue_costs_the_same_queries_for_1_or_10_of_each(
     # Session and user (2); the header: the user's organizations and the count, the
     # oversight link (3); the user's organizations as an approver, the submissions (3);
     # the withheld values to decide and their records (1 + 3); the organizations' records
-    # (2); their withheld values and the records of those (1 + 4); and one the
-    # audit middleware makes on every request.
-    assert ten <= 20
+    # (2); their withheld values and the records of those (1 + 4); the changes of
+    # approved records to decide and their records (1 + 2); and one the audit middleware
+    # makes on every request.
+    assert ten <= 23
