@@ -6,18 +6,20 @@ TOOLS := .tools
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 VENV := .venv
 MANAGE := $(VENV)/bin/python manage.py
+# A command with a database: DATABASE_URL's, or the embedded server's.
+WITH_DB := $(VENV)/bin/python -m config.embedded_db --
 CELERY := $(VENV)/bin/celery
-BROKER_DIRS := var/broker/queue var/broker/processed var/broker/control
+# Where the embedded database, the filesystem broker, logs and uploads live.
+VAR_DIR ?= var
+export VAR_DIR
+BROKER_DIRS := $(VAR_DIR)/broker/queue $(VAR_DIR)/broker/processed $(VAR_DIR)/broker/control
 
-.PHONY: run install test lint format migrate seed worker beat bench bench-api bench-audit clean
+.PHONY: run install test lint format migrate seed worker beat bench bench-api bench-audit clean var
 
 ## run: install, migrate, load the demo registry, and serve on http://127.0.0.1:8000 with a worker and beat
-run: install migrate seed
-	@echo "Serving on http://127.0.0.1:8000 (admin: /admin/). Ctrl-C stops the web server, worker and beat."
-	@trap 'kill 0' EXIT INT TERM; \
-	$(CELERY) -A config worker --loglevel=INFO --concurrency=2 & \
-	$(CELERY) -A config beat --loglevel=INFO & \
-	$(MANAGE) runserver 127.0.0.1:8000
+# Without DATABASE_URL, on the embedded PostgreSQL server under var/ (config/embedded_db.py).
+run: install var
+	@$(WITH_DB) $(MANAGE) run_demo
 
 ## install: a virtualenv in .venv with the locked dependencies
 install: $(VENV)/.synced
@@ -31,14 +33,14 @@ $(TOOLS)/bin/uv:
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
 var:
-	mkdir -p var $(BROKER_DIRS)
+	@mkdir -p $(VAR_DIR) $(BROKER_DIRS)
 
 migrate: install var
-	$(MANAGE) migrate --noinput
+	$(WITH_DB) $(MANAGE) migrate --noinput
 
 seed: install var
-	$(MANAGE) seed_demo
-	$(MANAGE) run_flagging
+	$(WITH_DB) $(MANAGE) seed_demo
+	$(WITH_DB) $(MANAGE) run_flagging
 
 worker: install var
 	$(CELERY) -A config worker --loglevel=INFO
@@ -46,9 +48,9 @@ worker: install var
 beat: install var
 	$(CELERY) -A config beat --loglevel=INFO
 
-## test: the whole suite (DATABASE_URL=postgres://... runs it on PostgreSQL, as CI does)
+## test: the whole suite, on DATABASE_URL's PostgreSQL (as CI does) or the embedded server
 test: install var
-	$(VENV)/bin/pytest
+	$(WITH_DB) $(VENV)/bin/pytest
 
 ## bench: the benchmarks, on PostgreSQL (a scratch database: its tables are emptied)
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/registry_bench

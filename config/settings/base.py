@@ -1,14 +1,17 @@
 """Settings shared by every environment; each value can be set in the environment.
 
-The defaults need no server: SQLite under var/ and a filesystem Celery broker,
-so that a first run works on a bare machine. Production and CI set
-DATABASE_URL to PostgreSQL and CELERY_BROKER_URL to Redis.
+The defaults need no server of the machine's: the embedded PostgreSQL server under var/
+(started by `make run` and `make test`) and a filesystem Celery broker, so that a first
+run works on a bare machine. Production and CI set DATABASE_URL to their PostgreSQL and
+CELERY_BROKER_URL to Redis.
 """
 
 from pathlib import Path
 
 import pghistory
 from django.db import models
+
+from config import embedded_db
 
 from .environment import crontab_from_line, env, env_bool, env_secret
 
@@ -82,7 +85,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'registry.sqlite3'}"),
+    # Without DATABASE_URL: the embedded PostgreSQL server that `make run` and `make test`
+    # start (config/embedded_db.py), on its Unix socket.
+    "default": env.db("DATABASE_URL", default=embedded_db.default_url()),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)

@@ -1,7 +1,7 @@
 """Settings for the test suite.
 
-DATABASE_URL picks the database: CI sets it to PostgreSQL; without it the
-suite runs on SQLite and skips the tests marked ``postgres``.
+DATABASE_URL picks the PostgreSQL server: CI sets it; without it, ``make test`` runs the
+suite on the embedded server (``config/embedded_db.py``).
 """
 
 import os
@@ -9,11 +9,9 @@ import os
 os.environ.setdefault("SECRET_KEY", "test-key-not-secret")
 
 from .base import *  # noqa: E402, F403
-from .environment import env  # noqa: E402
 
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///:memory:")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
