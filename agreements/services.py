@@ -174,8 +174,8 @@ def document_upload(
     check_pdf(file)
     sha256 = sha256_of(file)
     with transaction.atomic():
-        # Serialises concurrent uploads to one agreement (a no-op on SQLite, which
-        # serialises writers anyway); the unique constraint is the backstop.
+        # Serialises concurrent uploads to one agreement; the unique constraint is the
+        # backstop.
         Agreement.objects.select_for_update().filter(pk=agreement.pk).first()
         latest = agreement.documents.aggregate(latest=Max("version"))["latest"] or 0
         document = AgreementDocument(

@@ -141,7 +141,7 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
 
 class OrderingFilter(django_filters.OrderingFilter):
     """Orders by the given fields, then by id, so that pages never overlap. Empty values
-    (an unknown founding date) come last both ways, on PostgreSQL and SQLite alike."""
+    (an unknown founding date) come last both ways."""
 
     def filter(self, qs, value):
         if value in django_filters.constants.EMPTY_VALUES:

@@ -1,11 +1,10 @@
 """Full-text search building blocks.
 
-On PostgreSQL a search is ``websearch_to_tsquery`` (quotes for phrases, ``or``, ``-`` to
+A search is ``websearch_to_tsquery`` (quotes for phrases, ``or``, ``-`` to
 exclude) against weighted ``tsvector`` expressions, each served by a GIN expression index
 created by a migration (``partnerships`` 0004, ``agreements`` 0002); the expressions here
 and in those migrations must stay identical, which ``tests/partnerships/test_search.py``
-checks with ``EXPLAIN``. Elsewhere (SQLite, the embedded default) a search is a
-case-insensitive substring match over the same fields.
+checks with ``EXPLAIN``.
 
 Values kept from the public (``Hidden``) are never searched: the records that have one
 among the searched fields are matched (and ranked) against their other fields only, with
@@ -16,8 +15,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
-from django.db.models import Case, Expression, F, FloatField, Q, QuerySet, When
+from django.db.models import Case, Expression, F, FloatField, QuerySet, When
 
 CONFIG = "english"
 
@@ -31,10 +29,6 @@ class Hidden(Protocol):
 
     def condition(self, field: str) -> Expression:
         """True when the row's ``field`` is hidden."""
-
-
-def uses_full_text() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def search_vector(fields) -> SearchVector:
@@ -61,12 +55,6 @@ def matching_ids(
 ) -> QuerySet:
     """The ids (``id_field``) of the rows of ``queryset`` whose ``fields`` match ``text``;
     never on a ``hidden`` value."""
-    if not uses_full_text():
-        condition = Q()
-        for field, _weight in fields:
-            matches = Q(**{f"{field}__icontains": text})
-            condition |= matches & ~Q(hidden.condition(field)) if hidden else matches
-        return queryset.filter(condition).order_by().values(id_field)
     query = search_query(text)
     if hidden is None:
         plain = queryset
@@ -89,10 +77,8 @@ def matching_ids(
 
 
 def ranked(queryset: QuerySet, fields, text: str, *tiebreak: str, hidden: Hidden | None = None):
-    """Order by relevance to ``text`` (PostgreSQL), then by ``tiebreak``; a ``hidden``
-    value adds nothing to a record's relevance."""
-    if not uses_full_text():
-        return queryset.order_by(*tiebreak)
+    """Order by relevance to ``text``, then by ``tiebreak``; a ``hidden`` value adds
+    nothing to a record's relevance."""
     query = search_query(text)
     rank = SearchRank(search_vector(fields), query)
     if hidden is not None:

@@ -1,11 +1,10 @@
 """Full-text search over the public registry.
 
-On PostgreSQL a search is ``websearch_to_tsquery`` (quotes for phrases, ``or``, ``-`` to
+A search is ``websearch_to_tsquery`` (quotes for phrases, ``or``, ``-`` to
 exclude) against weighted ``tsvector`` expressions, each served by a GIN expression index
 created by a migration (``partnerships`` 0004, ``agreements`` 0002); the expressions here
 and in those migrations must stay identical, which ``tests/partnerships/test_search.py``
-checks with ``EXPLAIN``. Elsewhere (SQLite, the embedded default) a search is a
-case-insensitive substring match over the same fields.
+checks with ``EXPLAIN``.
 
 A record matches on its own text or on the names of the organizations around it; the
 matches are collected as one ``UNION`` of ids so that PostgreSQL can use every index.
