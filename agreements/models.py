@@ -45,6 +45,10 @@ class Agreement(Publishable, TimeStampedModel):
 
     # Agreements in force: the ones oversight flags look at.
     IN_FORCE = (Status.SIGNED, Status.ACTIVE)
+    # Agreements whose data sharing is about to start or under way: a data-protection
+    # impact assessment is due before the data flows, so while it is negotiated too. Not a
+    # draft (nothing is agreed yet), nor one that ended (expired, terminated, superseded).
+    DPIA_DUE = (Status.NEGOTIATING, *IN_FORCE)
 
     partnership = models.ForeignKey(
         Partnership, on_delete=models.CASCADE, related_name="agreements"

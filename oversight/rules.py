@@ -16,14 +16,15 @@ from .models import DPIA_VALID_FOR, Finding, Flag, Review
 
 
 def high_risk_without_dpia(today: date, agreements: QuerySet | None = None) -> QuerySet:
-    """The high-risk ``agreements`` (all by default) with no DPIA completed in the twelve
-    months up to today.
+    """The high-risk ``agreements`` (all by default) being negotiated or in force
+    (``Agreement.DPIA_DUE``) with no DPIA completed in the twelve months up to today.
 
     A DPIA completed on 21 November 2025 still counts on 21 November 2026, not the day after.
     """
     agreements = Agreement.objects.all() if agreements is None else agreements
     valid_dpia = Review.objects.valid_dpias(today).filter(agreement=OuterRef("pk"))
-    return agreements.high_risk().exclude(Exists(valid_dpia))
+    due = agreements.filter(status__in=Agreement.DPIA_DUE)
+    return due.high_risk().exclude(Exists(valid_dpia))
 
 
 def corrective_action_overdue(today: date, agreements: QuerySet | None = None) -> QuerySet:
@@ -112,9 +113,12 @@ FLAG_RULES = [
         detail=lambda row, today: (
             f"High-risk data sharing, and no DPIA completed since {_day(today - DPIA_VALID_FOR)}."
         ),
-        explanation="A high-risk agreement with no data-protection impact assessment (DPIA) "
-        "completed in the twelve months up to today.",
-        resolution="A DPIA was completed, or the agreement is no longer high-risk.",
+        explanation="A high-risk agreement being negotiated, signed or active with no "
+        "data-protection impact assessment (DPIA) completed in the twelve months up to today "
+        "(a draft is not flagged yet, nor an agreement that expired, was terminated or was "
+        "superseded).",
+        resolution="A DPIA was completed, the agreement is no longer high-risk, or it is no "
+        "longer negotiated or in force.",
     ),
     FlagRule(
         kind=Flag.Kind.CORRECTIVE_ACTION_OVERDUE,

@@ -451,3 +451,17 @@ def test_run_flagging_command_prints_counts_per_kind(partnership, police, oversi
     output = out.getvalue()
     for kind in Flag.Kind:
         assert f"{kind.label}: raised 1, closed 0" in output
+
+
+def test_terminating_a_high_risk_agreement_closes_its_dpia_flag(partnership, auditor):
+    agreement = in_force(partnership, auditor)
+    high_risk(agreement)
+    run()
+    assert open_kinds(agreement) == {Flag.Kind.HIGH_RISK_WITHOUT_DPIA}
+
+    Agreement.objects.filter(pk=agreement.pk).update(status=Agreement.Status.TERMINATED)
+    run()
+
+    assert open_kinds(agreement) == set()
+    closed = Flag.objects.get(agreement=agreement, kind=Flag.Kind.HIGH_RISK_WITHOUT_DPIA)
+    assert "no longer negotiated or in force" in closed.resolution

@@ -438,3 +438,22 @@ def test_lacking_independent_auditor_selects_agreements_in_force_without_an_outs
     assert titles(Agreement.objects.lacking_independent_auditor()) == (
         ["Referral protocol"] if selected else []
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "selected"),
+    [
+        ("draft", False),  # nothing is agreed yet
+        ("negotiating", True),  # the assessment is due before the data flows
+        ("signed", True),
+        ("active", True),
+        ("expired", False),
+        ("terminated", False),
+        ("superseded", False),
+    ],
+)
+def test_high_risk_without_dpia_only_while_negotiated_or_in_force(agreement, status, selected):
+    Agreement.objects.filter(pk=agreement.pk).update(status=status)
+    factories.DataSharingTermFactory(agreement=agreement, **HIGH)
+
+    assert titles(high_risk_without_dpia(TODAY)) == (["Referral protocol"] if selected else [])
