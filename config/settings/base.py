@@ -237,6 +237,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",  # vendored: the docs page loads nothing from elsewhere
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "public.api.schema.anonymous_operations_and_exports",
+    ],
     # One named enum per choice set, shared wherever it appears.
     "ENUM_NAME_OVERRIDES": {
         "RegionEnum": "partnerships.models.Region",

@@ -6,6 +6,7 @@ one (``partnerships``, ``agreements``, ``oversight``, ``stats``)."""
 from collections.abc import Callable
 
 from django.urls import include, path, re_path, reverse
+from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.decorators import api_view
@@ -64,8 +65,17 @@ def api_root(request):
 
 
 class SchemaView(LicensedMixin, SpectacularAPIView):
+    """The schema in YAML, or in JSON with ``?format=json`` (or an ``Accept`` asking for
+    it)."""
+
     authentication_classes = []
     permission_classes = [AllowAny]
+
+    def perform_content_negotiation(self, request, force=False):
+        if request.query_params.get("format") == "json":
+            renderer = OpenApiJsonRenderer()
+            return renderer, renderer.media_type
+        return super().perform_content_negotiation(request, force)
 
 
 class DocsView(LicensedMixin, SpectacularSwaggerView):
