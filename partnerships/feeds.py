@@ -12,6 +12,9 @@ from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
 from django.http import HttpResponseBadRequest
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+
+from core.licence import licence
 
 from .models import Partnership, Region
 from .search import WithheldValues
@@ -63,7 +66,17 @@ class RegistryFeed(Feed):
         try:
             return super().__call__(request, *args, **kwargs)
         except FeedFilterError as error:
-            return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+            # A feed reader expects XML, even to say what is wrong.
+            return HttpResponseBadRequest(
+                '<?xml version="1.0" encoding="utf-8"?>\n'
+                f"<error><message>{escape(str(error))}</message></error>\n",
+                content_type="application/xml; charset=utf-8",
+            )
+
+    def feed_copyright(self):
+        """The feed's ``<rights>``: the licence of the registry's data."""
+        name, url = licence().values()
+        return f"{name} ({url}). Cite the entry's link and the date you retrieved it."
 
     def get_object(self, request, *args, **kwargs) -> FeedSelection:
         # One instance serves every request: what a request selects travels as ``obj``.

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Cache-Control, ETags and 304s on what the public reads (above the policy headers).
+    "core.caching.PublicCachingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -90,6 +92,8 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=embedded_db.default_url()),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# How long a reader or a proxy may reuse a public page, list or feed before revalidating.
+PUBLIC_MAX_AGE_SECONDS = env.int("PUBLIC_MAX_AGE_SECONDS", default=60)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
