@@ -44,10 +44,11 @@ RUN SECRET_KEY=collectstatic-build-only-not-a-secret \
     ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput
 
-# Writable by the application: uploaded documents (MEDIA_ROOT) and the beat
-# schedule. Named volumes mounted here start with this ownership.
-RUN mkdir -p /app/var/media /app/var/beat \
-    && chown app:app /app/var /app/var/media /app/var/beat
+# Writable by the application: uploaded documents (MEDIA_ROOT), the beat
+# schedule and the audit log's last checkpoint (AUDIT_HEAD_FILE). Named volumes
+# mounted here start with this ownership.
+RUN mkdir -p /app/var/media /app/var/beat /app/var/audit \
+    && chown app:app /app/var /app/var/media /app/var/beat /app/var/audit
 
 USER app
 

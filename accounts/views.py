@@ -2,18 +2,24 @@
 and answering an invitation (a new account sets its first password through a one-time
 link; an existing account accepts, signed in, to join another organization).
 
-Logging in, out and password changes and resets are Django's own views
-(``django.contrib.auth.urls``) with the registry's templates.
+Logging in and out are django-allauth's views, password changes and resets Django's, with the
+registry's templates (``accounts.login_urls``); the administration's login page sends to the
+site's (``admin_login``).
 """
 
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.account.utils import perform_login
 from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -23,6 +29,8 @@ from oversight.models import Flag
 from partnerships import permissions, services
 from partnerships.forms import MemberInviteForm
 from partnerships.models import Membership, Organization, Partnership, PartnershipParty
+
+from .permissions import has_mfa
 
 
 def dashboard_partnerships(user):
@@ -164,18 +172,52 @@ class MemberRemoveView(OrganizationMembersMixin, View):
         return redirect("accounts:dashboard")
 
 
-class InvitationAcceptView(auth_views.PasswordResetConfirmView):
-    """The one-time link of an invitation: the new member sets a password and is logged in.
-    Django's token changes once the password is set, so the link works once."""
+def admin_login(request, extra_context=None):
+    """The administration's login page (``admin.site.login``): one way in, the site's login
+    with its second factor and lockout, which comes back to ``next`` (the administration's
+    index by default). The administration's own login form never checks a password."""
+    next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("admin:index")
+    if not request.user.is_authenticated:
+        return redirect_to_login(next_url, login_url=reverse("login"))
+    if request.user.is_active and request.user.is_staff:
+        return redirect(next_url)
+    raise PermissionDenied("This account does not have access to the administration.")
 
-    post_reset_login = True
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's, and a new password set through the e-mailed link also lifts the login
+    lockout of the account from this client: its owner is back."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        get_account_adapter(self.request).login_lockout_clear(
+            self.request, username=form.user.get_username()
+        )
+        return response
+
+
+class InvitationAcceptView(PasswordResetConfirmView):
+    """The one-time link of an invitation: the new member sets a password and is logged in.
+    Django's token changes once the password is set, so the link works once.
+
+    The link is a password-reset link, so an account that already has a second factor is
+    asked for it before it is logged in: a mailbox alone never opens the account."""
+
     success_url = reverse_lazy("accounts:dashboard")
     extra_context = {"invitation": True}
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(self.request, "Welcome: your password is set and you are logged in.")
-        return response
+        super().form_valid(form)
+        if has_mfa(form.user):
+            messages.success(self.request, "Your password is set: now enter your two-factor code.")
+        else:
+            messages.success(self.request, "Welcome: your password is set and you are logged in.")
+        # django-allauth's login, with its second step where the account has a factor.
+        return perform_login(self.request, form.user, redirect_url=self.get_success_url())
 
 
 class InvitationJoinView(LoginRequiredMixin, TemplateView):

@@ -257,3 +257,33 @@ class WithholdForm(forms.Form):
         """The chosen value as ``(instance, field)``."""
         _, instance, field = self.targets[self.cleaned_data["field"]]
         return instance, field
+
+
+class VersionCompareForm(forms.Form):
+    """Which two versions of an agreement's text to compare: ``from`` (the older) and
+    ``to``, by version number; the pages and the API read the same query parameters.
+    ``versions`` (the numbers the reader may read) are the page's choices; whether a
+    number is one of them is the view's question (404 otherwise), not the form's."""
+
+    # ``from`` is a Python keyword: the fields are declared by name.
+    FIELDS = ("from", "to")
+
+    def __init__(self, data=None, *, versions: list[int] = ()):
+        super().__init__(data)
+        choices = [("", "—")] + [(v, f"Version {v}") for v in versions]
+        for name, label in zip(self.FIELDS, ("Compare version", "with version"), strict=True):
+            self.fields[name] = forms.IntegerField(
+                label=label,
+                min_value=1,
+                widget=forms.Select(choices=choices),
+                error_messages={
+                    "required": f"Choose the version ({name}).",
+                    "invalid": "Give a version number.",
+                },
+            )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from") is not None and data.get("from") == data.get("to"):
+            self.add_error("to", "Choose two different versions.")
+        return data

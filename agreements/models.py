@@ -319,6 +319,49 @@ class AgreementDocument(models.Model):
         """Public with its agreement: marked public and out of embargo."""
         return self.is_public and self.embargoed_until is None
 
+    def stored_text(self) -> "DocumentText | None":
+        """Its text as read from the PDF, or None when it has not been read yet."""
+        try:
+            return self.text
+        except DocumentText.DoesNotExist:
+            return None
+
+
+class DocumentText(models.Model):
+    """The text of a document version, read from its PDF when it is uploaded
+    (``documents.extract_text``); a version without one has not been read yet
+    (``manage.py extract_document_texts`` reads them).
+
+    Its own table, not audited: the text is derived from the file, whose SHA-256 the
+    audit log keeps, and an audited copy would repeat the whole text with every change of
+    the version (its publication, its embargo)."""
+
+    class Status(models.TextChoices):
+        EXTRACTED = "extracted", "Text extracted"
+        NO_TEXT_LAYER = "no_text_layer", "No text layer (a scan)"
+        UNREADABLE = "unreadable", "The text could not be read"
+
+    document = models.OneToOneField(
+        AgreementDocument, on_delete=models.CASCADE, primary_key=True, related_name="text"
+    )
+    status = models.CharField(max_length=20, choices=Status)
+    text = models.TextField(blank=True)
+    pages_read = models.PositiveIntegerField(default=0)
+    truncated = models.BooleanField(
+        default=False, help_text="Only the first pages or characters were read (the bounds)."
+    )
+    extracted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "document text"
+
+    def __str__(self):
+        return f"Text of {self.document}"
+
+    @property
+    def has_text(self) -> bool:
+        return self.status == self.Status.EXTRACTED
+
 
 class DataSharingTerm(TimeStampedModel):
     # Declared in ``choices.py``, where the risk rule reads them too.

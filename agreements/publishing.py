@@ -21,6 +21,7 @@ record it in the audit trail with who took it.
 from __future__ import annotations
 
 import operator
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import reduce
@@ -45,6 +46,7 @@ from django.utils import dateformat, timezone
 from core.services import require
 from partnerships import permissions
 from partnerships.models import Partnership
+from partnerships.services import slug_base, unique_slug
 from publication.choices import APPROVED_STATES, PublicationStatus, WithholdingReason
 from publication.models import Revision, Withholding
 
@@ -249,8 +251,22 @@ def record_approve(*, record: Record, actor) -> Record:
         record.embargoed_until = None
     record.publication_comment = ""
     _save(record)
+    if isinstance(record, Partnership):
+        _slug_from_title(record)
     _withholdings_confirm(withholdings_of(record), record=record, actor=actor, now=now)
     return record
+
+
+def _slug_from_title(partnership: Partnership) -> None:
+    """A partnership's slug is its public address, stable once published. It was made from
+    the title it had when created, which may have changed before its first approval (a
+    restricted or draft title): the address is made anew from the title approved, so that
+    it never tells the public an earlier one."""
+    base = slug_base(partnership.title)
+    if re.fullmatch(rf"{re.escape(base)}(-\d+)?", partnership.slug):
+        return
+    partnership.slug = unique_slug(Partnership, partnership.title)
+    partnership.save(update_fields=["slug", "updated_at"])
 
 
 @transaction.atomic

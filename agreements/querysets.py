@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
 
 from partnerships.models import PartnershipParty
-from partnerships.querysets import public_values, sees_every_record
+from partnerships.querysets import public_values, sees_every_record, with_sources
 
 from .choices import RiskLevel, SurveillancePractice
 from .risk import HIGH_RISK_CATEGORIES_TO_POLICE, MEDIUM_RISK_CATEGORIES, TOWARDS_POLICE
@@ -91,6 +91,10 @@ class AgreementDocumentQuerySet(models.QuerySet):
 
 
 class AgreementQuerySet(models.QuerySet):
+    def with_sources(self, present: bool = True):
+        """Agreements citing at least one source of their own (or none)."""
+        return with_sources(self, present)
+
     # Visibility ---------------------------------------------------------------
 
     def public(self):

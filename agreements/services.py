@@ -6,6 +6,7 @@ validates with ``full_clean()`` and writes inside ``transaction.atomic``.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,8 +25,10 @@ from partnerships.services import (
 from publication.models import Revision
 
 from . import permissions
-from .documents import check_pdf, sha256_of
-from .models import Agreement, AgreementDocument, DataSharingTerm
+from .documents import ExtractedText, check_pdf, extract_text, sha256_of
+from .models import Agreement, AgreementDocument, DataSharingTerm, DocumentText
+
+logger = logging.getLogger(__name__)
 
 # Oversight (the layer above) raises and closes the flags; asked by name.
 FLAGGING_TASK = "oversight.tasks.run_flagging"
@@ -173,6 +176,8 @@ def document_upload(
     require(permissions.can_upload_document(actor, agreement), REFUSED)
     check_pdf(file)
     sha256 = sha256_of(file)
+    # Read before the lock is taken: the text is the upload's slowest part.
+    extracted = extract_text(file)
     with transaction.atomic():
         # Serialises concurrent uploads to one agreement; the unique constraint is the
         # backstop.
@@ -191,9 +196,50 @@ def document_upload(
         try:
             document.full_clean()
             document.save()
+            _save_text(document, extracted)
             # The approver approves what will be published, this version included.
             submission_withdraw_saved(agreement)
         except Exception:
             document.file.delete(save=False)
             raise
     return document
+
+
+def _save_text(document: AgreementDocument, extracted: ExtractedText) -> DocumentText:
+    text, _ = DocumentText.objects.update_or_create(
+        document=document,
+        defaults={
+            "status": extracted.status,
+            "text": extracted.text,
+            "pages_read": extracted.pages_read,
+            "truncated": extracted.truncated,
+        },
+    )
+    return text
+
+
+def document_texts_extract(*, documents=None) -> dict[str, int]:
+    """Read the text of the document versions that have none yet (of ``documents``, a
+    queryset, when given), for versions uploaded before texts were read.
+
+    1. Select the versions without a text.
+    2. Read each one's file; a missing file is counted and left for a later run.
+    3. Store what was read, a scan and an unreadable PDF included.
+
+    One bad version never stops the run. Returns the counts by outcome.
+    """
+    counts = dict.fromkeys(DocumentText.Status.values, 0) | {"missing_file": 0}
+    pending = (documents if documents is not None else AgreementDocument.objects.all()).filter(
+        text__isnull=True
+    )
+    for document in pending.order_by("pk").iterator():
+        try:
+            with document.file.open("rb") as handle:
+                extracted = extract_text(handle)
+        except (FileNotFoundError, ValueError):
+            logger.warning("document %s: its file %r is missing", document.pk, document.file.name)
+            counts["missing_file"] += 1
+            continue
+        _save_text(document, extracted)
+        counts[extracted.status] += 1
+    return counts

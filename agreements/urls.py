@@ -21,6 +21,21 @@ urlpatterns = [
     path("agreements/<int:pk>/edit/", views.AgreementUpdateView.as_view(), name="edit"),
     path("agreements/<int:pk>/auditor/", views.AuditorAssignView.as_view(), name="auditor"),
     path(
+        "agreements/<int:pk>/sources/add/",
+        views.AgreementSourceAddView.as_view(),
+        name="source_add",
+    ),
+    path(
+        "agreements/<int:pk>/sources/<int:source_pk>/edit/",
+        views.AgreementSourceEditView.as_view(),
+        name="source_edit",
+    ),
+    path(
+        "agreements/<int:pk>/sources/<int:source_pk>/remove/",
+        views.AgreementSourceRemoveView.as_view(),
+        name="source_remove",
+    ),
+    path(
         "agreements/<int:pk>/documents/new/",
         views.document_new,
         name="document_new",
@@ -29,6 +44,16 @@ urlpatterns = [
         "agreements/<int:pk>/documents/<int:version>/",
         views.DocumentDownloadView.as_view(),
         name="document_download",
+    ),
+    path(
+        "agreements/<int:pk>/documents/<int:version>/text/",
+        views.DocumentTextView.as_view(),
+        name="document_text",
+    ),
+    path(
+        "agreements/<int:pk>/documents/compare/",
+        views.DocumentCompareView.as_view(),
+        name="document_compare",
     ),
     # The publication workflow: each record's publication page (its steps are POSTs to
     # it), and the approval queue.

@@ -30,13 +30,27 @@ from django.views.generic.base import TemplateResponseMixin
 from core.views import add_service_errors, safe_next
 from partnerships import permissions as partnership_permissions
 from partnerships.models import Partnership
-from partnerships.views import PROPOSED, WITHDRAWN, EditablePartnershipMixin
+from partnerships.views import (
+    PROPOSED,
+    WITHDRAWN,
+    EditablePartnershipMixin,
+    SourceAddView,
+    SourceEditView,
+    SourceRemoveView,
+)
 from publication.choices import APPROVED_STATES
 from publication.choices import PublicationStatus as Status
 from publication.models import Withholding, open_revision
 
 from . import permissions, publishing, revisions, services
-from .documents import CHUNK, DocumentRejected, max_document_bytes, too_large
+from .clauses import TOPICS
+from .documents import (
+    CHUNK,
+    DocumentRejected,
+    compare_versions,
+    max_document_bytes,
+    too_large,
+)
 from .forms import (
     MAX_TERMS,
     TERMS_PREFIX,
@@ -48,6 +62,7 @@ from .forms import (
     RetractForm,
     SendBackForm,
     TermFormSet,
+    VersionCompareForm,
     WithholdForm,
     blank_term_form,
     too_many_terms_message,
@@ -71,6 +86,25 @@ class EditableAgreementMixin(LoginRequiredMixin):
                 raise PermissionDenied("You may not change this agreement.")
             self._agreement = agreement
         return self._agreement
+
+
+class AgreementSourceMixin(EditableAgreementMixin):
+    """The agreement's sources: the partnership's source pages (``partnerships.views``)."""
+
+    def get_record(self):
+        return self.get_agreement()
+
+
+class AgreementSourceAddView(AgreementSourceMixin, SourceAddView):
+    pass
+
+
+class AgreementSourceEditView(AgreementSourceMixin, SourceEditView):
+    pass
+
+
+class AgreementSourceRemoveView(AgreementSourceMixin, SourceRemoveView):
+    pass
 
 
 class AgreementFormMixin(TemplateResponseMixin):
@@ -332,6 +366,18 @@ class DocumentUploadView(EditableAgreementMixin, FormView):
         return HttpResponseRedirect(self.get_agreement().get_absolute_url())
 
 
+def body_stream(request):
+    """Where the request's body is read from: the request, or, for a body sent in chunks
+    without a Content-Length (``Transfer-Encoding: chunked``), the server's own stream
+    when the server says it ends there (``wsgi.input_terminated``, as gunicorn does):
+    Django reads nothing without a length."""
+    chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    terminated = request.META.get("wsgi.input_terminated")
+    if chunked and terminated and not request.META.get("CONTENT_LENGTH"):
+        return request.META["wsgi.input"]
+    return request
+
+
 class DocumentUploadAPIView(EditableAgreementMixin, View):
     """Upload a new version of the agreement's signed text as the request body itself, for
     scripts: ``Content-Type: application/pdf``, session and CSRF header as for any write,
@@ -347,7 +393,8 @@ class DocumentUploadAPIView(EditableAgreementMixin, View):
     def post(self, request, *args, **kwargs):
         agreement = self.get_agreement()
         declared = declared_length(request)
-        if declared == 0:
+        body = body_stream(request)
+        if declared == 0 and body is request:
             return self.refuse(DocumentRejected("The file is empty.", code=DocumentRejected.EMPTY))
         if request.content_type != "application/pdf":
             return self.refuse(
@@ -363,7 +410,7 @@ class DocumentUploadAPIView(EditableAgreementMixin, View):
         upload = TemporaryUploadedFile("document.pdf", "application/pdf", 0, None)
         size = 0
         # Read the body in chunks, never more than the limit allows.
-        while chunk := request.read(CHUNK):
+        while chunk := body.read(CHUNK):
             size += len(chunk)
             if size > limit:
                 upload.close()
@@ -451,6 +498,64 @@ class DocumentDownloadView(View):
         public = permissions.document_is_public(document)
         response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
         return response
+
+
+def readable_documents(request, agreement: Agreement) -> list[AgreementDocument]:
+    """The agreement's versions the user may read (``can_download_document``), newest
+    first, with their texts."""
+    documents = list(agreement.documents.select_related("text").order_by("-version"))
+    for document in documents:
+        document.agreement = agreement
+    return [d for d in documents if permissions.can_download_document(request.user, d)]
+
+
+def private_unless_public(response, *documents: AgreementDocument):
+    if not all(permissions.document_is_public(d) for d in documents):
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class DocumentTextView(View):
+    """The text of a version, read from its PDF, for those who may download it (else 404)."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request, pk, version):
+        agreement = visible_agreement(request, pk)
+        document = get_object_or_404(agreement.documents.select_related("text"), version=version)
+        document.agreement = agreement
+        if not permissions.can_download_document(request.user, document):
+            raise Http404("No such document.")
+        response = render(
+            request,
+            "agreements/agreementdocument_text.html",
+            {"agreement": agreement, "document": document, "text": document.stored_text()},
+        )
+        return private_unless_public(response, document)
+
+
+class DocumentCompareView(View):
+    """What changed between two versions the user may read, clause by clause
+    (``clauses.compare_texts``). ``?from=1&to=2``: a missing or bad number is the form
+    again with its errors (400); a version the user may not read is a 404."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request, pk):
+        agreement = visible_agreement(request, pk)
+        readable = {d.version: d for d in readable_documents(request, agreement)}
+        form = VersionCompareForm(request.GET, versions=list(readable))
+        context = {"agreement": agreement, "form": form, "versions": list(readable.values())}
+        if not form.is_valid():
+            return render(request, "agreements/agreementdocument_compare.html", context, status=400)
+        older, newer = (readable.get(form.cleaned_data[name]) for name in form.FIELDS)
+        if older is None or newer is None:
+            raise Http404("No such document version.")
+        context.update(
+            older=older, newer=newer, comparison=compare_versions(older, newer), topics=TOPICS
+        )
+        response = render(request, "agreements/agreementdocument_compare.html", context)
+        return private_unless_public(response, older, newer)
 
 
 # The publication workflow ---------------------------------------------------------------

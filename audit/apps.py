@@ -9,8 +9,15 @@ class AuditConfig(AppConfig):
     def ready(self):
         from . import signals  # noqa: F401 - connects the Celery task context
         from .chain import audit_chain_view_after_migrate
+        from .guards import audit_guards_after_migrate
+        from .roles import database_privileges_after_migrate
 
-        # Once per migrate (or flush): the chain view follows the registered event tables.
+        # Once per migrate (or flush), in this order: the chain view follows the registered
+        # event tables, the guards cover them, and the app role gets its privileges on them.
         post_migrate.connect(
             audit_chain_view_after_migrate, sender=self, dispatch_uid="audit_chain_view"
+        )
+        post_migrate.connect(audit_guards_after_migrate, sender=self, dispatch_uid="audit_guards")
+        post_migrate.connect(
+            database_privileges_after_migrate, sender=self, dispatch_uid="audit_privileges"
         )

@@ -24,14 +24,26 @@ operation of the same migration::
 
 Should one forget, the rebuild after ``migrate`` logs an error naming the first position
 held twice, and ``verify_audit_log`` reports the event there as out of place.
+
+The links alone cannot tell that events were deleted from the end of the chain, or that
+the last events were rewritten and their hashes recomputed (``audit_event_hash`` is the
+database's own). Every successful verification therefore keeps the head as a checkpoint
+signed with a key outside the database (``AuditCheckpoint``), and later verifications hold
+the chain to every checkpoint; ``AUDIT_HEAD_FILE`` also keeps the last one outside the
+database, so that deleting checkpoints with the events they vouched for is seen too.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
@@ -44,6 +56,8 @@ from .trail import GENESIS_HASH, AuditEvent
 logger = logging.getLogger(__name__)
 
 VERIFY_BATCH = 5000
+# The key of the advisory lock that orders the recording of checkpoints ("CHKPT" in ASCII).
+CHECKPOINT_LOCK_KEY = 0x43484B5054
 
 
 def audit_event_models() -> list[type[AuditEvent]]:
@@ -65,14 +79,15 @@ class ChainHead:
 
 @dataclass(frozen=True)
 class BrokenEvent:
-    model: str  # e.g. "agreements.AgreementEvent"
-    event_id: int
+    model: str  # e.g. "agreements.AgreementEvent", "audit.AuditCheckpoint"
+    event_id: int | None  # None: not a row (the head file)
     seq: int | None
     reason: str
 
     def __str__(self):
         position = f"at position {self.seq}" if self.seq is not None else "with no position"
-        return f"{self.model} #{self.event_id} ({position}): {self.reason}"
+        name = self.model if self.event_id is None else f"{self.model} #{self.event_id}"
+        return f"{name} ({position}): {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -191,11 +206,15 @@ def audit_log_verify() -> ChainVerification:
     before it is not that event's hash, when its own hash does not match its content, or
     when it differs from a head kept by an earlier verification (``AuditCheckpoint``).
     The chain must also still reach every kept head: events deleted from its end are
-    found so. Streams the events, in constant memory.
+    found so. Then the checkpoints themselves: each must carry the signature of a
+    verification, following the one before it (none was forged or deleted), and the head
+    kept in ``AUDIT_HEAD_FILE``, if any, must be among them. Streams the events, in
+    constant memory.
     """
     if not audit_log_supported():
         return ChainVerification(checked=0, head=None, broken=None)
-    checkpoints = {c.seq: c for c in AuditCheckpoint.objects.all()}
+    checkpoints = list(AuditCheckpoint.objects.order_by("seq", "id"))
+    trusted, forged = _checkpoints_verify(checkpoints)
     checked, expected_seq, previous_hash, head = 0, 1, GENESIS_HASH, None
     with transaction.atomic(), connection.chunked_cursor() as cursor:
         cursor.execute(_chain_sql())
@@ -211,10 +230,10 @@ def audit_log_verify() -> ChainVerification:
                     reason = "does not follow the event before it (events were swapped or replaced)"
                 elif stored_hash != recomputed:
                     reason = "its content was altered after it was recorded"
-                elif seq in checkpoints and checkpoints[seq].hash != stored_hash:
+                elif seq in trusted and trusted[seq].hash != stored_hash:
                     reason = (
                         "differs from the head verified on "
-                        f"{checkpoints[seq].verified_at:%Y-%m-%d} (history was rewritten)"
+                        f"{trusted[seq].verified_at:%Y-%m-%d} (history was rewritten)"
                     )
                 if reason:
                     broken = BrokenEvent(model=model, event_id=event_id, seq=seq, reason=reason)
@@ -223,7 +242,7 @@ def audit_log_verify() -> ChainVerification:
                 expected_seq += 1
                 previous_hash = stored_hash
                 head = ChainHead(seq=seq, hash=stored_hash, recorded_at=created_at)
-    beyond = [c for c in checkpoints.values() if c.seq >= expected_seq]
+    beyond = [c for c in trusted.values() if c.seq >= expected_seq]
     if beyond:
         checkpoint = min(beyond, key=lambda c: c.seq)
         broken = BrokenEvent(
@@ -234,19 +253,125 @@ def audit_log_verify() -> ChainVerification:
             f"on {checkpoint.verified_at:%Y-%m-%d} (events were deleted from its end)",
         )
         return ChainVerification(checked=checked, head=head, broken=broken)
-    return ChainVerification(checked=checked, head=head, broken=None)
+    broken = forged or _head_file_check(checkpoints)
+    return ChainVerification(checked=checked, head=head, broken=broken)
+
+
+def _checkpoints_verify(
+    checkpoints: list[AuditCheckpoint],
+) -> tuple[dict[int, AuditCheckpoint], BrokenEvent | None]:
+    """The checkpoints (in chain order) that the chain is held to, by position, and the
+    first that does not verify, if any. Those kept before signing began (no signature,
+    before the first signed one) are held to as they are."""
+    trusted: dict[int, AuditCheckpoint] = {}
+    previous_signature = ""
+    for checkpoint in checkpoints:
+        reason = None
+        if not checkpoint.signature:
+            if previous_signature:
+                reason = (
+                    "it is not signed: it was written into the database, not kept by a verification"
+                )
+        elif not checkpoint.signature_holds():
+            reason = (
+                "its signature does not hold: it was altered or written into the database, "
+                "not kept by a verification (or AUDIT_SIGNING_KEY changed)"
+            )
+        elif checkpoint.previous_signature != previous_signature:
+            reason = "the checkpoint signed before it is missing (checkpoints were deleted)"
+        if reason:
+            return trusted, BrokenEvent(
+                model=AuditCheckpoint._meta.label,
+                event_id=checkpoint.pk,
+                seq=checkpoint.seq,
+                reason=reason,
+            )
+        previous_signature = checkpoint.signature or previous_signature
+        trusted[checkpoint.seq] = checkpoint
+    return trusted, None
+
+
+def _head_file_check(checkpoints: list[AuditCheckpoint]) -> BrokenEvent | None:
+    """What is wrong with the checkpoint kept in ``AUDIT_HEAD_FILE``, if anything: it must
+    hold its signature and still be in the database. No file yet: nothing to compare."""
+    path = settings.AUDIT_HEAD_FILE
+    if not path:
+        return None
+    name = f"the head kept in {path}"
+    try:
+        kept = json.loads(Path(path).read_text())
+        checkpoint = AuditCheckpoint(
+            seq=int(kept["seq"]),
+            hash=str(kept["hash"]),
+            previous_signature=str(kept["previous_signature"]),
+            signature=str(kept["signature"]),
+        )
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return BrokenEvent(model=name, event_id=None, seq=None, reason=f"unreadable: {error}")
+    reason = None
+    if not checkpoint.signature_holds():
+        reason = "its signature does not hold (the file was altered, or AUDIT_SIGNING_KEY changed)"
+    elif checkpoint.signature not in {c.signature for c in checkpoints}:
+        reason = (
+            "this checkpoint is no longer in the database (checkpoints were deleted, with "
+            "the events after them, or the database was restored from an older backup)"
+        )
+    if reason is None:
+        return None
+    return BrokenEvent(model=name, event_id=None, seq=checkpoint.seq, reason=reason)
 
 
 def audit_checkpoint_record(result: ChainVerification) -> AuditCheckpoint | None:
-    """Keep the head of a chain just verified intact, unless it is already kept."""
+    """Keep the head of a chain just verified intact as a signed checkpoint, unless one at
+    or beyond it is kept already; returns the last checkpoint, also written to
+    ``AUDIT_HEAD_FILE`` when set. Nothing for a broken or empty chain."""
     if not result.ok or result.head is None:
         return None
-    checkpoint, _ = AuditCheckpoint.objects.get_or_create(
-        seq=result.head.seq,
-        hash=result.head.hash,
-        defaults={"recorded_at": result.head.recorded_at, "verified_at": timezone.now()},
-    )
-    return checkpoint
+    head = result.head
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Two verifications at once (the daily task, a command) keep one chain of
+            # checkpoints, each signed after the one before.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHECKPOINT_LOCK_KEY])
+        last = AuditCheckpoint.objects.exclude(signature="").order_by("-seq", "-id").first()
+        if last is None or last.seq < head.seq:
+            previous_signature = last.signature if last else ""
+            last = AuditCheckpoint.objects.create(
+                seq=head.seq,
+                hash=head.hash,
+                recorded_at=head.recorded_at,
+                verified_at=timezone.now(),
+                previous_signature=previous_signature,
+                signature=AuditCheckpoint.sign(
+                    seq=head.seq, hash=head.hash, previous_signature=previous_signature
+                ),
+            )
+    if settings.AUDIT_HEAD_FILE:
+        _head_file_write(Path(settings.AUDIT_HEAD_FILE), last)
+    return last
+
+
+def _head_file_write(path: Path, checkpoint: AuditCheckpoint) -> None:
+    """Replace the file with the checkpoint, whole or not at all."""
+    kept = {
+        "seq": checkpoint.seq,
+        "hash": checkpoint.hash,
+        "previous_signature": checkpoint.previous_signature,
+        "signature": checkpoint.signature,
+        "verified_at": checkpoint.verified_at.isoformat(),
+    }
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, prefix=f".{path.name}.", delete=False
+    ) as file:
+        json.dump(kept, file, indent=2)
+        file.write("\n")
+    try:
+        os.replace(file.name, path)
+    except OSError:
+        Path(file.name).unlink(missing_ok=True)
+        raise
 
 
 def audit_log_check() -> ChainVerification:
@@ -258,7 +383,7 @@ def audit_log_check() -> ChainVerification:
         audit_checkpoint_record(result)
         logger.info("audit log verified: %s event(s), head %s", result.checked, result.head)
         return result
-    logger.error("audit log broken: first broken event %s", result.broken)
+    logger.error("audit log broken: %s", result.broken)
     recipients = list(
         get_user_model()
         .objects.filter(is_superuser=True, is_active=True)
@@ -270,7 +395,7 @@ def audit_log_check() -> ChainVerification:
             send_mail(
                 subject="Partnership Registry: the audit log does not verify",
                 message=(
-                    "The daily verification of the audit log found a broken event:\n\n"
+                    "The daily verification of the audit log found it broken:\n\n"
                     f"    {result.broken}\n\n"
                     f"{result.checked} event(s) before it verified. Someone changed the audit "
                     "tables directly in the database. Run `manage.py verify_audit_log` to "

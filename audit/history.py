@@ -145,8 +145,6 @@ def _load(*specs: Spec) -> dict[Registration, list[_Event]]:
         params += [registration.event_model._meta.label, value]
     by_label = {registration.event_model._meta.label: registration for registration, _, _ in specs}
     events: dict[Registration, list[_Event]] = {registration: [] for registration, _, _ in specs}
-    if connection.vendor != "postgresql":  # no audit tables are filled on SQLite
-        return events
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(selects), params)
         rows = cursor.fetchall()

@@ -1,6 +1,5 @@
 """Who made a change: the context the audit trail records for each web request."""
 
-from django.db import connection
 from pghistory.middleware import HistoryMiddleware
 
 
@@ -10,11 +9,6 @@ class AuditContextMiddleware(HistoryMiddleware):
     for, as ``{key: [{"id": ..., "name": ...}]}`` under the key their registration's
     ``acting_for`` declares (``audit.registry``). The public history names only those
     records; the staff history names the person too."""
-
-    def __call__(self, request):
-        if connection.vendor != "postgresql":  # no audit trail on SQLite
-            return self.get_response(request)
-        return super().__call__(request)
 
     def acting_for(self, user) -> dict:
         return {}

@@ -15,14 +15,15 @@ do, on PostgreSQL only:
   and its own, a SHA-256 over a canonical serialisation of the event;
 - pghistory's ``append_only`` trigger refuses UPDATE and DELETE on the event table.
 
+pgtrigger lets any session skip these triggers (``pgtrigger.ignore``): plain triggers that
+nothing switches off stand beside them (``audit.guards``), and the app connects as a role
+that may only read and append to the audit tables (``audit.roles``).
+
 Triggers, not Django signals or ``save()``: bulk ``update()``, ``bulk_create``, the admin
 and raw SQL all go through them. The lock is also taken by a BEFORE STATEMENT trigger on
 each tracked table, before the statement locks any row, so that two writers never hold
 a row each while waiting for the chain. The lock serialises writing transactions from
 their first audited write to their commit: the price of a single, gap-free chain.
-
-On SQLite (the embedded default) no trigger is installed: the registry works, but no
-change is recorded.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import contextlib
 
 import pghistory
 import pgtrigger
-from django.db import connection, models
+from django.db import models
 from pghistory import config as pghistory_config
 from pghistory.trigger import Event as PghistoryEventTrigger
 from pghistory.trigger import _get_pgh_obj_pk_col
@@ -207,8 +208,7 @@ def audit_event_model(tracked_model: type[models.Model], *, name: str, parent: s
 
 class audit_context(contextlib.ContextDecorator):  # noqa: N801 - used like a function
     """Attach ``metadata`` (``job=...``, or the user of a request) to the events recorded
-    inside; nested contexts add to the outer one. Does nothing on SQLite, where nothing
-    is recorded."""
+    inside; nested contexts add to the outer one."""
 
     def __init__(self, **metadata):
         self.metadata = metadata
@@ -218,9 +218,8 @@ class audit_context(contextlib.ContextDecorator):  # noqa: N801 - used like a fu
         return type(self)(**self.metadata)
 
     def __enter__(self):
-        if connection.vendor == "postgresql":
-            self._context = pghistory.context(**self.metadata)
-            self._context.__enter__()
+        self._context = pghistory.context(**self.metadata)
+        self._context.__enter__()
         return self
 
     def __exit__(self, *exc):

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from accounts.views import admin_login
 from agreements.feeds import AgreementFeed
 from core.health import healthz
 from oversight.feeds import FlagFeed
@@ -10,6 +11,11 @@ from public.sitemaps import SITEMAPS
 
 admin.site.site_header = "Partnership Registry administration"
 admin.site.site_title = "Partnership Registry"
+# One login for the site and its administration, with its second factor and lockout.
+admin.site.login = admin_login
+
+# An uncaught exception is a 500, except the database being unreachable: a 503.
+handler500 = "core.unavailable.server_error"
 
 feeds = (
     [
@@ -25,9 +31,10 @@ urlpatterns = [
     path("robots.txt", robots_txt, name="robots_txt"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    # Staff pages. Django's own login, logout and password views, then the registry's;
-    # before the public pages, whose partnerships/<slug>/ would take partnerships/new/.
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Staff pages. Logging in (django-allauth), password and second-factor pages, then the
+    # registry's; before the public pages, whose partnerships/<slug>/ would take
+    # partnerships/new/.
+    path("accounts/", include("accounts.login_urls")),
     path("accounts/", include("accounts.urls")),
     path("partnerships/", include("partnerships.urls")),
     path("", include("agreements.urls")),

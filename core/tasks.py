@@ -10,16 +10,30 @@ from kombu.exceptions import KombuError
 
 logger = logging.getLogger(__name__)
 
-# The options of every scheduled job: acknowledged only when done (a worker lost mid-run
-# leaves the message for another), a time limit, and retries with back-off while the
-# database is unreachable. The jobs are idempotent, so a retry or a duplicate does no harm.
+# The options of every scheduled job. The jobs are idempotent, so a retry or a duplicate
+# does no harm; hence:
+# - acknowledged only when done. If the pool process running it dies (killed, out of
+#   memory), the job is sent again 5 s later, as a retry, so that a job that kills its
+#   process every time stops after max_retries instead of looping; if even that send fails,
+#   the message goes back to the broker (reject_on_worker_lost). A worker that dies whole
+#   leaves the message unacknowledged, and Redis hands it out again after its visibility
+#   timeout (CELERY_BROKER_TRANSPORT_OPTIONS), which must stay longer than the hard time
+#   limit plus the longest retry delay.
+# - time limits: the soft one stops the job with what it committed kept (the next run goes
+#   on from there); the hard one kills it, and the message is then acknowledged, not run again.
+#   The nightly flagging run over a million agreements takes minutes (benchmarks/RESULTS.md).
+# - retries with back-off while the database is unreachable, each after at most 30 s, 1, 2,
+#   4 and 5 minutes (jittered).
 JOB_OPTIONS = {
     "acks_late": True,
-    "soft_time_limit": 25 * 60,
-    "time_limit": 30 * 60,
+    "retry_on_worker_lost": True,
+    "default_retry_delay": 5,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": 15 * 60,
+    "time_limit": 20 * 60,
     "autoretry_for": (OperationalError, InterfaceError),
     "retry_backoff": 30,
-    "retry_backoff_max": 30 * 60,
+    "retry_backoff_max": 5 * 60,
     "retry_jitter": True,
     "max_retries": 5,
 }

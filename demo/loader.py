@@ -10,6 +10,7 @@ Loading is idempotent: a record that exists (by its natural key) is left as it i
 """
 
 import csv
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,6 +32,7 @@ from partnerships.models import (
     Organization,
     Partnership,
     PartnershipParty,
+    Source,
     Visibility,
 )
 from publication.choices import PublicationStatus, WithholdingReason
@@ -38,6 +40,11 @@ from publication.models import Revision, Withholding
 from publication.services import revision_store
 
 SEED_CSV = Path(__file__).resolve().parent / "fixtures" / "seed_partnerships.csv"
+# A note of the seed table names a source when it gives the source's address; the words
+# around the address are its title. The other notes (a description, or a remark about
+# "the source" that does not say which) stay in the partnership's summary only: a source
+# a journalist cannot find is not cited.
+NOTE_ADDRESS = re.compile(r"https?://[^\s<>\"]+")
 DEMO_NOTE = "Illustrative demo record: not taken from the parties' actual agreement."
 
 # The seed table gives no status; these spread the demo over every partnership status.
@@ -696,6 +703,24 @@ def _load_seed_row(report: LoadReport, row: dict[str, str], today: date) -> None
         organization=police,
         defaults={"role": PartnershipParty.Role.POLICE_AGENCY},
     )
+    _cite_note_source(report, partnership, row["note"])
+
+
+def _cite_note_source(report: LoadReport, partnership: Partnership, note: str) -> None:
+    """The source a seed row's note names (``NOTE_ADDRESS``), cited once: an address the
+    registry has already is that source (``Source.objects.with_url``)."""
+    match = NOTE_ADDRESS.search(note)
+    if match is None:
+        return
+    url = match.group().rstrip(".,;:)")
+    title = f"{note[: match.start()]} {note[match.end() :]}".strip(" .,;:()-–") or url
+    source = Source.objects.with_url(url).first()
+    report.count(Source._meta.verbose_name_plural, source is None)
+    if source is None:
+        source = Source(url=url, title=title[:300], kind=Source.Kind.OTHER)
+        source.full_clean()
+        source.save()
+    partnership.sources.add(source)
 
 
 def _load_northbridge(report: LoadReport) -> None:

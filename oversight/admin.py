@@ -8,7 +8,7 @@ class ReviewerIndependenceFilter(admin.SimpleListFilter):
     parameter_name = "independent"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No (a party to the partnership)")]
+        return [("yes", "Yes"), ("no", "No (a party to the partnership, or declared ties)")]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -41,7 +41,7 @@ class ReviewAdmin(admin.ModelAdmin):
         "started_on",
         "completed_on",
     ]
-    list_filter = [ReviewerIndependenceFilter, "kind", "status", "outcome"]
+    list_filter = [ReviewerIndependenceFilter, "conflict_of_interest", "kind", "status", "outcome"]
     search_fields = ["agreement__title", "reviewer__name", "public_summary"]
     date_hierarchy = "completed_on"
     autocomplete_fields = ["agreement", "reviewer"]

@@ -100,6 +100,19 @@ class ReviewFilter(_AgreementContextFilters):
         label="Outcome",
         help_text=choices_help("Outcome of a completed review.", Review.Outcome.choices),
     )
+    independent = BooleanFilter(
+        method="filter_independent",
+        label="Independent",
+        help_text="true: the reviewer is not a party to the partnership and declared no ties "
+        "to a party; false: it is a party, or declared ties.",
+    )
+    conflict_of_interest = MultipleChoiceFilter(
+        choices=Review.ConflictOfInterest.choices,
+        label="Conflict-of-interest declaration",
+        help_text=choices_help(
+            "The reviewer's declaration of ties to a party.", Review.ConflictOfInterest.choices
+        ),
+    )
     organization = django_filters.CharFilter(
         method="filter_organization",
         label="Organization",
@@ -122,6 +135,9 @@ class ReviewFilter(_AgreementContextFilters):
     class Meta:
         model = Review
         fields = []
+
+    def filter_independent(self, queryset, name, value):
+        return queryset.independent() if value else queryset.not_independent()
 
     def filter_organization(self, queryset, name, value):
         return _organization_involved(queryset, value, also="reviewer")

@@ -25,7 +25,6 @@ from .rules import FLAG_RULES, FlagRule
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 2000
 RAISE_BATCH_SIZE = 20_000
 STATISTICS_REFRESH_THRESHOLD = 10_000
 
@@ -113,18 +112,10 @@ def flags_raise(
 
 def _flags_insert(kind: str, now: datetime, flags: list[tuple[int, str]]) -> int:
     """Insert open flags (agreement id, detail), skipping any that conflicts with an open
-    one; return how many went in. On PostgreSQL one ``INSERT … SELECT FROM unnest(…)`` per
+    one; return how many went in. One ``INSERT … SELECT FROM unnest(…)`` per
     batch: a handful of parameters instead of one per field of every row, as
     ``bulk_create`` would send."""
     agreement_ids, details = zip(*flags, strict=True)
-    if connection.vendor != "postgresql":
-        Flag.objects.bulk_create(
-            [Flag(agreement_id=pk, kind=kind, raised_at=now, detail=text) for pk, text in flags],
-            batch_size=BATCH_SIZE,
-            ignore_conflicts=True,
-        )
-        # ignore_conflicts does not say which rows went in.
-        return Flag.objects.filter(kind=kind, raised_at=now, agreement_id__in=agreement_ids).count()
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Flag._meta.db_table} "  # noqa: S608 (the table name is ours)
@@ -185,6 +176,5 @@ def _refresh_flag_statistics() -> None:
     """After raising many flags, tell PostgreSQL's planner about them now rather than at
     autovacuum's next pass: with the old statistics it expects a handful of open flags
     and plans the next run's anti-joins as nested loops (seconds become minutes)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Flag._meta.db_table}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Flag._meta.db_table}")

@@ -12,33 +12,68 @@ from .models import Finding, Flag, Review
 
 FINDINGS_PREFIX = "findings"
 
+# The answers to the conflict-of-interest question, as the form asks it.
+ANSWER_LABELS = {
+    Review.ConflictOfInterest.NONE: "No ties",
+    Review.ConflictOfInterest.DECLARED: "Yes: the ties are described below",
+}
+
 
 class ReviewForm(forms.ModelForm):
     class Meta:
         model = Review
         fields = list(Review.EDITABLE_FIELDS)
         widgets = {
+            "conflict_of_interest": forms.RadioSelect,
+            "declared_ties": forms.Textarea(attrs={"rows": 3}),
             "started_on": DATE,
             "completed_on": DATE,
             "public_summary": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
-        labels = {"reviewer": "Reviewing organization", "notes": "Private notes"}
+        labels = {
+            "reviewer": "Reviewing organization",
+            "conflict_of_interest": "Does the reviewing organization have funding, staff or "
+            "contractual ties to a party to the partnership?",
+            "declared_ties": "The ties",
+            "notes": "Private notes",
+        }
         help_texts = {
+            "conflict_of_interest": "Published with the review. A review by an organization "
+            "with ties to a party is not independent.",
+            "declared_ties": "Required when there are ties: who funds, employs or contracts "
+            "whom, and since when. Published with the review.",
             "status": "A completed review moves the next review forward by the agreement's "
             "review interval, counted from the completion date.",
             "completed_on": "Required when the review is completed.",
             "public_summary": "Published on the partnership page and in the API.",
             "notes": "Seen only by oversight members; never published.",
         }
+        error_messages = {
+            "conflict_of_interest": {
+                "required": "Say whether the reviewing organization has ties to a party."
+            },
+        }
 
     def __init__(self, *args, reviewers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reviewer"].queryset = reviewers
         self.fields["reviewer"].empty_label = None
+        declaration = self.fields["conflict_of_interest"]
+        declaration.choices = [(answer, ANSWER_LABELS[answer]) for answer in Review.ANSWERS]
+        declaration.initial = None
 
     def clean(self):
         cleaned = super().clean()
+        declared = cleaned.get("conflict_of_interest") == Review.ConflictOfInterest.DECLARED
+        if declared and not cleaned.get("declared_ties"):
+            self.add_error("declared_ties", "Describe the ties to the parties.")
+        if cleaned.get("declared_ties") and cleaned.get("conflict_of_interest") == (
+            Review.ConflictOfInterest.NONE
+        ):
+            self.add_error(
+                "declared_ties", "Only declared ties are described: answer yes, or clear this."
+            )
         completed = cleaned.get("status") == Review.Status.COMPLETED
         if completed and not cleaned.get("outcome"):
             self.add_error("outcome", "A completed review needs its outcome.")

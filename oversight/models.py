@@ -14,6 +14,15 @@ from partnerships.models import Organization, PartnershipParty
 # A completed DPIA keeps a high-risk agreement unflagged for this long.
 DPIA_VALID_FOR = relativedelta(months=12)
 
+# The independence rule in words (``ReviewQuerySet.not_independent_condition``), for the
+# methodology page and the API's documentation.
+REVIEW_INDEPENDENCE = (
+    "A review or audit is independent when the reviewing organization is not a party to the "
+    "partnership and has declared no funding, staff or contractual ties to a party. A review "
+    "recorded before reviewers were asked to declare their ties is judged on the first "
+    "condition alone."
+)
+
 
 class ReviewQuerySet(models.QuerySet):
     def public(self):
@@ -24,18 +33,32 @@ class ReviewQuerySet(models.QuerySet):
         return self.filter(agreement__in=Agreement.objects.visible_to(user))
 
     def independent(self):
-        """Reviews whose reviewer is not a party to the partnership."""
-        return self.exclude(self._reviewer_is_party())
+        """Reviews that are independent (``not_independent_condition``)."""
+        return self.exclude(self.not_independent_condition())
 
     def not_independent(self):
-        return self.filter(self._reviewer_is_party())
+        return self.filter(self.not_independent_condition())
 
     def with_reviewer_independence(self):
-        """Annotate ``reviewer_is_independent``: the reviewer is not a party."""
+        """Annotate ``reviewer_is_independent`` (``not_independent_condition``), and
+        ``reviewer_is_party``, which tells the pages why a review is not independent."""
         return self.annotate(
+            reviewer_is_party=ExpressionWrapper(
+                Q(self._reviewer_is_party()), output_field=models.BooleanField()
+            ),
             reviewer_is_independent=ExpressionWrapper(
-                ~Q(self._reviewer_is_party()), output_field=models.BooleanField()
-            )
+                ~self.not_independent_condition(), output_field=models.BooleanField()
+            ),
+        )
+
+    @staticmethod
+    def not_independent_condition() -> Q:
+        """The independence rule (``REVIEW_INDEPENDENCE``): a review is not independent when
+        its reviewer is a party to the partnership, or declared funding, staff or contractual
+        ties to a party. A review recorded before the declaration was asked keeps the first
+        test alone."""
+        return Q(ReviewQuerySet._reviewer_is_party()) | Q(
+            conflict_of_interest=Review.ConflictOfInterest.DECLARED
         )
 
     def valid_dpias(self, today: date):
@@ -73,6 +96,13 @@ class Review(TimeStampedModel):
         CONCERNS = "concerns", "Concerns"
         NON_COMPLIANT = "non_compliant", "Non-compliant"
 
+    class ConflictOfInterest(models.TextChoices):
+        """The reviewer's declaration of funding, staff or contractual ties to a party."""
+
+        NOT_DECLARED = "not_declared", "Not declared"
+        NONE = "none", "No ties"
+        DECLARED = "declared", "Ties declared"
+
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="reviews")
     kind = models.CharField(max_length=20, choices=Kind)
@@ -82,10 +112,23 @@ class Review(TimeStampedModel):
     outcome = models.CharField(max_length=20, choices=Outcome, blank=True)
     public_summary = models.TextField(blank=True)
     notes = models.TextField(blank=True, help_text="Private: never published.")
+    # "Not declared": recorded before the question was asked (the reviews that predate it).
+    conflict_of_interest = models.CharField(
+        "conflict-of-interest declaration",
+        max_length=20,
+        choices=ConflictOfInterest,
+        default=ConflictOfInterest.NOT_DECLARED,
+    )
+    declared_ties = models.TextField(
+        blank=True,
+        help_text="The ties to a party the reviewer declared; published unless withheld.",
+    )
 
     # What the review form edits; ``notes`` stay private.
     EDITABLE_FIELDS = (
         "reviewer",
+        "conflict_of_interest",
+        "declared_ties",
         "kind",
         "status",
         "started_on",
@@ -95,8 +138,12 @@ class Review(TimeStampedModel):
         "notes",
     )
 
-    # What an editor may withhold from the public, with a reason.
-    WITHHOLDABLE_FIELDS = ("public_summary",)
+    # The declarations a review recorded now may carry: "not declared" predates the question.
+    ANSWERS = (ConflictOfInterest.NONE, ConflictOfInterest.DECLARED)
+
+    # What an editor may withhold from the public, with a reason. The declaration itself
+    # (ties or none) stays public: it decides whether the review is independent.
+    WITHHOLDABLE_FIELDS = ("public_summary", "declared_ties")
 
     objects = ReviewQuerySet.as_manager()
 
@@ -115,6 +162,13 @@ class Review(TimeStampedModel):
                 name="review_completed_has_completed_on",
                 violation_error_message="A completed review needs its completion date.",
             ),
+            models.CheckConstraint(
+                condition=Q(conflict_of_interest="declared") & ~Q(declared_ties="")
+                | ~Q(conflict_of_interest="declared") & Q(declared_ties=""),
+                name="review_declared_ties_iff_declared",
+                violation_error_message="Declared ties need their description, and only "
+                "declared ties have one.",
+            ),
         ]
         indexes = [
             # high_risk_without_dpia: the latest completed DPIA of each agreement.
@@ -128,10 +182,25 @@ class Review(TimeStampedModel):
         return f"{self.get_kind_display()} of {self.agreement} by {self.reviewer}"
 
     def is_independent(self) -> bool:
-        """Independent when the reviewer is not a party to the partnership."""
-        return not self.agreement.partnership.parties.filter(
-            organization_id=self.reviewer_id
-        ).exists()
+        """Whether the stored review is independent (``not_independent_condition``): the
+        ``reviewer_is_independent`` annotation when the review was read with it, else one
+        query."""
+        annotated = getattr(self, "reviewer_is_independent", None)
+        if annotated is not None:
+            return annotated
+        return type(self).objects.filter(pk=self.pk).independent().exists()
+
+
+# What each declaration means, for the methodology page (in the order of the choices).
+DECLARATION_EXPLANATIONS = {
+    Review.ConflictOfInterest.NOT_DECLARED: "Recorded before reviewers were asked to declare "
+    "their ties: the review is independent when its reviewer is not a party.",
+    Review.ConflictOfInterest.NONE: "The reviewer declared no funding, staff or contractual "
+    "ties to a party.",
+    Review.ConflictOfInterest.DECLARED: "The reviewer declared ties to a party and described "
+    "them; the description is published with the review unless it is withheld, with the "
+    "reason. The review is not independent.",
+}
 
 
 class FindingQuerySet(models.QuerySet):

@@ -40,13 +40,18 @@ def review_record(
     *, agreement: Agreement, actor, data: Mapping[str, Any], findings: Sequence[Mapping] = ()
 ) -> Review:
     """Record a review of ``agreement`` by one of the actor's oversight organizations, with
-    its findings. A completed review moves the agreement's next review forward."""
+    its findings and the reviewer's conflict-of-interest declaration (no ties, or the ties
+    it declares). A completed review moves the agreement's next review forward."""
     require(permissions.can_record_review(actor, agreement))
     reviewer = data.get("reviewer")
     reviewers = permissions.reviewer_organizations(actor)
     if reviewer is None or not reviewers.filter(pk=reviewer.pk).exists():
         raise ValidationError(
             {"reviewer": "You can record reviews for your own organization only."}
+        )
+    if data.get("conflict_of_interest") not in Review.ANSWERS:
+        raise ValidationError(
+            {"conflict_of_interest": "Say whether the reviewing organization has ties to a party."}
         )
     with transaction.atomic():
         review = Review(agreement=agreement)

@@ -149,6 +149,7 @@ class ReviewDetailView(LoginRequiredMixin, DetailView):
     def get_queryset(self):
         return (
             Review.objects.visible_to(self.request.user)
+            .with_reviewer_independence()
             .select_related("agreement__partnership", "reviewer")
             .prefetch_related(Prefetch("findings", queryset=Finding.objects.order_by("pk")))
         )

@@ -83,6 +83,18 @@ class OrganizationFilter(django_filters.FilterSet):
         help_text="Organizations party to a public partnership in this focus area (slug). "
         "An unknown slug matches nothing.",
     )
+    ori = django_filters.CharFilter(
+        method="filter_ori",
+        label="ORI",
+        help_text="A police agency's ORI code (9 characters, e.g. NY0303000), in either case. "
+        "Exact: an unknown code matches nothing.",
+    )
+    registration_number = django_filters.CharFilter(
+        method="filter_registration_number",
+        label="Registration number",
+        help_text="An NGO's charity or company registry number, exactly as recorded. An "
+        "unknown number matches nothing.",
+    )
     updated_since = UpdatedSinceFilter()
     ordering = OrderingFilter(
         fields=(("name", "name"), ("updated_at", "updated_at"), ("id", "id")),
@@ -93,6 +105,12 @@ class OrganizationFilter(django_filters.FilterSet):
     class Meta:
         model = Organization
         fields = []
+
+    def filter_ori(self, qs, name, value):
+        return qs.filter(ori=value.strip().upper())
+
+    def filter_registration_number(self, qs, name, value):
+        return qs.filter(registration_number=value.strip())
 
     def filter_focus_area(self, qs, name, value):
         partnerships = Partnership.objects.public().filter(focus_areas__slug=value.strip())

@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
-from .models import Membership, Organization, Partnership, PartnershipParty
+from .models import Membership, Organization, Partnership, PartnershipParty, Source
 from .services import default_role_for
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -106,6 +106,59 @@ class OrganizationProposeForm(forms.ModelForm):
         fields = ["name", "kind", "country", "city", "website", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {"name": "Its full official name."}
+
+
+class SourceForm(forms.ModelForm):
+    """A source of a partnership or an agreement; ``services.source_add`` cites an address
+    the registry already has as recorded."""
+
+    url = forms.URLField(
+        label="URL",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text="Where the source can be read. If the registry has this address already, "
+        "that source is cited as it is recorded.",
+    )
+    archived_url = forms.URLField(
+        label="Archived copy URL",
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text="A copy in a web archive (e.g. web.archive.org), in case the page changes.",
+    )
+
+    class Meta:
+        model = Source
+        fields = list(Source.EDITABLE_FIELDS)
+        widgets = {"published_on": DATE}
+        help_texts = {"published_on": "When the source itself was published, if known."}
+
+
+class OrganizationIdentifiersForm(forms.ModelForm):
+    """An organization's identifiers; the ORI only for a police agency."""
+
+    # Typed in either case; the model's format is checked once it is upper case.
+    ori = forms.CharField(
+        label="ORI",
+        max_length=9,
+        required=False,
+        help_text="The FBI's Originating Agency Identifier: the two letters of the state, "
+        "then 7 letters or digits (e.g. NY0303000).",
+    )
+    website = forms.URLField(required=False, assume_scheme="https", max_length=200)
+
+    class Meta:
+        model = Organization
+        fields = list(Organization.IDENTIFIER_FIELDS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.kind != Organization.Kind.POLICE_AGENCY:
+            del self.fields["ori"]
+
+    def clean_ori(self):
+        return self.cleaned_data["ori"].strip().upper()
 
 
 class MemberInviteForm(forms.Form):

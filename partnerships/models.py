@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -18,7 +19,17 @@ from .querysets import (
     OrganizationQuerySet,
     PartnershipPartyQuerySet,
     PartnershipQuerySet,
+    SourceQuerySet,
     public_values,
+)
+
+# The FBI's Originating Agency Identifier: the two letters of the state, then seven
+# letters or digits (NY0303000). The one declaration of the format: the model's validator
+# and the database's check constraint both read it.
+ORI_PATTERN = r"^[A-Z]{2}[A-Z0-9]{7}$"
+ORI_FORMAT = (
+    "An ORI is 9 characters: the two letters of the state, then 7 letters or digits "
+    "(e.g. NY0303000)."
 )
 
 
@@ -60,10 +71,20 @@ class Organization(TimeStampedModel):
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
     ori = models.CharField(
-        "ORI", max_length=9, blank=True, help_text="A police agency's ORI code, where it has one."
+        "ORI",
+        max_length=9,
+        blank=True,
+        validators=[RegexValidator(ORI_PATTERN, ORI_FORMAT)],
+        help_text="A police agency's ORI code, where it has one.",
     )
     registration_number = models.CharField(
         max_length=60, blank=True, help_text="An NGO's charity or company registry number."
+    )
+    registry_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The registry that issued the registration number, e.g. "
+        "“Charity Commission for England and Wales”.",
     )
     # Staff may propose an organization that is missing from the registry; it
     # stays off the public lists until a site administrator confirms it.
@@ -90,10 +111,28 @@ class Organization(TimeStampedModel):
                 condition=Q(ngo_type="") | Q(kind="ngo"),
                 name="organization_ngo_type_only_for_ngos",
             ),
+            models.CheckConstraint(
+                condition=Q(ori="") | Q(kind="police_agency", ori__regex=ORI_PATTERN),
+                name="organization_ori_of_police_agencies",
+                violation_error_message="Only a police agency has an ORI. " + ORI_FORMAT,
+            ),
         ]
+
+    # What an organization's editors change of it on the staff pages.
+    IDENTIFIER_FIELDS = ("ori", "registration_number", "registry_name", "website")
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # The rules as field errors the identifiers form shows next to their field.
+        errors = {}
+        if self.ori and self.kind != self.Kind.POLICE_AGENCY:
+            errors["ori"] = "Only a police agency has an ORI."
+        if self.registration_number and not self.registry_name:
+            errors["registry_name"] = "Name the registry that issued this number."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_oversight(self) -> bool:
@@ -133,8 +172,14 @@ class Source(TimeStampedModel):
         "archived URL", max_length=500, blank=True, help_text="A copy in a web archive."
     )
 
+    objects = SourceQuerySet.as_manager()
+
+    # What a staff form edits; the public sees all of it with a public record citing it.
+    EDITABLE_FIELDS = ("url", "title", "kind", "published_on", "archived_url")
+
     class Meta:
-        ordering = ["-published_on", "title"]
+        # Newest first, undated ones last (as the API lists them).
+        ordering = [F("published_on").desc(nulls_last=True), "title"]
 
     def __str__(self):
         return self.title

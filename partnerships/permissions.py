@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Value
 
-from .models import Membership, Organization, Partnership, PartnershipParty
+from .models import Membership, Organization, Partnership, PartnershipParty, Source
 from .querysets import sees_every_record
 
 if TYPE_CHECKING:
@@ -120,9 +120,31 @@ def can_propose_organization(user: User) -> bool:
 
 def can_manage_members(user: User, organization: Organization) -> bool:
     """Editors invite and remove the members of their own organization."""
+    return can_edit_organization(user, organization)
+
+
+def can_edit_organization(user: User, organization: Organization) -> bool:
+    """Its own editors (and site administrators) change an organization's identifiers."""
     if not user.is_authenticated:
         return False
     return user.is_superuser or editor_organizations(user).filter(pk=organization.pk).exists()
+
+
+def can_correct_source(user: User, source: Source) -> bool:
+    """Change a source's own values (its title, address, date): one source serves every
+    record citing it, so only someone who may edit each of those records (the partnerships
+    citing it and those whose agreements cite it)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    citing = Partnership.objects.filter(Q(sources=source) | Q(agreements__sources=source))
+    edited = PartnershipParty.objects.filter(
+        partnership=OuterRef("pk"),
+        organization__memberships__user=user,
+        organization__memberships__role=Membership.Role.EDITOR,
+    )
+    return not citing.filter(~Exists(edited)).exists()
 
 
 # The publication workflow ---------------------------------------------------------

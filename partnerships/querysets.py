@@ -60,6 +60,23 @@ class OrganizationQuerySet(models.QuerySet):
         return self.filter(Q(is_confirmed=True) | Q(proposed_by=user))
 
 
+class SourceQuerySet(models.QuerySet):
+    def with_url(self, url: str):
+        """The source recorded with this address: a source is one row however many
+        records cite it. A source without an address is never found by it."""
+        url = (url or "").strip()
+        return self.filter(url=url).order_by("pk") if url else self.none()
+
+
+def with_sources(queryset: models.QuerySet, present: bool = True) -> models.QuerySet:
+    """The partnerships or agreements of ``queryset`` that cite at least one source (or,
+    with ``present=False``, none): their own sources, never those of related records."""
+    links = queryset.model.sources.through.objects.filter(
+        **{queryset.model._meta.model_name: OuterRef("pk")}
+    )
+    return queryset.filter(Exists(links) if present else ~Exists(links))
+
+
 class PartnershipPartyQuerySet(models.QuerySet):
     def of_member(self, user):
         """The parties the user is a member of (editor or viewer)."""
@@ -98,6 +115,9 @@ class PartnershipQuerySet(models.QuerySet):
         if sees_every_record(user):
             return self.all()
         return self.filter(public_partnership() | Q(self._with_member(user)))
+
+    def with_sources(self, present: bool = True):
+        return with_sources(self, present)
 
     def with_party(self, organization):
         return self.filter(parties__organization=organization)

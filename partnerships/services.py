@@ -18,7 +18,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -41,12 +41,18 @@ from .models import (
     Organization,
     Partnership,
     PartnershipParty,
+    Source,
 )
+
+
+def slug_base(text: str, max_length: int = 200) -> str:
+    """The slug ``text`` makes, before any "-2", "-3"... that keeps it unique."""
+    return slugify(text)[: max_length - 8].strip("-") or "untitled"
 
 
 def unique_slug(model: type[models.Model], text: str, max_length: int = 200) -> str:
     """A slug for ``text`` not yet used by ``model``: "title", then "title-2", "title-3"..."""
-    base = slugify(text)[: max_length - 8].strip("-") or "untitled"
+    base = slug_base(text, max_length)
     taken = set(
         model.objects.filter(slug__startswith=base).values_list("slug", flat=True)  # type: ignore[attr-defined]
     )
@@ -243,7 +249,105 @@ def _flags_refresh(partnership: Partnership) -> None:
         enqueue_on_commit("oversight.tasks.run_flagging", agreement_ids=agreement_ids)
 
 
+# Sources -----------------------------------------------------------------------
+# A source is evidence for a partnership or an agreement, not one of its values: citing,
+# correcting or removing one applies at once whatever the record's publication state. A
+# published record does not wait for a second pair of eyes to show its evidence, and a
+# submitted one stays submitted. The audit trail of the link tables records each change,
+# and the record's public history shows it.
+
+SOURCE_REFUSED = "You may not change the sources of this record."
+
+
+def _partnership_of(record) -> Partnership:
+    """The partnership whose editors decide about ``record`` (a partnership, or one of
+    its agreements)."""
+    return record if isinstance(record, Partnership) else record.partnership
+
+
+def _lock_url(url: str) -> None:
+    """Serialise the writes of one address until the transaction ends, so that two
+    editors citing a new address at once record it once."""
+    if url:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [url])
+
+
+@transaction.atomic
+def source_add(*, record, actor, data: Mapping[str, Any]) -> tuple[Source, bool]:
+    """Cite a source on ``record`` (a partnership or an agreement). An address the
+    registry already has is cited as recorded (one source, however many records cite it)
+    rather than recorded twice. Returns the source, and True if it was already recorded."""
+    require(permissions.can_edit_partnership(actor, _partnership_of(record)), SOURCE_REFUSED)
+    source = Source()
+    apply_fields(source, Source.EDITABLE_FIELDS, data)
+    source.full_clean()
+    _lock_url(source.url)
+    existing = Source.objects.with_url(source.url).first()
+    if existing is not None:
+        if record.sources.filter(pk=existing.pk).exists():
+            raise ValidationError({"url": f"“{existing}” is cited here already."})
+        record.sources.add(existing)
+        return existing, True
+    source.save()
+    record.sources.add(source)
+    return source, False
+
+
+@transaction.atomic
+def source_update(*, record, source: Source, actor, data: Mapping[str, Any]) -> Source:
+    """Correct a source that ``record`` cites. The source is shared by every record citing
+    it, so only whoever may edit all of them corrects it (``can_correct_source``); an
+    address another source has already is refused (cite that one instead)."""
+    require(permissions.can_edit_partnership(actor, _partnership_of(record)), SOURCE_REFUSED)
+    require(record.sources.filter(pk=source.pk).exists(), "This record does not cite it.")
+    require(
+        permissions.can_correct_source(actor, source),
+        "Records you do not edit cite this source too: remove it from this record and "
+        "cite a corrected one instead.",
+    )
+    apply_fields(source, Source.EDITABLE_FIELDS, data)
+    source.full_clean()
+    _lock_url(source.url)
+    other = Source.objects.with_url(source.url).exclude(pk=source.pk).first()
+    if other is not None:
+        raise ValidationError(
+            {
+                "url": f"The registry has this address already, as “{other}”: remove this "
+                "source and cite that address to cite it."
+            }
+        )
+    source.save()
+    return source
+
+
+@transaction.atomic
+def source_remove(*, record, source: Source, actor) -> None:
+    """Stop citing ``source`` on ``record``. The source stays in the registry for the
+    other records citing it, and to be cited again by its address."""
+    require(permissions.can_edit_partnership(actor, _partnership_of(record)), SOURCE_REFUSED)
+    record.sources.remove(source)
+
+
 # Organizations ---------------------------------------------------------------
+
+
+@transaction.atomic
+def organization_identifiers_update(
+    *, organization: Organization, actor, data: Mapping[str, Any]
+) -> Organization:
+    """Change the organization's identifiers (``Organization.IDENTIFIER_FIELDS``): its
+    ORI (police agencies only), its registration number with the registry's name, its
+    website. Its editors and site administrators only."""
+    require(
+        permissions.can_edit_organization(actor, organization),
+        "Only the organization's editors change its identifiers.",
+    )
+    apply_fields(organization, Organization.IDENTIFIER_FIELDS, data)
+    organization.ori = organization.ori.strip().upper()
+    organization.full_clean()
+    organization.save(update_fields=[*Organization.IDENTIFIER_FIELDS, "updated_at"])
+    return organization
 
 
 @transaction.atomic

@@ -20,8 +20,15 @@ from publication.choices import APPROVED_STATES, PublicationStatus
 from publication.models import open_revision
 
 from . import permissions, services
-from .forms import OrganizationProposeForm, PartnershipCreateForm, PartnershipForm, PartyAddForm
-from .models import Organization, Partnership
+from .forms import (
+    OrganizationIdentifiersForm,
+    OrganizationProposeForm,
+    PartnershipCreateForm,
+    PartnershipForm,
+    PartyAddForm,
+    SourceForm,
+)
+from .models import Organization, Partnership, Source
 
 SEARCH_LIMIT = 20
 
@@ -330,3 +337,165 @@ class OrganizationProposeView(LoginRequiredMixin, FormView):
             "once a site administrator confirms it.",
         )
         return HttpResponseRedirect(safe_next(self.request, reverse("partnerships:new")))
+
+
+# Sources -----------------------------------------------------------------------------
+# The same pages for a partnership's sources and an agreement's (``agreements.views``):
+# a subclass says which record, with ``get_record()`` (404 if unseen, 403 if not editable).
+
+
+class SourceViewMixin:
+    form_class = SourceForm
+    template_name = "partnerships/source_form.html"
+
+    def get_record(self):
+        raise NotImplementedError
+
+    def get_source(self) -> Source:
+        """One of the record's sources (404 for any other)."""
+        if not hasattr(self, "_source"):
+            self._source = get_object_or_404(
+                self.get_record().sources.all(), pk=self.kwargs["source_pk"]
+            )
+        return self._source
+
+    def get_context_data(self, **kwargs):
+        record = self.get_record()
+        kwargs.setdefault("record", record)
+        kwargs.setdefault("record_kind", record._meta.verbose_name)
+        return super().get_context_data(**kwargs)
+
+    def sources_url(self) -> str:
+        return self.get_record().get_absolute_url() + "#sources"
+
+
+class SourceAddView(SourceViewMixin, FormView):
+    """Cite a source: a new one, or one the registry has at this address already."""
+
+    def form_valid(self, form):
+        try:
+            source, recorded = services.source_add(
+                record=self.get_record(), actor=self.request.user, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        if recorded:
+            messages.success(
+                self.request,
+                f"The registry has this address already, as “{source}”: that source is "
+                "cited, as it is recorded.",
+            )
+        else:
+            messages.success(self.request, f"Source “{source}” added.")
+        return HttpResponseRedirect(self.sources_url())
+
+
+class SourceEditView(SourceViewMixin, FormView):
+    """Correct a source, if every record citing it is one the user edits."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not permissions.can_correct_source(
+            request.user, self.get_source()
+        ):
+            raise PermissionDenied(
+                "Records you do not edit cite this source too: remove it from this record "
+                "and cite a corrected one instead."
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        # A copy: the form changes its instance as it validates.
+        return {
+            **super().get_form_kwargs(),
+            "instance": Source.objects.get(pk=self.get_source().pk),
+        }
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("source", self.get_source())
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        try:
+            source = services.source_update(
+                record=self.get_record(),
+                source=self.get_source(),
+                actor=self.request.user,
+                data=form.cleaned_data,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Source “{source}” saved.")
+        return HttpResponseRedirect(self.sources_url())
+
+
+class SourceRemoveView(SourceViewMixin, View):
+    """Stop citing a source on this record (it stays cited by the others)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        source = self.get_source()
+        services.source_remove(record=self.get_record(), source=source, actor=request.user)
+        messages.success(request, f"“{source}” is no longer cited here.")
+        return HttpResponseRedirect(self.sources_url())
+
+
+class PartnershipSourceMixin(EditablePartnershipMixin):
+    def get_record(self):
+        return self.get_partnership()
+
+
+class PartnershipSourceAddView(PartnershipSourceMixin, SourceAddView):
+    pass
+
+
+class PartnershipSourceEditView(PartnershipSourceMixin, SourceEditView):
+    pass
+
+
+class PartnershipSourceRemoveView(PartnershipSourceMixin, SourceRemoveView):
+    pass
+
+
+# Organizations' identifiers -------------------------------------------------------------
+
+
+class OrganizationIdentifiersView(LoginRequiredMixin, FormView):
+    """An organization's editors change its identifiers (ORI, registration number,
+    website)."""
+
+    form_class = OrganizationIdentifiersForm
+    template_name = "partnerships/organization_identifiers_form.html"
+
+    def get_organization(self) -> Organization:
+        if not hasattr(self, "_organization"):
+            organization = get_object_or_404(Organization, slug=self.kwargs["slug"])
+            if not permissions.can_edit_organization(self.request.user, organization):
+                raise PermissionDenied("Only the organization's editors change its identifiers.")
+            self._organization = organization
+        return self._organization
+
+    def get_form_kwargs(self):
+        # A copy: the form changes its instance as it validates.
+        copy = Organization.objects.get(pk=self.get_organization().pk)
+        return {**super().get_form_kwargs(), "instance": copy}
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("organization", self.get_organization())
+        return super().get_context_data(**kwargs)
+
+    def form_valid(self, form):
+        organization = self.get_organization()
+        try:
+            services.organization_identifiers_update(
+                organization=organization, actor=self.request.user, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"The identifiers of {organization} are saved.")
+        if organization.is_confirmed:
+            return redirect("public:organization", slug=organization.slug)
+        return redirect("accounts:dashboard")

@@ -172,6 +172,13 @@ class PartnershipFilter(django_filters.FilterSet):
         help_text="true: at least one of its signed or active public agreements is past its "
         "review date; false: none is.",
     )
+    has_source = BooleanFilter(
+        method="filter_has_source",
+        label="Has a source",
+        help_text="true: at least one source (a document, report or news article) is "
+        "recorded for the partnership itself; false: none is (its page says “No source "
+        "recorded”). The sources of its agreements are not counted.",
+    )
     flag = MultipleChoiceFilter(
         choices=Flag.Kind.choices,
         method="filter_flag",
@@ -253,6 +260,9 @@ class PartnershipFilter(django_filters.FilterSet):
         today = timezone.localdate()
         overdue = self.agreements().review_overdue(today)
         return self._with_agreement(qs, overdue.filter(~withholds(Agreement, REVIEW_DUE)), value)
+
+    def filter_has_source(self, qs, name, value):
+        return qs.with_sources(value)
 
     def filter_flag(self, qs, name, value):
         flagged = Flag.objects.open().filter(kind__in=value).values("agreement")
@@ -362,6 +372,12 @@ class AgreementFilter(django_filters.FilterSet):
         label="Review overdue",
         help_text="true: signed or active and its next review was due before today.",
     )
+    has_source = BooleanFilter(
+        method="filter_has_source",
+        label="Has a source",
+        help_text="true: at least one source is recorded for the agreement itself; false: "
+        "none is (its page says “No source recorded”).",
+    )
     flag = MultipleChoiceFilter(
         choices=Flag.Kind.choices,
         method="filter_flag",
@@ -455,6 +471,9 @@ class AgreementFilter(django_filters.FilterSet):
         today = timezone.localdate()
         queryset = queryset.filter(~withholds(Agreement, REVIEW_DUE))
         return queryset.review_overdue(today) if value else queryset.review_not_overdue(today)
+
+    def filter_has_source(self, queryset, name, value):
+        return queryset.with_sources(value)
 
     def filter_flag(self, queryset, name, value):
         flags = Flag.objects.open().filter(agreement=OuterRef("pk"), kind__in=value)

@@ -15,7 +15,7 @@ from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
 
 from agreements.models import Agreement, RiskLevel
-from oversight.models import Flag
+from oversight.models import Flag, Review
 from partnerships.models import FocusArea, Partnership, Region
 from partnerships.search import WithheldValues
 
@@ -99,11 +99,37 @@ def flags_by_month(flags, today) -> list[dict]:
     ]
 
 
+def review_figures(reviews) -> dict:
+    """How many of the ``reviews`` are completed, how many of those are independent
+    (``ReviewQuerySet.not_independent_condition``) and their share, and the reviews by
+    conflict-of-interest declaration; one query."""
+    completed = Q(status=Review.Status.COMPLETED)
+    declarations = Review.ConflictOfInterest.choices
+    totals = reviews.order_by().aggregate(
+        total=Count("pk"),
+        completed=Count("pk", filter=completed),
+        completed_independent=Count("pk", filter=completed & ~reviews.not_independent_condition()),
+        **{value: Count("pk", filter=Q(conflict_of_interest=value)) for value, _ in declarations},
+    )
+    return {
+        "total": totals["total"],
+        "completed": totals["completed"],
+        "completed_independent": totals["completed_independent"],
+        "share_completed_independent": (
+            round(totals["completed_independent"] / totals["completed"], 4)
+            if totals["completed"]
+            else None
+        ),
+        "by_conflict_of_interest": _breakdown(declarations, totals),
+    }
+
+
 def registry_figures() -> dict:
     """Counts of public partnerships by region, focus area, status and year established;
     public agreements by status and risk level, with the share of active agreements that
-    have an independent auditor, and how many in force are past their review date; flags
-    on public agreements by kind (open) and state, and raised and closed per month.
+    have an independent auditor, and how many in force are past their review date; reviews
+    of public agreements (``review_figures``); flags on public agreements by kind (open) and
+    state, and raised and closed per month.
 
     Each breakdown is a list of ``{"key", "label", "count"}`` listing every possible key;
     by region and by year, the partnerships whose region or date is withheld are counted
@@ -165,6 +191,7 @@ def registry_figures() -> dict:
             "share_active_with_independent_auditor": share,
             "review_overdue": agreements.review_overdue(today).count(),
         },
+        "reviews": review_figures(Review.objects.public()),
         "flags": {
             "open": flag_totals["open"],
             "closed": flag_totals["closed"],

@@ -34,7 +34,13 @@ from agreements.models import Agreement, AgreementDocument, DataSharingTerm, Ris
 from audit.chain import audit_chain_head
 from audit.views import change_history_context
 from oversight import permissions as oversight_permissions
-from oversight.models import DPIA_VALID_FOR, Flag, Review
+from oversight.models import (
+    DECLARATION_EXPLANATIONS,
+    DPIA_VALID_FOR,
+    REVIEW_INDEPENDENCE,
+    Flag,
+    Review,
+)
 from oversight.rules import FLAG_RULES
 from partnerships import permissions
 from partnerships.models import FocusArea, Organization, Partnership, PartnershipParty, Visibility
@@ -165,6 +171,7 @@ class OrganizationDetailView(DetailView):
             audited=audited,
             reviews=Review.objects.visible_to(user)
             .filter(reviewer=organization)
+            .with_reviewer_independence()
             .select_related("agreement__partnership")
             .order_by("-completed_on", "-started_on"),
         )
@@ -190,6 +197,11 @@ class MethodologyView(TemplateView):
             # In the order of Flag.Kind; a kind without a rule shows as such (and fails a test).
             flag_rules=[(kind, label, rules.get(kind)) for kind, label in Flag.Kind.choices],
             dpia_valid_months=DPIA_VALID_FOR.months + 12 * DPIA_VALID_FOR.years,
+            review_independence=REVIEW_INDEPENDENCE,
+            declarations=[
+                (Review.ConflictOfInterest(value).label, text)
+                for value, text in DECLARATION_EXPLANATIONS.items()
+            ],
             in_force=[Agreement.Status(status).label.lower() for status in Agreement.IN_FORCE],
             licence_name=settings.DATA_LICENCE_NAME,
             licence_url=settings.DATA_LICENCE_URL,
@@ -223,7 +235,7 @@ def registry_filterset(params) -> PartnershipFilter:
     fields["focus_area"].widget = forms.Select(
         choices=[("", "Any focus area"), *FocusArea.objects.values_list("slug", "name")]
     )
-    for name in ("has_independent_auditor", "review_overdue"):
+    for name in ("has_independent_auditor", "review_overdue", "has_source"):
         fields[name].widget = forms.Select(choices=BOOLEAN_CHOICES)
     for name in ("established_after", "established_before"):
         fields[name].widget = forms.DateInput(attrs={"type": "date"})
@@ -738,6 +750,15 @@ class PartnershipDetailView(StubMixin, DetailView):
         return context
 
 
+def link_previous_versions(documents: list, *, as_public: bool) -> None:
+    """Set ``previous_readable`` on each of ``documents`` (newest first) whose reader may
+    compare it with an older one: the next older version whose text is not withheld from
+    them (the document list's "Compare with the previous version")."""
+    readable = [d for d in documents if not (as_public and d.withheld.get("file"))]
+    for newer, older in zip(readable, readable[1:], strict=False):
+        newer.previous_readable = older
+
+
 class AgreementDetailView(StubMixin, DetailView):
     template_name = "agreements/agreement_detail.html"
 
@@ -751,9 +772,12 @@ class AgreementDetailView(StubMixin, DetailView):
                 Prefetch("flags", queryset=Flag.objects.order_by("-raised_at")),
                 Prefetch(
                     "reviews",
-                    queryset=Review.objects.select_related("reviewer").prefetch_related("findings"),
+                    queryset=Review.objects.with_reviewer_independence()
+                    .select_related("reviewer")
+                    .prefetch_related("findings"),
                 ),
                 "signings__organization",
+                "sources",
                 Prefetch(
                     "partnership__parties",
                     queryset=PartnershipParty.objects.select_related("organization"),
@@ -774,6 +798,7 @@ class AgreementDetailView(StubMixin, DetailView):
             documents = documents.public()
         documents = list(documents)
         present_agreements([agreement], documents, as_public=as_public)
+        link_previous_versions(documents, as_public=as_public)
         supersedes = agreement.supersedes
         if as_public and supersedes is not None and not supersedes.is_public():
             supersedes = None  # not even its title: it is not public

@@ -12,12 +12,17 @@ import shlex
 import subprocess
 import sys
 import threading
+import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import yaml
+
+from config.celery import app as celery_app
+from core.beat import HeartbeatScheduler, heartbeat_path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
@@ -28,6 +33,7 @@ APP_SERVICES = ("web", "worker", "beat")
 OPERATOR_ENVIRONMENT = {
     "SECRET_KEY": "operator-secret-key",
     "POSTGRES_PASSWORD": "operator-db-password",
+    "POSTGRES_APP_PASSWORD": "operator-app-password",
     "ALLOWED_HOSTS": "registry.example.org",
 }
 
@@ -107,7 +113,9 @@ def start_django(tmp_path: Path, **environ: str) -> subprocess.CompletedProcess:
         name: value
         for name, value in os.environ.items()
         if name not in {"SECRET_KEY", "SECRET_KEY_FILE", "ALLOWED_HOSTS", "DEBUG"}
-        and not name.startswith(("DATABASE_", "CELERY_", "SECURE_", "DJANGO_", "CACHE_"))
+        and not name.startswith(
+            ("DATABASE_", "MIGRATE_", "AUDIT_", "CELERY_", "SECURE_", "DJANGO_", "CACHE_")
+        )
     }
     env |= {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -120,7 +128,9 @@ def start_django(tmp_path: Path, **environ: str) -> subprocess.CompletedProcess:
         "db = settings.DATABASES['default']; "
         "print(json.dumps({'SECRET_KEY': settings.SECRET_KEY, 'DEBUG': settings.DEBUG, "
         "'ALLOWED_HOSTS': settings.ALLOWED_HOSTS, 'ENGINE': db['ENGINE'], 'HOST': db['HOST'], "
-        "'NAME': str(db['NAME']), 'CELERY_BROKER_URL': settings.CELERY_BROKER_URL, "
+        "'NAME': str(db['NAME']), 'USER': db.get('USER'), "
+        "'MIGRATOR': settings.DATABASES.get('migrator', {}).get('USER'), "
+        "'CELERY_BROKER_URL': settings.CELERY_BROKER_URL, "
         "'MEDIA_ROOT': str(settings.MEDIA_ROOT), 'CACHES': settings.CACHES}))"
     )
     return subprocess.run(  # noqa: S603 - our own interpreter, fixed code
@@ -297,26 +307,243 @@ def test_web_health_check_sends_a_host_that_allowed_hosts_accepts(allowed_hosts,
     assert hosts == [host_header]
 
 
+# --- docker-compose.yml: worker and beat health ---------------------------------------
+
+
+def health_check_shell(service: str) -> str:
+    """A CMD-SHELL health check's command as the shell gets it (compose turns $$ into $)."""
+    test = SERVICES[service]["healthcheck"]["test"]
+    assert test[0] == "CMD-SHELL", test
+    return test[1].replace("$$", "$")
+
+
+def beat_health_check_code() -> str:
+    test = SERVICES["beat"]["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"], test
+    return test[3]
+
+
+def seconds(duration: str) -> float:
+    """A compose duration such as "30s" or "1m30s" in seconds."""
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", duration)
+    assert "".join(number + unit for number, unit in parts) == duration, duration
+    return sum(float(number) * units[unit] for number, unit in parts)
+
+
+def test_worker_health_check_pings_this_containers_worker_with_a_timeout():
+    command = health_check_shell("worker")
+    assert command.startswith("celery -A config inspect ping ")
+    # Celery's default node name is celery@<host name>, which is $HOSTNAME in a container.
+    assert "--destination celery@$HOSTNAME " in command
+    timeout = float(re.search(r"--timeout (\d+(?:\.\d+)?)", command).group(1))
+    assert timeout + 10 <= seconds(SERVICES["worker"]["healthcheck"]["timeout"])
+
+
+def test_worker_keeps_celerys_default_node_name_and_does_not_embed_beat():
+    command = command_of("worker").split()
+    assert not any(part.startswith(("-n", "--hostname")) for part in command)
+    assert not any(part in {"-B", "--beat"} for part in command)
+
+
+def start_worker_health_check(hostname: str, timeout: int | None = None) -> subprocess.Popen:
+    """The worker's health check as it runs in a container whose host name is ``hostname``
+    (with the ping's timeout set to ``timeout``, if given)."""
+    command = health_check_shell("worker")
+    if timeout is not None:
+        command = re.sub(r"--timeout \S+", f"--timeout {timeout}", command)
+    return subprocess.Popen(  # noqa: S603 - the compose file's command, our own interpreter's celery
+        ["/bin/sh", "-c", command],  # noqa: S607
+        cwd=PROJECT_ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "HOSTNAME": hostname,
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.redis
+def test_worker_health_check_passes_for_the_worker_on_this_host_only(tmp_path):
+    hostname = f"worker-{uuid.uuid4().hex[:12]}"
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log:
+        worker = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                f"--queues={hostname}",  # a queue of its own: it takes no other test's task
+                f"--hostname=celery@{hostname}",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 40
+        while " ready." not in log_path.read_text():
+            assert worker.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.2)
+
+        this_host = start_worker_health_check(hostname)
+        other_host = start_worker_health_check(f"other-{hostname}", timeout=1)
+
+        assert this_host.wait(timeout=60) == 0
+        assert other_host.wait(timeout=60) != 0
+    finally:
+        worker.kill()
+        worker.wait(timeout=10)
+
+
+def test_compose_runs_exactly_one_beat():
+    beat = SERVICES["beat"]
+    assert beat.get("deploy", {}).get("replicas", 1) == 1
+    assert "scale" not in beat
+
+
+def test_beat_health_check_reads_the_heartbeat_beside_the_schedule_file():
+    schedule = re.search(r"--schedule[= ](\S+)", command_of("beat")).group(1)
+    assert f'Path("{heartbeat_path(schedule)}")' in beat_health_check_code()
+
+
+def beat_health_check_threshold() -> int:
+    return int(re.search(r"st_mtime > (\d+)", beat_health_check_code()).group(1))
+
+
+def test_beat_ticks_several_times_within_the_health_checks_threshold(settings):
+    assert settings.CELERY_BEAT_SCHEDULER == "core.beat:HeartbeatScheduler"
+    # A stuck beat is noticed after three ticks it missed, not after one late tick.
+    assert beat_health_check_threshold() >= 3 * settings.CELERY_BEAT_MAX_LOOP_INTERVAL
+
+
+def run_beat_health_check(heartbeat: Path) -> int:
+    code = beat_health_check_code().replace("/app/var/beat/celerybeat-schedule", str(heartbeat))
+    code = code.replace(f"{heartbeat}.heartbeat", str(heartbeat))
+    result = subprocess.run(  # noqa: S603 - our own interpreter, code from the compose file
+        [sys.executable, "-c", code], capture_output=True, timeout=30, check=False
+    )
+    return result.returncode
+
+
+def test_beat_health_check_passes_while_the_heartbeat_is_recent(tmp_path):
+    heartbeat = tmp_path / "celerybeat-schedule.heartbeat"
+    heartbeat.touch()
+    assert run_beat_health_check(heartbeat) == 0
+    just_inside = time.time() - beat_health_check_threshold() + 30
+    os.utime(heartbeat, (just_inside, just_inside))
+    assert run_beat_health_check(heartbeat) == 0
+
+
+def test_beat_health_check_fails_when_the_heartbeat_is_old_or_missing(tmp_path):
+    heartbeat = tmp_path / "celerybeat-schedule.heartbeat"
+    assert run_beat_health_check(heartbeat) != 0
+    heartbeat.touch()
+    too_old = time.time() - beat_health_check_threshold() - 1
+    os.utime(heartbeat, (too_old, too_old))
+    assert run_beat_health_check(heartbeat) != 0
+
+
+def test_beat_touches_its_heartbeat_on_every_tick(tmp_path, monkeypatch):
+    monkeypatch.setitem(celery_app.conf, "beat_schedule", {})  # nothing is sent
+    schedule = tmp_path / "celerybeat-schedule"
+    scheduler = HeartbeatScheduler(app=celery_app, schedule_filename=str(schedule), lazy=False)
+    heartbeat = heartbeat_path(str(schedule))
+    try:
+        interval = scheduler.tick()
+        assert heartbeat.exists() is True
+        os.utime(heartbeat, (0, 0))
+        scheduler.tick()
+    finally:
+        scheduler.close()
+
+    assert 0 < interval <= celery_app.conf.beat_max_loop_interval
+    assert time.time() - heartbeat.stat().st_mtime < 10
+
+
+def test_celery_beat_started_as_in_compose_writes_its_heartbeat(tmp_path):
+    schedule = tmp_path / "celerybeat-schedule"
+    with (tmp_path / "beat.log").open("w") as log:
+        beat = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+            [sys.executable, "-m", "celery", "-A", "config", "beat", f"--schedule={schedule}"],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 40
+        while not heartbeat_path(str(schedule)).exists():
+            log_text = (tmp_path / "beat.log").read_text()
+            assert beat.poll() is None and time.monotonic() < deadline, log_text
+            time.sleep(0.2)
+        assert run_beat_health_check(heartbeat_path(str(schedule))) == 0
+    finally:
+        beat.kill()
+        beat.wait(timeout=10)
+
+
 # --- docker-compose.yml: environment -----------------------------------------
 
 
-def test_web_worker_and_beat_share_the_same_environment():
+# What web alone holds: the owner's connection, for its migrations, and the file keeping the
+# audit log's last checkpoint, on a volume of its own.
+WEB_ONLY_ENVIRONMENT = {"MIGRATE_DATABASE_URL", "AUDIT_HEAD_FILE"}
+
+
+def test_web_worker_and_beat_share_the_same_environment_but_the_owners_connection():
     web_environment = SERVICES["web"]["environment"]
+    shared = {k: v for k, v in web_environment.items() if k not in WEB_ONLY_ENVIRONMENT}
+    assert set(web_environment) >= WEB_ONLY_ENVIRONMENT
     for name in ("worker", "beat"):
-        assert SERVICES[name]["environment"] == web_environment, name
+        assert SERVICES[name]["environment"] == shared, name
 
 
-def test_database_url_points_at_the_db_service_with_its_credentials():
-    url = urlsplit(
-        interpolate(SERVICES["web"]["environment"]["DATABASE_URL"], OPERATOR_ENVIRONMENT)
-    )
+def test_database_url_names_the_app_role_and_migrate_database_url_the_owner():
     db_environment = SERVICES["db"]["environment"]
-    assert url.scheme in {"postgres", "postgresql"}
-    assert (url.hostname, url.port) == ("db", 5432)
-    assert url.username == db_environment["POSTGRES_USER"]
-    assert url.path == "/" + db_environment["POSTGRES_DB"]
-    assert url.password == OPERATOR_ENVIRONMENT["POSTGRES_PASSWORD"]
-    assert interpolate(db_environment["POSTGRES_PASSWORD"], OPERATOR_ENVIRONMENT) == url.password
+    urls = {
+        name: urlsplit(interpolate(SERVICES["web"]["environment"][name], OPERATOR_ENVIRONMENT))
+        for name in ("DATABASE_URL", "MIGRATE_DATABASE_URL")
+    }
+    for url in urls.values():
+        assert url.scheme in {"postgres", "postgresql"}
+        assert (url.hostname, url.port) == ("db", 5432)
+        assert url.path == "/" + db_environment["POSTGRES_DB"]
+    owner, app = urls["MIGRATE_DATABASE_URL"], urls["DATABASE_URL"]
+    assert owner.username == db_environment["POSTGRES_USER"]
+    assert owner.password == OPERATOR_ENVIRONMENT["POSTGRES_PASSWORD"]
+    assert interpolate(db_environment["POSTGRES_PASSWORD"], OPERATOR_ENVIRONMENT) == owner.password
+    assert app.username not in {owner.username, "postgres"}
+    assert app.password == OPERATOR_ENVIRONMENT["POSTGRES_APP_PASSWORD"]
+
+
+def test_web_sets_up_the_app_role_and_migrates_as_the_owner_then_serves_as_the_app_role():
+    command = command_of("web")
+    setup = command.index("manage.py setup_database_roles")
+    migrate = command.index("manage.py migrate --noinput --database=migrator")
+    gunicorn = command.index("exec env -u MIGRATE_DATABASE_URL gunicorn config.wsgi:application")
+    assert setup < migrate < gunicorn
+    assert "&&" in command[setup:migrate]
+    assert "&&" in command[migrate:gunicorn]
+
+
+def test_the_audit_head_file_is_on_a_named_volume_of_web():
+    head_file = SERVICES["web"]["environment"]["AUDIT_HEAD_FILE"]
+    mounts = named_volume_mounts("web")
+    volume = next(v for v, target in mounts.items() if head_file.startswith(target + "/"))
+    assert volume in COMPOSE["volumes"]
+    assert volume not in named_volume_mounts("db")
 
 
 def test_celery_broker_url_points_at_the_redis_service():
@@ -346,7 +573,16 @@ def test_compose_requires_the_operator_to_set_postgres_password():
     with pytest.raises(MissingVariable, match="POSTGRES_PASSWORD"):
         interpolate(SERVICES["db"]["environment"]["POSTGRES_PASSWORD"], without_password)
     with pytest.raises(MissingVariable, match="POSTGRES_PASSWORD"):
-        interpolate(SERVICES["web"]["environment"]["DATABASE_URL"], without_password)
+        interpolate(SERVICES["web"]["environment"]["MIGRATE_DATABASE_URL"], without_password)
+
+
+def test_compose_requires_the_operator_to_set_the_app_roles_password():
+    without_password = {
+        k: v for k, v in OPERATOR_ENVIRONMENT.items() if k != "POSTGRES_APP_PASSWORD"
+    }
+    for name in APP_SERVICES:
+        with pytest.raises(MissingVariable, match="POSTGRES_APP_PASSWORD"):
+            interpolate(SERVICES[name]["environment"]["DATABASE_URL"], without_password)
 
 
 def test_compose_holds_no_literal_secret():
@@ -375,6 +611,7 @@ def test_compose_environment_configures_the_production_settings(tmp_path):
     assert settings["ALLOWED_HOSTS"] == ["registry.example.org"]
     assert settings["ENGINE"] == "django.db.backends.postgresql"
     assert (settings["HOST"], settings["NAME"]) == ("db", "registry")
+    assert (settings["USER"], settings["MIGRATOR"]) == ("registry_app", "registry")
     assert settings["CELERY_BROKER_URL"] == "redis://redis:6379/0"
     assert settings["MEDIA_ROOT"] == "/app/var/media"
     assert settings["CACHES"]["default"] == {

@@ -10,7 +10,8 @@ def publish_public_records(apps, schema_editor):
     """Before the publication workflow, a public record was published the moment it was
     saved: it stays published. A restricted one was never meant for the public: a draft."""
     Agreement = apps.get_model("agreements", "Agreement")
-    Agreement.objects.filter(visibility="public").update(
+    # Through the migrating connection (the tables' owner: `migrate --database=migrator`).
+    Agreement.objects.using(schema_editor.connection.alias).filter(visibility="public").update(
         publication_status="published", published_at=F("updated_at")
     )
 

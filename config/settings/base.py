@@ -9,6 +9,7 @@ CELERY_BROKER_URL to Redis.
 from pathlib import Path
 
 import pghistory
+from csp.constants import NONCE, NONE, SELF
 from django.db import models
 
 from config import embedded_db
@@ -35,11 +36,16 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "corsheaders",
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_countries",
     "pgtrigger",
     "pghistory",
+    # Logging in, with a second factor (TOTP, security keys, recovery codes): accounts.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "audit",
     "publication",
     "partnerships",
@@ -54,6 +60,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Cache-Control, ETags and 304s on what the public reads (above the policy headers).
     "core.caching.PublicCachingMiddleware",
+    # A view that finds the database unreachable answers 503 with Retry-After, not 500.
+    "core.unavailable.DatabaseUnavailableMiddleware",
+    # Before WhiteNoise, so that static files carry the headers too.
+    "core.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -64,6 +75,10 @@ MIDDLEWARE = [
     "partnerships.middleware.OrganizationAuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # After authentication and messages: an account that must use a second factor and has
+    # none is sent to set one up (STAFF_MFA_REQUIRED).
+    "accounts.middleware.MfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -95,6 +110,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # How long a reader or a proxy may reuse a public page, list or feed before revalidating.
 PUBLIC_MAX_AGE_SECONDS = env.int("PUBLIC_MAX_AGE_SECONDS", default=60)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A persistent connection is checked before a request reuses it, so that one the server
+# dropped meanwhile (a restart) is replaced rather than failing the request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The role that owns the tables, for `migrate --database=migrator` and
+# `setup_database_roles`; DATABASE_URL then names the app role, which may not change or
+# delete audit events (audit.roles).
+if env.str("MIGRATE_DATABASE_URL", default=""):
+    DATABASES["migrator"] = env.db("MIGRATE_DATABASE_URL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -108,6 +131,36 @@ LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "public:home"
 # How long an invitation's set-password link (and a password-reset link) stays valid.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+
+# Logging in is django-allauth's (accounts.login_urls), by user name, with a second factor
+# for the accounts that have one. Accounts are created by invitation only: no sign-up.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = True  # as Django's login did: the session outlives the browser
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = "Partnership Registry"
+MFA_FORMS = {"authenticate": "accounts.forms.MfaAuthenticateForm"}
+# Editors, members of oversight organizations and administrators must set up a second
+# factor before they reach any staff page (accounts.permissions.must_use_mfa). On in
+# production (config.settings.production), off here, in development and in the tests.
+STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", False)
+# The login lockout (accounts.adapter): after LOGIN_FAILURE_LIMIT wrong passwords for one
+# user name from one client address, that name is refused from that address until the
+# oldest failure is LOGIN_LOCKOUT_MINUTES old; the right password too. Per name and address,
+# not per address alone: the colleagues of a shared office keep logging in. One address is
+# refused altogether past LOGIN_ADDRESS_FAILURES_PER_MINUTE failures whatever the names
+# (password spraying), and answered 429 past 30 logins a minute. The same limits count wrong
+# two-factor codes per account. The counts live in the cache (CACHE_URL): with several web
+# processes, only a shared cache (Redis) makes them exact.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+LOGIN_ADDRESS_FAILURES_PER_MINUTE = env.int("LOGIN_ADDRESS_FAILURES_PER_MINUTE", default=20)
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/1m/ip",
+    "login_failed": f"{LOGIN_FAILURE_LIMIT}/{LOGIN_LOCKOUT_MINUTES}m/key,"
+    f"{LOGIN_ADDRESS_FAILURES_PER_MINUTE}/1m/ip",
+}
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -160,6 +213,12 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
         "control_folder": str(BROKER_DIR / "control"),
     }
+else:
+    # Redis hands a message out again once it has been unacknowledged this long (its worker
+    # died): longer than a job's hard time limit plus its longest retry delay
+    # (core.tasks.JOB_OPTIONS), so that a running job is never handed out twice, and short,
+    # so that the work of a lost worker is done again within the half hour.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 30 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -195,6 +254,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Beat wakes at least once a minute and touches "<schedule file>.heartbeat" each time: the
+# beat container's health check reads it (core.beat). Run exactly one beat: a second one
+# would send every job twice.
+CELERY_BEAT_SCHEDULER = "core.beat:HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 60
 # How long a save (enqueueing its follow-up work) waits on each try to reach the broker.
 BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=1.0)
 # How long /healthz waits for the broker before calling it unreachable.
@@ -209,6 +273,13 @@ PGHISTORY_EXCLUDE_FIELD_KWARGS = {models.Field: ["default", "db_default"]}
 # Foreign keys of a snapshot are not indexed (each index slows every audited write); the
 # event models index the few that the histories read (audit.trail).
 PGHISTORY_FOREIGN_KEY_FIELD = pghistory.ForeignKey(db_index=False)
+# The key that signs the checkpoints of the audit chain (audit.models.AuditCheckpoint); empty:
+# derived from SECRET_KEY. Set it to keep checkpoints verifiable across a SECRET_KEY change.
+AUDIT_SIGNING_KEY = env_secret("AUDIT_SIGNING_KEY", default="")
+# A file outside the database keeping the last signed checkpoint, e.g. on a volume the
+# database's administrators cannot write: verification then detects checkpoints deleted
+# together with the events they vouched for. Empty: none.
+AUDIT_HEAD_FILE = env.str("AUDIT_HEAD_FILE", default="")
 
 # The public API (config/api.py): read-only, anonymous, JSON only (no browsable API whose
 # forms could list records), throttled per client address.
@@ -227,6 +298,8 @@ REST_FRAMEWORK = {
     # faces the clients), so the throttle counts the connection's own address.
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
+# The login lockout counts client addresses behind the same proxies.
+ALLAUTH_TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]
 # Requests per client address, e.g. "120/minute", "5000/day".
 API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="120/minute")
 SPECTACULAR_SETTINGS = {
@@ -240,6 +313,8 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",  # vendored: the docs page loads nothing from elsewhere
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No "valid" badge fetched from swagger.io, which would send it the schema's address.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": "none"},
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -253,12 +328,59 @@ SPECTACULAR_SETTINGS = {
         "AgreementKindEnum": "agreements.models.Agreement.Kind",
         "AgreementStatusEnum": "agreements.models.Agreement.Status",
         "RiskLevelEnum": "agreements.models.RiskLevel",
+        "ClauseTopicEnum": "agreements.clauses.TOPIC_NAMES",
         "ReviewKindEnum": "oversight.models.Review.Kind",
         "ReviewStatusEnum": "oversight.models.Review.Status",
         "FindingStatusEnum": "oversight.models.Finding.Status",
         "FlagKindEnum": "oversight.models.Flag.Kind",
     },
 }
+# Content-Security-Policy (django-csp) of every response that has none of its own: every
+# asset is served from here (static/ is vendored), so nothing may load from elsewhere, and
+# a script runs only from a static file or with the request's nonce
+# (``nonce="{{ request.csp_nonce }}"``). Inline styles are refused: styles live in
+# static/css. ``data:`` images are the CSS's own icons and the blank favicon.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Permissions-Policy (core.middleware) of every response: browser features no page of the
+# registry uses, denied to it and to anything injected into it. Web authentication (security
+# keys) and the clipboard (the API docs' "copy" buttons) are left alone.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "interest-cohort",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
 # Journalists' notebooks may call the API from any origin; GET only.
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_URLS_REGEX = r"^/api/.*$"

@@ -12,3 +12,5 @@ from .base import *  # noqa: E402, F403
 
 DEBUG = env_bool("DEBUG", True)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# Security keys (WebAuthn) over plain http://127.0.0.1:8000 during development.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

@@ -19,3 +19,5 @@ HEALTHZ_BROKER_TIMEOUT_SECONDS = 1.0
 WHITENOISE_AUTOREFRESH = True  # no static files are collected for the tests
 # The throttle has its own test, which lowers the rate; elsewhere it never interferes.
 API_ANON_THROTTLE_RATE = "1000000/minute"
+# Personas log in without a second factor; the tests of the requirement turn it on.
+STAFF_MFA_REQUIRED = False

@@ -19,9 +19,11 @@ FOCUS_AREAS = [
 
 
 def add_focus_areas(apps, schema_editor):
+    # Through the migrating connection (the tables' owner: `migrate --database=migrator`).
+    alias = schema_editor.connection.alias if schema_editor else "default"
     FocusArea = apps.get_model("partnerships", "FocusArea")
     for slug, name in FOCUS_AREAS:
-        FocusArea.objects.get_or_create(slug=slug, defaults={"name": name})
+        FocusArea.objects.using(alias).get_or_create(slug=slug, defaults={"name": name})
 
 
 class Migration(migrations.Migration):

@@ -10,7 +10,8 @@ def publish_public_records(apps, schema_editor):
     """Before the publication workflow, a public record was published the moment it was
     saved: it stays published. A restricted one was never meant for the public: a draft."""
     Partnership = apps.get_model("partnerships", "Partnership")
-    Partnership.objects.filter(visibility="public").update(
+    # Through the migrating connection (the tables' owner: `migrate --database=migrator`).
+    Partnership.objects.using(schema_editor.connection.alias).filter(visibility="public").update(
         publication_status="published", published_at=F("updated_at")
     )
 

@@ -34,6 +34,7 @@ from core.api.viewsets import PublicViewSet
 from oversight.models import Flag
 from public.filters import AgreementFilter
 
+from .comparison import DocumentComparisonMixin
 from .references import ID, PUBLISHED_AT, RELATED, organization, related, sources, withheld
 
 
@@ -196,7 +197,7 @@ AGREEMENT = Shape(
 )
 
 
-class AgreementViewSet(PublicHistoryMixin, PublicViewSet):
+class AgreementViewSet(PublicHistoryMixin, DocumentComparisonMixin, PublicViewSet):
     """Agreements (MOUs, data-sharing agreements...) of public partnerships."""
 
     basename = "agreement"

@@ -18,7 +18,7 @@ from core.api.columns import (
 from core.api.viewsets import PublicViewSet
 from oversight.feeds import public_flag_detail
 from oversight.filters import FlagFilter, ReviewFilter
-from oversight.models import Finding, Flag, Review
+from oversight.models import REVIEW_INDEPENDENCE, Finding, Flag, Review
 from publication.withholding import withheld_by_record
 
 from .references import ID, organization, related, withheld
@@ -39,8 +39,25 @@ REVIEW = Shape(
     organization("reviewer", nullable=True, csv=(("reviewer", ref_name),)),
     Column(
         "is_independent",
-        serializers.BooleanField(help_text="The reviewer is not a party to the partnership."),
+        serializers.BooleanField(help_text=REVIEW_INDEPENDENCE),
         source="reviewer_is_independent",
+    ),
+    Column(
+        "conflict_of_interest",
+        serializers.ChoiceField(
+            choices=Review.ConflictOfInterest.choices,
+            help_text="The reviewer's declaration of funding, staff or contractual ties to a "
+            "party to the partnership: none, declared (a review with declared ties is not "
+            "independent), or not_declared (recorded before reviewers were asked).",
+        ),
+    ),
+    Column(
+        "declared_ties",
+        serializers.CharField(
+            allow_blank=True,
+            help_text="The ties the reviewer declared, in its words; empty unless "
+            "conflict_of_interest is declared.",
+        ),
     ),
     Column("kind", serializers.ChoiceField(choices=Review.Kind.choices)),
     Column("status", serializers.ChoiceField(choices=Review.Status.choices)),

@@ -53,6 +53,12 @@ ORGANIZATION = Shape(
             allow_blank=True, help_text="An NGO's charity or company registry number."
         ),
     ),
+    Column(
+        "registry_name",
+        serializers.CharField(
+            allow_blank=True, help_text="The registry that issued the registration number."
+        ),
+    ),
     ListUrl(
         "partnerships",
         serializers.URLField(

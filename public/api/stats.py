@@ -49,6 +49,23 @@ class AgreementFiguresSerializer(serializers.Serializer):
     )
 
 
+class ReviewFiguresSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    completed_independent = serializers.IntegerField(
+        help_text="Completed reviews that are independent: the reviewer is not a party to the "
+        "partnership and declared no ties to a party."
+    )
+    share_completed_independent = serializers.FloatField(
+        allow_null=True, help_text="From 0 to 1; null when no review is completed."
+    )
+    by_conflict_of_interest = BreakdownSerializer(
+        many=True,
+        help_text="Reviews by the reviewer's declaration of ties to a party: none, declared, "
+        "or not_declared (recorded before reviewers were asked).",
+    )
+
+
 class FlagMonthSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="The month, YYYY-MM.")
     label = serializers.CharField()
@@ -68,6 +85,7 @@ class FlagFiguresSerializer(serializers.Serializer):
 class StatsSerializer(serializers.Serializer):
     partnerships = PartnershipFiguresSerializer()
     agreements = AgreementFiguresSerializer()
+    reviews = ReviewFiguresSerializer()
     flags = FlagFiguresSerializer()
 
 
@@ -75,7 +93,9 @@ class StatsSerializer(serializers.Serializer):
     summary="Headline figures",
     description="Counts of published partnerships by region, focus area, status and year "
     "established; published agreements by status and risk level, with the share of active "
-    "agreements that have an independent auditor; open and closed flags of published "
+    "agreements that have an independent auditor; reviews of published agreements, the "
+    "share of completed ones that are independent, and their conflict-of-interest "
+    "declarations; open and closed flags of published "
     "agreements, open ones by kind. Each breakdown lists every key, zeros included. A "
     "partnership whose region or date of establishment is withheld from the public is "
     'counted under the key "withheld" of that breakdown, never under its value. Drafts, '

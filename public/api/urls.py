@@ -82,6 +82,8 @@ class DocsView(LicensedMixin, SpectacularSwaggerView):
     authentication_classes = []
     permission_classes = [AllowAny]
     url_name = "api-schema"
+    # Swagger UI with its style in a static file and its start-up script under the nonce.
+    template_name = "public/api_docs.html"
 
 
 @extend_schema(exclude=True)

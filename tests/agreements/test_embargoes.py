@@ -198,7 +198,6 @@ def test_a_record_not_yet_approved_is_not_published_on_its_embargo_date(
 # Running twice ---------------------------------------------------------------------
 
 
-@pytest.mark.postgres
 def test_running_twice_publishes_once_and_tells_once(ngo, police, ngo_editor):
     partnership = embargoed_partnership(ngo, police)
     agreement = embargoed_agreement(partnership)
@@ -246,7 +245,6 @@ def test_publishing_fifty_records_costs_the_queries_of_one(ngo, police):
 # The audit trail names the job ------------------------------------------------------
 
 
-@pytest.mark.postgres
 def test_the_command_publishes_as_the_job_not_as_a_person(ngo, police):
     partnership = embargoed_partnership(ngo, police)
     agreement = embargoed_agreement(partnership)
@@ -262,7 +260,6 @@ def test_the_command_publishes_as_the_job_not_as_a_person(ngo, police):
         assert "username" not in event.pgh_context
 
 
-@pytest.mark.postgres
 def test_the_task_publishes_under_its_name(ngo, police):
     partnership = embargoed_partnership(ngo, police)
 
@@ -327,7 +324,6 @@ def test_a_withheld_value_becomes_available_on_its_date(partnership):
     assert run_at(at("2026-11-22 00:05")).withholdings == 0
 
 
-@pytest.mark.postgres
 def test_a_lapsed_withholding_is_lifted_as_an_audited_event_of_the_job(partnership):
     due = withholding(partnership, "region", LIFTS_ON)
 
@@ -517,7 +513,6 @@ def test_a_record_without_an_editor_is_announced_to_nobody_once(ngo, police):
 # One bad row -------------------------------------------------------------------------
 
 
-@pytest.mark.postgres
 def test_one_record_that_cannot_be_published_does_not_stop_the_others(caplog, ngo, police):
     stuck = embargoed_partnership(ngo, police, title="Refuses to publish")
     fine = embargoed_partnership(ngo, police, title="Publishes")

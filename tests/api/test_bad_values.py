@@ -52,7 +52,7 @@ def test_the_registry_page_names_the_bad_value(client, registry, value):
     ("url", "parameter"),
     [
         ("/api/v1/flags/", "agreement"),
-        ("/api/v1/organizations/", "ori"),
+        ("/api/v1/organizations/", "ori_code"),
         ("/api/v1/reviews/", "notes"),
         ("/api/v1/agreements/", "search_query"),
         ("/api/v1/partnerships/", "regoin"),

@@ -190,7 +190,12 @@ def workflow_secrets(registry):
     DataSharingTerm.objects.filter(pk=term.pk).update(
         legal_instrument=f"{WITHHELD} act", access_controls=f"{WITHHELD} controls"
     )
-    review = factories.ReviewFactory(agreement=mou, public_summary=f"{WITHHELD} review")
+    review = factories.ReviewFactory(
+        agreement=mou,
+        public_summary=f"{WITHHELD} review",
+        conflict_of_interest="declared",
+        declared_ties=f"{WITHHELD} ties",
+    )
     document = factories.AgreementDocumentFactory(
         agreement=mou, version=WITHHELD_VERSION, is_public=True
     )
@@ -209,6 +214,7 @@ def workflow_secrets(registry):
         (term, "legal_instrument"),
         (term, "access_controls"),
         (review, "public_summary"),
+        (review, "declared_ties"),
         (document, "file"),
     ]:
         withhold(record, field)
@@ -255,7 +261,7 @@ def workflow_secrets(registry):
         )
         factories.ReviewFactory(agreement=agreement, public_summary=sentinel)
         unpublished[state] = (hidden, agreement)
-    return {"flag": flag, "document": document, "unpublished": unpublished}
+    return {"flag": flag, "document": document, "review": review, "unpublished": unpublished}
 
 
 def public_surfaces(client) -> dict:
@@ -332,6 +338,8 @@ def test_the_values_are_public_again_once_released_or_published(client, workflow
     assert f"{WITHHELD}-REF" in detail and f"{WITHHELD} purpose" in detail
     assert f"/documents/{WITHHELD_VERSION}/" in detail
     assert WITHHELD in client.get(f"/api/v1/flags/{workflow_secrets['flag'].pk}/").json()["detail"]
+    review = client.get(f"/api/v1/reviews/{workflow_secrets['review'].pk}/").json()
+    assert review["declared_ties"] == f"{WITHHELD} ties"
     assert client.get(f"/api/v1/partnerships/?search={WITHHELD}").json()["count"] == 1
     assert EMBARGOED_HASH in client.get("/api/v1/agreements/?format=csv").getvalue().decode()
     feed = client.get("/feeds/agreements/").content.decode()

@@ -1,6 +1,7 @@
 """The audit log: every write path records its events, the audit tables are append-only,
 and the hash chain detects tampering, also with 50 writers at once."""
 
+import json
 import logging
 import threading
 
@@ -20,19 +21,19 @@ from oversight.models import Flag, FlagEvent
 from partnerships.models import Organization, OrganizationEvent, Partnership, PartnershipEvent
 from tests import factories
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 def events_of(event_model, **filters):
     return list(event_model.objects.filter(**filters).order_by("pgh_seq"))
 
 
-def verify_command() -> str:
+def verify_command(*args) -> str:
     """verify_audit_log's output; raises CommandError when the chain is broken."""
     from io import StringIO
 
     out = StringIO()
-    call_command("verify_audit_log", stdout=out)
+    call_command("verify_audit_log", *args, stdout=out)
     return out.getvalue()
 
 
@@ -462,3 +463,83 @@ def test_checkpoints_are_append_only(history):
     tasks.verify_audit_log.apply()
     with pytest.raises(DatabaseError, match="Cannot update or delete"), transaction.atomic():
         AuditCheckpoint.objects.update(hash="0" * 64)
+
+
+def test_verify_audit_log_keeps_the_head_as_a_signed_checkpoint(history):
+    output = verify_command()
+    head = audit_chain_head()
+    checkpoint = AuditCheckpoint.objects.get()
+    assert (checkpoint.seq, checkpoint.hash, checkpoint.previous_signature) == (
+        head.seq,
+        head.hash,
+        "",
+    )
+    assert checkpoint.signature_holds() is True
+    assert f"checkpoint: position {head.seq}, signed {checkpoint.signature}" in output
+    verify_command()  # nothing new: the same checkpoint
+    assert AuditCheckpoint.objects.count() == 1
+
+
+def test_each_checkpoint_is_signed_after_the_one_before(history, partnership):
+    verify_command()
+    factories.AgreementFactory(partnership=partnership)
+    tasks.verify_audit_log.apply()
+    first, second = AuditCheckpoint.objects.order_by("seq")
+    assert second.seq == audit_chain_head().seq
+    assert second.previous_signature == first.signature
+    assert second.signature_holds() is True
+
+
+def test_verify_audit_log_keeps_no_checkpoint_when_asked_not_to(history):
+    output = verify_command("--no-checkpoint")
+    assert "audit log verified" in output
+    assert AuditCheckpoint.objects.exists() is False
+
+
+def test_checkpoints_signed_with_another_key_do_not_verify(history, settings):
+    verify_command()
+    settings.AUDIT_SIGNING_KEY = "a-key-nobody-signed-with"
+    result = audit_log_verify()
+    assert result.broken.model == "audit.AuditCheckpoint"
+    assert "AUDIT_SIGNING_KEY changed" in result.broken.reason
+
+
+def test_checkpoints_kept_before_signing_are_still_held_to(history):
+    last = AgreementEvent.objects.order_by("-pgh_seq").first()
+    AuditCheckpoint.objects.create(
+        seq=last.pgh_seq,
+        hash=last.pgh_hash,
+        recorded_at=last.pgh_created_at,
+        verified_at=last.pgh_created_at,
+    )
+    assert audit_log_verify().ok is True
+    verify_command()  # signing begins after them
+    without_protection(
+        "agreements_agreementevent",
+        ("DELETE FROM agreements_agreementevent WHERE pgh_id = %s", [last.pgh_id]),
+    )
+    assert "deleted from its end" in audit_log_verify().broken.reason
+
+
+def test_the_last_checkpoint_is_kept_in_the_head_file_too(history, settings, tmp_path):
+    settings.AUDIT_HEAD_FILE = str(tmp_path / "audit-head.json")
+    verify_command()
+    checkpoint = AuditCheckpoint.objects.get()
+    kept = json.loads((tmp_path / "audit-head.json").read_text())
+    assert kept["seq"] == checkpoint.seq
+    assert kept["hash"] == checkpoint.hash
+    assert kept["signature"] == checkpoint.signature
+    assert audit_log_verify().ok is True
+
+
+def test_an_altered_head_file_is_detected(history, settings, tmp_path):
+    head_file = tmp_path / "audit-head.json"
+    settings.AUDIT_HEAD_FILE = str(head_file)
+    verify_command()
+    kept = json.loads(head_file.read_text())
+    head_file.write_text(json.dumps({**kept, "seq": kept["seq"] - 1}))
+    result = audit_log_verify()
+    assert result.broken.model == f"the head kept in {head_file}"
+    assert "its signature does not hold" in result.broken.reason
+    head_file.write_text("not JSON")
+    assert "unreadable" in audit_log_verify().broken.reason

@@ -15,7 +15,7 @@ from publication.services import revision_store
 from tests import factories
 from tests.publication.revised import approve_changes
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 SENTINEL = "SENTINEL-PRIVATE-7f3a"
 

@@ -12,7 +12,7 @@ from partnerships.models import Membership, Partnership, Visibility
 from tests import factories
 from tests.publication.revised import approve_changes
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 SENTINEL = "SENTINEL-PRIVATE-9c1e"
 

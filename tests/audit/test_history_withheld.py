@@ -18,7 +18,7 @@ from publication.models import Withholding
 from tests import factories
 from tests.publication.withheld import withhold
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 SHELTER = "Marigold House"
 DRAFT = "DRAFT-ONLY-5e21"

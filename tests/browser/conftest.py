@@ -4,6 +4,10 @@ Never ``playwright install``: the browser is the ``chromium`` Debian package
 (``.ci/run`` installs it). Without it the browser tests are skipped, unless
 REQUIRE_BROWSER=1 (as in CI) makes that an error. A failing test leaves a
 screenshot in test-results/.
+
+The pages run under the site's Content-Security-Policy: whatever it blocks (a script, a
+style, a request) is reported on the browser's console, and any such report fails the
+test, since blocked code means a page that does not work as the test saw it.
 """
 
 import os
@@ -28,6 +32,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+# How Chromium reports on the console what the Content-Security-Policy blocked.
+CSP_VIOLATION = re.compile(r"Content Security Policy", re.IGNORECASE)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -59,14 +65,31 @@ def browser():
 
 
 @pytest.fixture
-def page(request, browser):
+def csp_violations() -> list[str]:
+    """What the Content-Security-Policy blocked in the test's pages, as the console said it.
+    ``page`` fails the test if any remain at its end."""
+    return []
+
+
+@pytest.fixture
+def page(request, browser, csp_violations):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
+
+    def note_violation(message) -> None:
+        if CSP_VIOLATION.search(message.text):
+            csp_violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", note_violation)
     page = context.new_page()
     yield page
     report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
+    if csp_violations or (report is not None and report.failed):
         RESULTS.mkdir(exist_ok=True)
         name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
         page.screenshot(path=str(RESULTS / f"{name}.png"), full_page=True)
     context.close()
+    if csp_violations:
+        pytest.fail(
+            "The Content-Security-Policy blocked:\n" + "\n".join(csp_violations), pytrace=False
+        )

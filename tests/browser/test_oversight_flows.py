@@ -57,6 +57,7 @@ def test_a_board_member_reviews_an_overdue_agreement_and_the_flag_closes(
     row.get_by_role("link", name="Record a review of Referral MOU").click()
     page.wait_for_url(re.compile(rf"/oversight/agreements/{overdue.pk}/reviews/new/$"))
     page.get_by_label("Reviewing organization").select_option(str(oversight_body.pk))
+    page.get_by_label("No ties").check()
     page.get_by_label("Kind").select_option("scheduled_review")
     page.get_by_label("Status").select_option("completed")
     page.get_by_label("Started on").fill((today - dt.timedelta(days=3)).isoformat())

@@ -82,7 +82,7 @@ def test_an_ngo_editor_registers_a_partnership_an_mou_and_its_signed_text(
     page.goto(f"{live_server.url}{agreement.partnership.get_absolute_url()}")
     documents = page.locator("table.documents")
     assert documents.get_by_text(sha256).is_visible()
-    assert documents.get_by_role("link", name="Version 1").is_visible()
+    assert documents.get_by_role("link", name="Version 1", exact=True).is_visible()
     assert page.get_by_text("Case summaries for joint safeguarding").is_visible()
 
 

@@ -63,6 +63,7 @@ def test_nothing_is_enqueued_when_the_transaction_rolls_back(
     assert review.status == Review.Status.IN_PROGRESS
 
 
+@pytest.mark.fault
 def test_a_hung_broker_holds_a_save_for_two_seconds_at_most(
     broker_hung,
     partnership,

@@ -372,7 +372,6 @@ def test_every_kind_of_flag_has_a_rule():
     assert {rule.kind for rule in FLAG_RULES} == set(Flag.Kind.values)
 
 
-@pytest.mark.postgres  # SQLite caps the parameters of a statement: more insert batches
 def test_the_number_of_queries_does_not_grow_with_the_agreements(
     partnership, police, oversight_body
 ):
@@ -391,7 +390,6 @@ def test_the_number_of_queries_does_not_grow_with_the_agreements(
     assert queries_for(10) == queries_for(500)
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_overlapping_runs_raise_no_duplicate_and_no_error(partnership, police, oversight_body):
     for _ in range(50):

@@ -306,7 +306,6 @@ def test_the_nightly_run_without_agreements_covers_the_whole_registry(partnershi
     assert all(open_kinds(a) == {Flag.Kind.REVIEW_OVERDUE} for a in agreements)
 
 
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_scoped_run_beside_the_nightly_run_raises_no_duplicate(partnership, police):
     agreements = [

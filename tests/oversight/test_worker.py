@@ -17,7 +17,6 @@ from publication.choices import PublicationStatus
 from tests import factories
 
 
-@pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_on_redis_runs_the_flagging_task_and_the_flags_are_in_the_database(
@@ -44,7 +43,6 @@ def test_a_worker_on_redis_runs_the_flagging_task_and_the_flags_are_in_the_datab
     }
 
 
-@pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_on_redis_lifts_a_lapsed_embargo_as_the_job(ngo, police):
@@ -89,8 +87,35 @@ def test_the_nightly_jobs_are_scheduled_in_settings(settings):
     assert settings.CELERY_TIMEZONE == settings.TIME_ZONE
 
 
+def project_tasks():
+    return [
+        task for name, task in sorted(celery_app.tasks.items()) if not name.startswith("celery.")
+    ]
+
+
 @pytest.mark.parametrize("task", [run_flagging, lift_embargoes])
 def test_the_daily_tasks_acknowledge_late_and_have_a_time_limit(task):
     assert task.acks_late is True
-    assert task.time_limit == 30 * 60
+    assert task.time_limit == 20 * 60
     assert task.max_retries == 5
+
+
+def test_every_job_runs_again_when_the_process_running_it_dies():
+    for task in project_tasks():
+        assert task.acks_late is True, task.name
+        assert task.retry_on_worker_lost is True, task.name
+        assert task.reject_on_worker_lost is True, task.name
+        assert 0 < task.soft_time_limit < task.time_limit, task.name
+
+
+@pytest.mark.redis
+def test_redis_hands_a_job_out_again_only_once_it_cannot_be_running_any_more():
+    """An unacknowledged message goes out again after the visibility timeout: minutes, not
+    kombu's hour, yet longer than any job's hard time limit plus its longest retry delay
+    (a retry waits, unacknowledged, in a worker until it is due)."""
+    visibility_timeout = celery_app.conf.broker_transport_options["visibility_timeout"]
+
+    assert visibility_timeout <= 30 * 60
+    for task in project_tasks():
+        longest_retry_delay = max(task.retry_backoff_max, task.default_retry_delay)
+        assert task.time_limit + longest_retry_delay < visibility_timeout, task.name

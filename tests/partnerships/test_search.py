@@ -7,7 +7,7 @@ from partnerships.models import Organization, Partnership
 from partnerships.search import search_organizations, search_partnerships
 from tests.publication.withheld import withhold
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 
 def plan(queryset) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
-from agreements.models import Agreement, DataSharingTerm
+from agreements.models import Agreement, DataSharingTerm, DocumentText
 from oversight.models import Flag, Review
 from partnerships.models import Membership, Organization, Partnership, PartnershipParty, Visibility
 from tests import factories
@@ -101,11 +101,20 @@ def public_registry(db) -> PublicRegistry:
         retention_days=365,
     )
     factories.DataSharingTermFactory(agreement=agreement)
-    factories.AgreementDocumentFactory(
+    public_version = factories.AgreementDocumentFactory(
         agreement=agreement, version=1, sha256=PUBLIC_HASH, is_public=True, uploaded_by=person
     )
-    factories.AgreementDocumentFactory(
+    hidden_version = factories.AgreementDocumentFactory(
         agreement=agreement, version=2, sha256=HIDDEN_HASH, is_public=False, uploaded_by=person
+    )
+    # The texts read from them: the unpublished version's is private.
+    DocumentText.objects.create(
+        document=public_version, status="extracted", text="1. Purpose\nReferrals of survivors."
+    )
+    DocumentText.objects.create(
+        document=hidden_version,
+        status="extracted",
+        text="1. Purpose\nReferrals of survivors.\n2. Onward sharing\nSENTINEL private clause.",
     )
     review = factories.ReviewFactory(
         agreement=agreement,

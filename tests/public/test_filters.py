@@ -160,7 +160,6 @@ def test_search_finds_titles_summaries_and_party_names(registry):
     assert slugs("search=hidden pilot") == []  # restricted
 
 
-@pytest.mark.postgres
 def test_search_is_full_text_stemmed_and_ranked_by_relevance(registry):
     # "referral" finds "Referral" in one title and "Referrals" in the other's summary; the
     # title match ranks first.

@@ -63,10 +63,26 @@ def test_no_private_value_on_any_public_page_or_feed(client, public_registry):
         reverse("feeds:flags"),
         reverse("feeds:agreements"),
         reverse("public:methodology"),
+        reverse(
+            "agreements:document_text",
+            kwargs={"pk": public_registry.agreement.pk, "version": 1},
+        ),
     ):
         assert expected in pages, f"the crawl never reached {expected}"
     for url, body in pages.items():
         assert_no_private_value(body, url)
+
+
+def test_the_text_of_an_unpublished_version_is_not_found(client, public_registry):
+    pk = public_registry.agreement.pk
+    for url in (
+        reverse("agreements:document_text", kwargs={"pk": pk, "version": 2}),
+        reverse("agreements:document_compare", kwargs={"pk": pk}) + "?from=1&to=2",
+        f"/api/v1/agreements/{pk}/documents/compare/?from=1&to=2",
+    ):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert_no_private_value(response.content.decode(), url)
 
 
 def test_restricted_records_are_not_found(client, public_registry):
@@ -125,8 +141,13 @@ def unpublished(public_registry) -> Unpublished:
     DataSharingTerm.objects.filter(pk=term.pk).update(legal_instrument="SENTINEL-instrument")
     withhold(term, "legal_instrument")
     review = agreement.reviews.get()
-    Review.objects.filter(pk=review.pk).update(public_summary="SENTINEL-withheld-review")
+    Review.objects.filter(pk=review.pk).update(
+        public_summary="SENTINEL-withheld-review",
+        conflict_of_interest=Review.ConflictOfInterest.DECLARED,
+        declared_ties="SENTINEL-withheld-ties",
+    )
     withhold(review, "public_summary")
+    withhold(review, "declared_ties")
     withhold(agreement.documents.get(version=1), "file")
     # Changes of the published records waiting for approval.
     for record in (partnership, agreement):
@@ -282,6 +303,7 @@ def test_the_values_are_published_once_released_and_the_records_published(
         "SENTINEL-withheld-reference",
         "SENTINEL-instrument",
         "SENTINEL-withheld-review",
+        "SENTINEL-withheld-ties",
         "SENTINEL-draft protocol",
         "Retracted protocol",
     ):

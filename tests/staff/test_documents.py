@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+import io
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -177,6 +178,46 @@ class TestRawUpload:
         response = self.post(client, agreement, pdf_bytes)
         assert response.status_code == 413
         assert response.json()["error"] == "too_large"
+
+    def test_it_accepts_a_pdf_sent_in_chunks_without_a_length(
+        self, client, ngo_editor, agreement, pdf_bytes
+    ):
+        client.force_login(ngo_editor)
+        # As gunicorn hands over a chunked body: no Content-Length, the stream ends there.
+        response = client.post(
+            upload_url(agreement),
+            data=b"",
+            content_type="application/pdf",
+            CONTENT_LENGTH="",
+            CONTENT_TYPE="application/pdf",
+            HTTP_TRANSFER_ENCODING="chunked",
+            **{"wsgi.input": io.BytesIO(pdf_bytes), "wsgi.input_terminated": True},
+        )
+        assert response.status_code == 201, response.content
+        assert response.json()["sha256"] == hashlib.sha256(pdf_bytes).hexdigest()
+
+    def test_an_empty_chunked_body_is_still_empty(self, client, ngo_editor, agreement):
+        client.force_login(ngo_editor)
+        response = client.post(
+            upload_url(agreement),
+            data=b"",
+            content_type="application/pdf",
+            CONTENT_LENGTH="",
+            CONTENT_TYPE="application/pdf",
+            HTTP_TRANSFER_ENCODING="chunked",
+            **{"wsgi.input": io.BytesIO(b""), "wsgi.input_terminated": True},
+        )
+        assert response.status_code == 400
+        assert response.json()["error"] == "empty"
+
+    def test_a_web_page_that_is_also_a_pdf_is_refused(
+        self, client, ngo_editor, agreement, pdf_bytes
+    ):
+        client.force_login(ngo_editor)
+        polyglot = b"<html><script>alert(document.cookie)</script><!--\n" + pdf_bytes
+        response = self.post(client, agreement, polyglot)
+        assert response.status_code == 415
+        assert AgreementDocument.objects.count() == 0
 
     def test_it_answers_400_to_an_empty_body(self, client, ngo_editor, agreement):
         client.force_login(ngo_editor)

@@ -263,6 +263,7 @@ def test_the_navigation_leads_board_members_to_the_dashboard(client, board_membe
 def review_form(oversight_body, **overrides):
     data = {
         "reviewer": oversight_body.pk,
+        "conflict_of_interest": Review.ConflictOfInterest.NONE,
         "kind": Review.Kind.SCHEDULED_REVIEW,
         "status": Review.Status.COMPLETED,
         "started_on": "2026-11-01",

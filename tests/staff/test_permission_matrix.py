@@ -1,8 +1,8 @@
 """Every staff URL × every kind of user → the expected status.
 
-The matrix is checked against the URL configuration: a URL added to the
-``partnerships``, ``agreements``, ``accounts`` or ``oversight`` namespaces without a row here
-fails ``test_every_staff_url_has_a_row``.
+The matrix is checked against the whole URL configuration: a URL added anywhere (any
+namespace or none, named or not, however deeply included) that has neither a row here nor
+a stated reason in ``NOT_IN_MATRIX`` fails ``test_every_url_has_a_row_or_a_reason``.
 
 Scenarios: ``public`` is a public partnership of the NGO and the police agency,
 with a public agreement and a public document; ``restricted`` the same, restricted;
@@ -10,7 +10,7 @@ with a public agreement and a public document; ``restricted`` the same, restrict
 """
 
 import pytest
-from django.urls import get_resolver, reverse
+from django.urls import URLResolver, get_resolver, reverse
 
 from partnerships.models import Membership, PartnershipParty, Visibility
 from partnerships.services import invitation_token
@@ -70,6 +70,30 @@ MATRIX = {
     # Removing the only police agency is refused with a message: a redirect, nothing removed.
     ("partnerships:party_remove", "POST", "public"): (302, 302, 403, 403, 403, 302),
     ("partnerships:party_remove", "POST", "restricted"): (302, 302, 403, 404, 403, 302),
+    # Sources: an empty form is the page again with its errors; removing one redirects.
+    ("partnerships:source_add", "GET", "public"): EDIT_PUBLIC,
+    ("partnerships:source_add", "GET", "restricted"): EDIT_RESTRICTED,
+    ("partnerships:source_add", "POST", "public"): EDIT_PUBLIC,
+    ("partnerships:source_add", "POST", "restricted"): EDIT_RESTRICTED,
+    ("partnerships:source_edit", "GET", "public"): EDIT_PUBLIC,
+    ("partnerships:source_edit", "GET", "restricted"): EDIT_RESTRICTED,
+    ("partnerships:source_edit", "POST", "public"): EDIT_PUBLIC,
+    ("partnerships:source_edit", "POST", "restricted"): EDIT_RESTRICTED,
+    ("partnerships:source_remove", "POST", "public"): (302, 302, 403, 403, 403, 302),
+    ("partnerships:source_remove", "POST", "restricted"): (302, 302, 403, 404, 403, 302),
+    ("agreements:source_add", "GET", "public"): EDIT_PUBLIC,
+    ("agreements:source_add", "GET", "restricted"): EDIT_RESTRICTED,
+    ("agreements:source_add", "POST", "public"): EDIT_PUBLIC,
+    ("agreements:source_add", "POST", "restricted"): EDIT_RESTRICTED,
+    ("agreements:source_edit", "GET", "public"): EDIT_PUBLIC,
+    ("agreements:source_edit", "GET", "restricted"): EDIT_RESTRICTED,
+    ("agreements:source_edit", "POST", "public"): EDIT_PUBLIC,
+    ("agreements:source_edit", "POST", "restricted"): EDIT_RESTRICTED,
+    ("agreements:source_remove", "POST", "public"): (302, 302, 403, 403, 403, 302),
+    ("agreements:source_remove", "POST", "restricted"): (302, 302, 403, 404, 403, 302),
+    # The NGO's identifiers: its editors (an empty form is valid: a redirect).
+    ("partnerships:organization_identifiers", "GET", "public"): MANAGE_MEMBERS,
+    ("partnerships:organization_identifiers", "POST", "public"): (302, 302, 403, 403, 403, 302),
     ("agreements:new", "GET", "public"): EDIT_PUBLIC,
     ("agreements:new", "GET", "restricted"): EDIT_RESTRICTED,
     ("agreements:new", "POST", "public"): EDIT_PUBLIC,
@@ -137,6 +161,60 @@ MATRIX = {
     # account, signed in, sees the question and accepts; anyone else signed in gets 403.
     ("accounts:invitation_join", "GET", "public"): (302, 403, 403, 403, 200, 403),
     ("accounts:invitation_join", "POST", "public"): (302, 403, 403, 403, 302, 403),
+    # A version's text: whoever may download it. The comparison without versions to compare
+    # is the form again (400) for whoever sees the agreement.
+    ("agreements:document_text", "GET", "public"): PAGE,
+    ("agreements:document_text", "GET", "restricted"): SEE_RESTRICTED,
+    ("agreements:document_text", "GET", "private-document"): SEE_RESTRICTED,
+    ("agreements:document_compare", "GET", "public"): (400,) * 6,
+    ("agreements:document_compare", "GET", "restricted"): (404, 400, 400, 404, 400, 400),
+}
+
+# Every other URL of the site, with why it needs no row: each is anyone's to read, or
+# checks who may use it on its own, with its own tests. A URL that is neither here nor in
+# the matrix fails ``test_every_url_has_a_row_or_a_reason``.
+PUBLIC_READ = "public and read-only: anyone may read it (the sentinel crawls cover it)"
+API = "the public read-only API: anonymous (tests/api walks every endpoint)"
+SIGN_IN = "signing in and out, passwords and second factors: anyone (tests/accounts)"
+NOT_IN_MATRIX = {
+    "public:home": PUBLIC_READ,
+    "public:methodology": PUBLIC_READ,
+    "public:organization": PUBLIC_READ,
+    "feeds:agreements": PUBLIC_READ,
+    "feeds:flags": PUBLIC_READ,
+    "sitemap": PUBLIC_READ,
+    "robots_txt": PUBLIC_READ,
+    "healthz": "the health check: anyone, says nothing private (tests/test_healthz.py)",
+    "api:root": API,
+    "api-docs": API,
+    "api-schema": API,
+    "unnamed:api/v1/^(?P<rest>.*)$": API + "; a path under /api/v1/ it lacks is a JSON 404",
+    **{
+        f"api:{kind}-{action}": API
+        for kind in ("organization", "partnership", "agreement", "review", "flag")
+        for action in ("list", "detail")
+    },
+    "api:partnership-history": API,
+    "api:agreement-history": API,
+    "api:agreement-compare": API,
+    "api:stats": API,
+    "login": SIGN_IN,
+    "logout": SIGN_IN,
+    "password_change": SIGN_IN,
+    "password_change_done": SIGN_IN,
+    "password_reset": SIGN_IN,
+    "password_reset_done": SIGN_IN,
+    "password_reset_confirm": SIGN_IN,
+    "password_reset_complete": SIGN_IN,
+}
+# Prefixes of URLs with a reason: Django's admin (staff only, by its own checks, signed in
+# through the site's login; tests/test_admin.py), and allauth's sign-in and second-factor
+# pages.
+NOT_IN_MATRIX_PREFIXES = {
+    "admin:": "Django's admin: staff only, by its own permission checks (tests/test_admin.py)",
+    "unnamed:admin/": "Django's admin: staff only, by its own permission checks",
+    "account_": SIGN_IN,
+    "mfa_": SIGN_IN,
 }
 
 
@@ -147,6 +225,42 @@ def staff_url_names() -> set[str]:
         _, sub_resolver = resolver.namespace_dict[namespace]
         names |= {f"{namespace}:{p.name}" for p in sub_resolver.url_patterns if p.name}
     return names | STAFF_PUBLIC_PAGES
+
+
+def every_url(resolver=None, namespace: str = "", route: str = "") -> set[str]:
+    """Every URL of the site, through every ``include()`` however nested: its name with its
+    namespaces, or ``unnamed:<its route>``."""
+    resolver = resolver or get_resolver()
+    found = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            found |= every_url(pattern, inner, f"{route}{pattern.pattern}")
+        elif pattern.name:
+            found.add(f"{namespace}{pattern.name}")
+        else:
+            found.add(f"unnamed:{route}{pattern.pattern}")
+    return found
+
+
+def test_every_url_has_a_row_or_a_reason():
+    covered = {name for name, _, _ in MATRIX} | set(NOT_IN_MATRIX)
+    missing = {
+        url
+        for url in every_url()
+        if url not in covered and not url.startswith(tuple(NOT_IN_MATRIX_PREFIXES))
+    }
+    assert not missing, (
+        f"URLs with neither a row in the permission matrix nor a reason: {sorted(missing)}"
+    )
+    assert set(NOT_IN_MATRIX) <= every_url(), "reasons for URLs that no longer exist"
+
+
+def test_the_walk_reaches_urls_in_nested_includes_and_unnamed_ones():
+    urls = every_url()
+    assert "agreements:document_compare" in urls  # included at the root, in a namespace
+    assert "api:partnership-list" in urls  # a router inside a namespaced include
+    assert any(url.startswith("unnamed:admin/") for url in urls)  # unnamed, in the admin
 
 
 def test_every_staff_url_has_a_row():
@@ -170,7 +284,11 @@ def scenario_records(request, ngo, police, oversight_body, ngo_editor, ngo_viewe
     review = factories.ReviewFactory(
         agreement=agreement, reviewer=oversight_body, status="in_progress", completed_on=None
     )
+    source = factories.SourceFactory()
+    partnership.sources.add(source)
+    agreement.sources.add(source)
     return {
+        "source": source,
         "partnership": partnership,
         "agreement": agreement,
         "document": document,
@@ -192,12 +310,26 @@ def url_for(name: str, records) -> str:
         "partnerships:edit": {"slug": partnership.slug},
         "partnerships:party_add": {"slug": partnership.slug},
         "partnerships:party_remove": {"slug": partnership.slug, "pk": records["police_party"].pk},
+        "partnerships:source_add": {"slug": partnership.slug},
+        "partnerships:source_edit": {"slug": partnership.slug, "source_pk": records["source"].pk},
+        "partnerships:source_remove": {
+            "slug": partnership.slug,
+            "source_pk": records["source"].pk,
+        },
+        "agreements:source_add": {"pk": agreement.pk},
+        "agreements:source_edit": {"pk": agreement.pk, "source_pk": records["source"].pk},
+        "agreements:source_remove": {"pk": agreement.pk, "source_pk": records["source"].pk},
+        "partnerships:organization_identifiers": {
+            "slug": records["viewer_membership"].organization.slug
+        },
         "agreements:new": {"slug": partnership.slug},
         "agreements:term_row": {"slug": partnership.slug},
         "public:agreement": {"pk": agreement.pk},
         "agreements:edit": {"pk": agreement.pk},
         "agreements:document_new": {"pk": agreement.pk},
         "agreements:document_download": {"pk": agreement.pk, "version": 1},
+        "agreements:document_text": {"pk": agreement.pk, "version": 1},
+        "agreements:document_compare": {"pk": agreement.pk},
         "agreements:auditor": {"pk": agreement.pk},
         "agreements:partnership_publication": {"pk": partnership.pk},
         "agreements:agreement_publication": {"pk": agreement.pk},

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from agreements import publishing
 from agreements.models import Agreement
 from partnerships.models import Membership, Partnership, PartnershipParty
 from publication.models import Withholding
@@ -679,3 +680,36 @@ def test_malformed_values_are_answered_with_errors_never_a_500(client, submitted
     assert "It would lead to the shelter&#x27;s address." in response.content.decode()
     for value in ("abc", "999999999", ""):
         assert step(client, submitted, "confirm", withholding=value).status_code in (400, 404)
+
+
+def test_a_partnership_renamed_before_its_approval_is_published_under_its_new_title(
+    client, ngo_editor, police_editor, ngo, police
+):
+    """Its address never tells the public the title it had before it was approved."""
+    partnership = factories.partnership_with_parties(
+        ngo=ngo,
+        police=police,
+        title="Operation Nightjar (restricted name)",
+        slug="operation-nightjar-restricted-name",
+        publication_status="draft",
+    )
+    Partnership.objects.filter(pk=partnership.pk).update(title="Safe referrals")
+    partnership.refresh_from_db()
+    publishing.record_submit(record=partnership, actor=ngo_editor)
+    publishing.record_approve(record=partnership, actor=police_editor)
+
+    partnership.refresh_from_db()
+    assert partnership.slug == "safe-referrals"
+    assert client.get("/partnerships/safe-referrals/").status_code == 200
+    assert client.get("/partnerships/operation-nightjar-restricted-name/").status_code == 404
+
+
+def test_a_numbered_slug_of_the_same_title_is_kept(ngo_editor, police_editor, ngo, police):
+    factories.partnership_with_parties(ngo=ngo, police=police, title="Twin", slug="twin")
+    partnership = factories.partnership_with_parties(
+        ngo=ngo, police=police, title="Twin", slug="twin-2", publication_status="draft"
+    )
+    publishing.record_submit(record=partnership, actor=ngo_editor)
+    publishing.record_approve(record=partnership, actor=police_editor)
+    partnership.refresh_from_db()
+    assert partnership.slug == "twin-2"

@@ -1,0 +1,34 @@
+"""The login's second step: the two-factor code, with its own lockout message and record."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.core import context
+from allauth.mfa.base.forms import AuthenticateForm
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from . import services
+from .models import AuthenticationEvent
+
+
+class MfaAuthenticateForm(AuthenticateForm):
+    """A code from the authenticator app, or a recovery code (each works once). Wrong
+    codes are counted per account (LOGIN_FAILURE_LIMIT in LOGIN_LOCKOUT_MINUTES)."""
+
+    def clean_code(self) -> str:
+        try:
+            return super().clean_code()
+        except ValidationError as error:
+            if error.code != "too_many_login_attempts":
+                raise
+            services.authentication_event_record(
+                kind=AuthenticationEvent.Kind.CODE_LOCKED_OUT,
+                user=self.user,
+                ip_address=get_account_adapter().client_ip(context.request),
+            )
+            raise ValidationError(
+                "Too many wrong codes: entering a code for this account is locked for up to "
+                f"{settings.LOGIN_LOCKOUT_MINUTES} minutes. Try again later.",
+                code="too_many_login_attempts",
+            ) from error

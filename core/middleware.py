@@ -1,0 +1,27 @@
+"""Response headers every answer carries."""
+
+from django.conf import settings
+
+
+def permissions_policy_header(policy: dict[str, list[str]]) -> str:
+    """``{"camera": [], "fullscreen": ["self"]}`` as ``camera=(), fullscreen=(self)``.
+
+    An empty allowlist denies the feature to the page and to every frame in it.
+    """
+    return ", ".join(f"{feature}=({' '.join(origins)})" for feature, origins in policy.items())
+
+
+class PermissionsPolicyMiddleware:
+    """Sends ``Permissions-Policy`` from the PERMISSIONS_POLICY setting on every response
+    that has none of its own, so that no page (nor anything injected into one) may use the
+    camera, the microphone, the reader's location, payments and the like."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = permissions_policy_header(settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response
