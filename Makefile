@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 VENV := .venv
 MANAGE := $(VENV)/bin/python manage.py
 # A command with a database: DATABASE_URL's, or the embedded server's.
-WITH_DB := $(VENV)/bin/python -m config.embedded_db --
+WITH_DB := $(VENV)/bin/python -m core.embedded_db --
 CELERY := $(VENV)/bin/celery
 # Where the embedded database, the filesystem broker, logs and uploads live.
 VAR_DIR ?= var
@@ -17,7 +17,7 @@ BROKER_DIRS := $(VAR_DIR)/broker/queue $(VAR_DIR)/broker/processed $(VAR_DIR)/br
 .PHONY: run install test lint format migrate seed worker beat bench bench-api bench-audit clean var
 
 ## run: install, migrate, load the demo registry, and serve on http://127.0.0.1:8000 with a worker and beat
-# Without DATABASE_URL, on the embedded PostgreSQL server under var/ (config/embedded_db.py).
+# Without DATABASE_URL, on the embedded PostgreSQL server under var/ (core/embedded_db.py).
 run: install var
 	@$(WITH_DB) $(MANAGE) run_demo
 

@@ -12,7 +12,7 @@ import pghistory
 from csp.constants import NONCE, NONE, SELF
 from django.db import models
 
-from config import embedded_db
+from core import embedded_db
 
 from .environment import crontab_from_line, env, env_bool, env_secret
 
@@ -103,7 +103,7 @@ TEMPLATES = [
 
 DATABASES = {
     # Without DATABASE_URL: the embedded PostgreSQL server that `make run` and `make test`
-    # start (config/embedded_db.py), on its Unix socket.
+    # start (core/embedded_db.py), on its Unix socket.
     "default": env.db("DATABASE_URL", default=embedded_db.default_url()),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

@@ -1,7 +1,7 @@
 """Settings for the test suite.
 
 DATABASE_URL picks the PostgreSQL server: CI sets it; without it, ``make test`` runs the
-suite on the embedded server (``config/embedded_db.py``).
+suite on the embedded server (``core/embedded_db.py``).
 """
 
 import os

@@ -20,7 +20,7 @@ def database_url(**options: str) -> str:
     credentials = quote(database["USER"] or "", safe="")
     if database["PASSWORD"]:
         credentials += ":" + quote(database["PASSWORD"], safe="")
-    # The server in the query, as config.embedded_db writes it: a host or a socket folder.
+    # The server in the query, as core.embedded_db writes it: a host or a socket folder.
     server = {
         "host": database["HOST"] or database["OPTIONS"].get("host", ""),
         "port": str(database["PORT"] or database["OPTIONS"].get("port", "")),

