@@ -8,6 +8,9 @@ import ipaddress
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.urls import reverse
+
+from partnerships.models import Membership, Organization
 
 from . import services
 from .models import AuthenticationEvent
@@ -26,6 +29,16 @@ def lockout_message() -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request) -> str:
+        """Where a login without ``next`` lands: the oversight dashboard for those who are
+        members of oversight organizations only (their work is there, and they are party
+        to no partnership), else their organizations' page."""
+        memberships = Membership.objects.filter(user=request.user)
+        party_memberships = memberships.exclude(organization__kind__in=Organization.OVERSIGHT_KINDS)
+        if memberships.exists() and not party_memberships.exists():
+            return reverse("oversight:dashboard")
+        return super().get_login_redirect_url(request)
+
     def is_open_for_signup(self, request) -> bool:
         """Accounts are created by invitation only (``partnerships.services.member_invite``)."""
         return False

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.registry import track
 from core.models import TimeStampedModel
@@ -233,6 +234,16 @@ class Agreement(Publishable, TimeStampedModel):
         return (
             self.independent_auditor_id is not None
             and self.independent_auditor_id not in self.party_organization_ids()
+        )
+
+    @property
+    def is_review_overdue(self) -> bool:
+        """In force, and its next review was due before today (the rule of
+        ``AgreementQuerySet.review_overdue``, for one agreement on a page)."""
+        return (
+            self.status in self.IN_FORCE
+            and self.next_review_due is not None
+            and self.next_review_due < timezone.localdate()
         )
 
     def compute_next_review_due(self) -> date | None:

@@ -57,6 +57,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Pages, lists and exports compressed for clients that accept it (CSRF tokens are masked
+    # per response, so compression gives no secret away).
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Cache-Control, ETags and 304s on what the public reads (above the policy headers).
     "core.caching.PublicCachingMiddleware",
@@ -97,6 +100,7 @@ TEMPLATES = [
                 "oversight.context_processors.oversight",
                 "agreements.context_processors.publication",
             ],
+            "libraries": {"durations": "core.durations"},
         },
     },
 ]

@@ -75,3 +75,14 @@ def test_a_bad_feed_filter_is_answered_in_xml(client):
     assert response["Content-Type"].startswith("application/xml")
     assert response.content.startswith(b'<?xml version="1.0"')
     assert b"region: &#x27;atlantis&#x27; is not a region" in response.content
+
+
+def test_pages_and_lists_are_compressed_for_clients_that_accept_it(client, registry):
+    for url in ("/", "/api/v1/partnerships/"):
+        plain = client.get(url)
+        packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+        assert packed["Content-Encoding"] == "gzip", url
+        assert len(packed.content) < len(plain.content), url
+        # Still revalidates: the validator of the page is the same, compressed or not.
+        again = client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"])
+        assert again.status_code == 304, url

@@ -55,7 +55,7 @@ def test_it_tables_the_data_sharing_terms(page):
     for header in ("Data", "Direction", "Purpose", "Legal basis", "Retention", "Surveillance"):
         assert f" {header} " in text
     assert "Victim records NGO to police Referral of identified victims for investigation." in text
-    assert "Consent" in text and "365 days" in text
+    assert "Consent" in text and "1 year" in text
 
 
 def test_it_lists_public_document_versions_with_their_hashes_only(page):
