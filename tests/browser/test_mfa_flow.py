@@ -107,4 +107,4 @@ def test_an_oversight_member_adds_a_security_key_and_logs_in_with_it(
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/$"))
     page.get_by_role("button", name="Use a security key").click()
-    page.wait_for_url(re.compile(r"/accounts/my-organization/$"))
+    page.wait_for_url(re.compile(r"/oversight/$"))  # where an oversight member lands

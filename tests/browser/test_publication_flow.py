@@ -25,7 +25,8 @@ def log_in(page, base_url: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/accounts/my-organization/$"))
+    # Oversight members land on their dashboard, the parties' staff on their organizations.
+    page.wait_for_url(re.compile(r"/(accounts/my-organization|oversight)/$"))
 
 
 def log_out(page) -> None:
