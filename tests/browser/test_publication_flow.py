@@ -100,3 +100,44 @@ def test_a_withheld_address_is_approved_by_the_other_party_and_never_public(
         assert Partnership.objects.public().filter(pk=partnership.pk).exists()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_change_of_a_published_partnership_waits_for_the_other_partys_approval(
+    browser, live_server, ngo, police, ngo_editor, police_editor, width
+):
+    partnership = factories.partnership_with_parties(
+        ngo=ngo, police=police, title="Harbour referrals", slug="harbour-referrals"
+    )
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        # The NGO editor renames the published partnership: the change waits.
+        log_in(page, live_server.url, ngo_editor.username)
+        page.goto(f"{live_server.url}/partnerships/harbour-referrals/edit/")
+        page.get_by_label("Title").fill("Harbour and estuary referrals")
+        page.get_by_role("button", name=re.compile("^Save")).click()
+        assert page.get_by_text("Your changes wait for approval").is_visible()
+        log_out(page)
+        public = page.goto(f"{live_server.url}/partnerships/harbour-referrals/")
+        assert "Harbour and estuary referrals" not in public.text()
+
+        # The police editor sees what changes, previews it, and approves.
+        log_in(page, live_server.url, police_editor.username)
+        page.goto(f"{live_server.url}/publication/partnerships/{partnership.pk}/")
+        changes = page.locator("#revision")
+        assert changes.get_by_role("cell", name="Harbour and estuary referrals").is_visible()
+        # The changes fit the screen (a wide table scrolls inside its own frame).
+        assert changes.evaluate("e => e.scrollWidth <= e.clientWidth") is True
+        changes.get_by_role("button", name="What the public will see").click()
+        assert page.get_by_role("heading", name="Harbour and estuary referrals").is_visible()
+        page.go_back()
+        page.get_by_role("button", name="Approve the changes").click()
+        page.get_by_text("Changes approved").wait_for()
+        log_out(page)
+
+        page.goto(f"{live_server.url}/partnerships/harbour-referrals/")
+        assert page.get_by_role("heading", name="Harbour and estuary referrals").is_visible()
+    finally:
+        context.close()
