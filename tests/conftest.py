@@ -31,17 +31,28 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The focus-area vocabulary a data migration installs, put back if a transactional
-    test of an earlier run (with --reuse-db) flushed it: the demo registry needs it."""
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def focus_area_vocabulary(request, django_db_setup, django_db_blocker):
+    """The focus-area vocabulary a data migration installs, put back before any test that
+    uses the database if a transactional test (run before it by the same worker, or by an
+    earlier run with --reuse-db) flushed it: the demo registry needs it."""
+    uses_database = request.node.get_closest_marker("django_db") or (
+        DATABASE_FIXTURES & set(request.fixturenames)
+    )
+    if not uses_database:
+        return
     from importlib import import_module
 
     from django.apps import apps
 
-    migration = import_module("partnerships.migrations.0002_focus_areas")
+    from partnerships.models import FocusArea
+
     with django_db_blocker.unblock():
-        migration.add_focus_areas(apps, None)
+        if not FocusArea.objects.exists():
+            import_module("partnerships.migrations.0002_focus_areas").add_focus_areas(apps, None)
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+# Each pytest-xdist worker writes its uploads apart from the others.
+MEDIA_ROOT = VAR_DIR / f"test-media-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # noqa: F405
 HEALTHZ_BROKER_TIMEOUT_SECONDS = 1.0
 WHITENOISE_AUTOREFRESH = True  # no static files are collected for the tests
 # The throttle has its own test, which lowers the rate; elsewhere it never interferes.
