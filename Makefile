@@ -14,7 +14,7 @@ VAR_DIR ?= var
 export VAR_DIR
 BROKER_DIRS := $(VAR_DIR)/broker/queue $(VAR_DIR)/broker/processed $(VAR_DIR)/broker/control
 
-.PHONY: run install test lint format migrate seed worker beat bench bench-api bench-audit clean var
+.PHONY: run install test lint format migrate seed worker beat bench bench-api bench-audit bench-import clean var
 
 ## run: install, migrate, load the demo registry, and serve on http://127.0.0.1:8000 with a worker and beat
 # Without DATABASE_URL, on the embedded PostgreSQL server under var/ (core/embedded_db.py).
@@ -68,6 +68,11 @@ bench-api: install
 BENCH_AUDIT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/registry_bench_audit
 bench-audit: install
 	DATABASE_URL=$(BENCH_AUDIT_DATABASE_URL) $(VENV)/bin/python benchmarks/audit.py --agreements 10000
+
+## bench-import: a CSV import of 10,000 agreements against a plain bulk insert of the same rows
+BENCH_IMPORT_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/registry_bench_import
+bench-import: install
+	DATABASE_URL=$(BENCH_IMPORT_DATABASE_URL) $(VENV)/bin/python benchmarks/imports.py --agreements 10000
 
 ## lint: ruff, the layers contract, migrations that match the models, and an OpenAPI schema without warnings
 lint: install

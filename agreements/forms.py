@@ -6,24 +6,21 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.template.defaultfilters import filesizeformat
 
+from core.forms import StaffForm, StaffModelForm
 from partnerships.models import Organization
 from publication.choices import REASON_EXPLANATIONS, WithholdingReason
 
 from .documents import check_pdf, max_document_bytes
 from .models import Agreement, DataSharingTerm
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TERMS_PREFIX = "terms"
 
 
-class AgreementForm(forms.ModelForm):
+class AgreementForm(StaffModelForm):
     class Meta:
         model = Agreement
         fields = list(Agreement.EDITABLE_FIELDS)
         widgets = {
-            "signed_on": DATE,
-            "effective_from": DATE,
-            "expires_on": DATE,
             "public_summary": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {
@@ -49,7 +46,7 @@ class AgreementForm(forms.ModelForm):
         )
 
 
-class AuditorForm(forms.Form):
+class AuditorForm(StaffForm):
     independent_auditor = forms.ModelChoiceField(
         queryset=Organization.objects.confirmed().oversight().order_by("name"),
         required=False,
@@ -60,7 +57,7 @@ class AuditorForm(forms.Form):
     )
 
 
-class DataSharingTermForm(forms.ModelForm):
+class DataSharingTermForm(StaffModelForm):
     class Meta:
         model = DataSharingTerm
         fields = list(DataSharingTerm.FIELDS)
@@ -79,6 +76,7 @@ TOO_MANY_TERMS = "An agreement can have at most %(num)d data-sharing terms."
 
 
 class BaseTermFormSet(forms.BaseInlineFormSet):
+    row_name = "Data-sharing term"  # in the error summary: "Data-sharing term 2, Purpose: …"
     default_error_messages = {"too_many_forms": TOO_MANY_TERMS}
 
     def changes(self) -> dict:
@@ -130,7 +128,7 @@ def blank_term_form(index: int) -> DataSharingTermForm:
     )
 
 
-class DocumentUploadForm(forms.Form):
+class DocumentUploadForm(StaffForm):
     file = forms.FileField(
         label="Signed document (PDF)",
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
@@ -164,7 +162,7 @@ class DocumentUploadForm(forms.Form):
 # The publication workflow's forms (``publishing.py`` validates the rules; these parse) -----
 
 
-class SendBackForm(forms.Form):
+class SendBackForm(StaffForm):
     comment = forms.CharField(
         label="What needs to change",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -173,7 +171,7 @@ class SendBackForm(forms.Form):
     )
 
 
-class RetractForm(forms.Form):
+class RetractForm(StaffForm):
     reason = forms.CharField(
         label="Why it is retracted",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -183,11 +181,10 @@ class RetractForm(forms.Form):
     )
 
 
-class EmbargoForm(forms.Form):
+class EmbargoForm(StaffForm):
     until = forms.DateField(
         label="Publish on",
         required=False,
-        widget=DATE,
         help_text="Once approved, the record is published automatically on this date "
         "(a date after today). Its editors are told the day before.",
     )
@@ -207,17 +204,16 @@ class EmbargoForm(forms.Form):
     )
 
 
-class DocumentEmbargoForm(forms.Form):
+class DocumentEmbargoForm(StaffForm):
     until = forms.DateField(
         label="Embargoed until",
         required=False,
-        widget=DATE,
         help_text="A version marked public is published on this date (after today). Leave "
         "it empty to publish it with the agreement.",
     )
 
 
-class WithholdForm(forms.Form):
+class WithholdForm(StaffForm):
     """Withhold one value of a record or of an agreement's parts. ``targets`` are the
     values that may be withheld, as ``{key: (label, instance, field)}``."""
 
@@ -241,7 +237,6 @@ class WithholdForm(forms.Form):
     available_on = forms.DateField(
         label="Available on",
         required=False,
-        widget=DATE,
         help_text="The value is published on this date. Leave it empty to withhold it until "
         "it is released.",
     )
@@ -259,7 +254,7 @@ class WithholdForm(forms.Form):
         return instance, field
 
 
-class VersionCompareForm(forms.Form):
+class VersionCompareForm(StaffForm):
     """Which two versions of an agreement's text to compare: ``from`` (the older) and
     ``to``, by version number; the pages and the API read the same query parameters.
     ``versions`` (the numbers the reader may read) are the page's choices; whether a

@@ -229,12 +229,14 @@ class Agreement(Publishable, TimeStampedModel):
     def party_organization_ids(self) -> set[int]:
         return {party.organization_id for party in self.partnership.parties.all()}
 
-    def has_independent_auditor(self) -> bool:
-        """An auditor is independent when it is not a party to the partnership."""
-        return (
-            self.independent_auditor_id is not None
-            and self.independent_auditor_id not in self.party_organization_ids()
-        )
+    def has_independent_auditor(self, party_organization_ids: set[int] | None = None) -> bool:
+        """An auditor is independent when it is not a party to the partnership (whose
+        parties' organizations are read unless given: a bulk import reads them once)."""
+        if self.independent_auditor_id is None:
+            return False
+        if party_organization_ids is None:
+            party_organization_ids = self.party_organization_ids()
+        return self.independent_auditor_id not in party_organization_ids
 
     @property
     def is_review_overdue(self) -> bool:
@@ -254,7 +256,11 @@ class Agreement(Publishable, TimeStampedModel):
             .values_list("completed_on", flat=True)
             .first()
         )
-        start = last_completed_on or self.effective_from
+        return self.review_due_after(last_completed_on or self.effective_from)
+
+    def review_due_after(self, start: date | None) -> date | None:
+        """When a review is due after ``start`` (a completed review, or the date it takes
+        effect): one review interval later; None without a start."""
         if start is None:
             return None
         return start + relativedelta(months=self.review_interval_months)

@@ -1,32 +1,76 @@
-"""Full-text search over agreements (``core.search``); withheld values are never searched
-(``partnerships.search.WithheldValues``)."""
+"""Full-text search over agreements, each searched as one document (``core.search``): its
+title, reference, public summary and auditor's name, with its partnership's document
+(title, summary, parties' names). A value withheld from the public is left out of it
+(``partnerships.search.WithheldValues``): the reference, the summary, the auditor, and
+the partnership's summary."""
 
-from core.search import matching_ids, ranked
+from django.db.models import Expression, OuterRef, QuerySet, Subquery
+
+from core.search import Embedded, Part, document_search, embedded, indexed, unless
 from partnerships.models import Organization
-from partnerships.search import WithheldValues, partnership_ids_matching
+from partnerships.search import (
+    ORGANIZATION_NAME_FIELDS,
+    WithheldValues,
+    partnership_document_of,
+    partnerships_matching,
+)
 
 from .models import Agreement
 
+# (field, weight): the fields of the search index of migration 0009, which finds the
+# candidates among agreements.
 AGREEMENT_FIELDS = (("title", "A"), ("reference", "A"), ("public_summary", "B"))
-AUDITOR_FIELDS = (("name", "A"),)
 
 
-def search_agreements(queryset, text: str):
-    """Agreements whose title, reference or summary match, or whose partnership does (its
-    title, summary or parties' names), or whose auditor's name does (unless the auditor is
-    withheld); ranked by relevance."""
+def auditor_name() -> Subquery:
+    """The name of the row's auditor, if it is a confirmed organization."""
+    auditors = Organization.objects.public().filter(pk=OuterRef("independent_auditor"))
+    return Subquery(auditors.values("name"))
+
+
+def agreement_document() -> list[Part | Embedded]:
+    """The parts of an agreement's document: its own text (what is withheld left out),
+    its auditor's name unless withheld, and its partnership's document."""
     withheld = WithheldValues(Agreement)
-    own = matching_ids(Agreement.objects.all(), AGREEMENT_FIELDS, text, hidden=withheld)
-    via_partnership = Agreement.objects.filter(
-        partnership__in=partnership_ids_matching(text)
-    ).values("pk")
-    auditors = matching_ids(Organization.objects.public(), AUDITOR_FIELDS, text)
-    via_auditor = (
-        Agreement.objects.filter(independent_auditor__in=auditors)
-        .filter(~withheld.condition("independent_auditor"))
-        .values("pk")
-    )
-    ids = own.union(via_partnership.order_by(), via_auditor.order_by())
-    return ranked(
-        queryset.filter(pk__in=ids), AGREEMENT_FIELDS, text, "title", "pk", hidden=withheld
+    return [
+        ("title", "A"),
+        (unless(withheld.condition("reference"), "reference"), "A"),
+        (unless(withheld.condition("public_summary"), "public_summary"), "B"),
+        (unless(withheld.condition("independent_auditor"), auditor_name()), "C"),
+        partnership_document_of("partnership", "C"),
+    ]
+
+
+def agreement_document_of(agreement: str, weight: str) -> Embedded:
+    """The document of the agreement whose id is the row's ``agreement``, at ``weight``:
+    inside a review's."""
+    agreements = Agreement.objects.filter(pk=OuterRef(agreement))
+    return embedded(agreements, agreement_document(), weight)
+
+
+def agreement_candidates(words: Expression) -> list[QuerySet]:
+    """Ids of the agreements whose own text holds one of ``words`` (through their index),
+    whose partnership's does, or whose auditor's name does."""
+    auditors = indexed(Organization.objects.public(), ORGANIZATION_NAME_FIELDS, words)
+    return [
+        indexed(Agreement.objects.all(), AGREEMENT_FIELDS, words).values("pk"),
+        Agreement.objects.filter(partnership__in=partnerships_matching(words)).values("pk"),
+        Agreement.objects.filter(independent_auditor__in=auditors).values("pk"),
+    ]
+
+
+def agreements_matching(words: Expression) -> QuerySet:
+    """``agreement_candidates`` as one queryset of ids (for the records around them)."""
+    first, *others = agreement_candidates(words)
+    return first.order_by().union(*(ids.order_by() for ids in others))
+
+
+def search_agreements(queryset: QuerySet, text: str) -> QuerySet:
+    """Agreements whose document matches ``text``, ranked by relevance."""
+    return document_search(
+        queryset,
+        text,
+        parts=agreement_document(),
+        candidates=agreement_candidates,
+        tiebreak=("title", "pk"),
     )

@@ -7,7 +7,8 @@ validates with ``full_clean()`` and writes inside ``transaction.atomic``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +17,8 @@ from django.db.models import Max
 
 from core.services import apply_fields, require
 from core.tasks import enqueue_on_commit
-from partnerships.models import Organization, Partnership
+from partnerships.models import Organization, Partnership, PartnershipParty
+from partnerships.permissions import editable_partnerships
 from partnerships.services import (
     change_or_propose,
     submission_withdraw,
@@ -38,17 +40,21 @@ FLAGGING_TASK = "oversight.tasks.run_flagging"
 REFUSED = "You may not change this agreement."
 
 
-def _check_related(agreement: Agreement) -> None:
-    if agreement.supersedes_id and agreement.supersedes.partnership_id != agreement.partnership_id:
+def _check_related(agreement: Agreement, party_organization_ids: set[int] | None = None) -> None:
+    """The rules of the records an agreement names: it supersedes only an agreement of its
+    own partnership, and its auditor is not a party (``party_organization_ids``: the
+    partnership's parties' organizations, when read already)."""
+    supersedes = agreement.supersedes
+    if supersedes is not None and supersedes.partnership_id != agreement.partnership_id:
         raise ValidationError(
             {"supersedes": "An agreement can only supersede one of the same partnership."}
         )
-    _check_auditor(agreement)
+    _check_auditor(agreement, party_organization_ids)
 
 
-def _check_auditor(agreement: Agreement) -> None:
+def _check_auditor(agreement: Agreement, party_organization_ids: set[int] | None = None) -> None:
     auditor = agreement.independent_auditor
-    if auditor is not None and not agreement.has_independent_auditor():
+    if auditor is not None and not agreement.has_independent_auditor(party_organization_ids):
         raise ValidationError(
             {
                 "independent_auditor": f"{auditor.name} is a party to this partnership, "
@@ -115,6 +121,128 @@ def agreement_create(
     _refresh_next_review_due(agreement)
     _flags_refresh(agreement)
     return agreement
+
+
+# Many at once (an import) ------------------------------------------------------------
+
+# The foreign keys an agreement checked without a query holds as records (or as ids the
+# database checks), never as ids to look up one by one.
+RELATED_FIELDS = tuple(field.name for field in Agreement._meta.concrete_fields if field.is_relation)
+
+
+@dataclass
+class NewAgreement:
+    """An agreement to create in bulk: ``data`` as ``agreement_create`` takes it, ``terms``
+    its data-sharing terms' values; ``supersedes_new``, another agreement of the same call
+    that it supersedes (``data["supersedes"]`` names an existing one)."""
+
+    partnership: Partnership
+    data: Mapping[str, Any]
+    terms: Sequence[Mapping[str, Any]] = ()
+    supersedes_new: NewAgreement | None = None
+    agreement: Agreement | None = field(default=None, init=False)
+
+
+def agreement_check(agreement: Agreement, *, party_organization_ids: set[int]) -> None:
+    """Check an agreement, new or changed in memory, as its services check it, without a
+    query (a ValidationError otherwise): the model's rules (``clean()``, which states its
+    check constraints as field errors) and those of the records it names, given as
+    records, with its partnership's parties' organizations. The database's constraints
+    and foreign keys stand behind them."""
+    agreement.full_clean(exclude=RELATED_FIELDS, validate_unique=False, validate_constraints=False)
+    _check_related(agreement, party_organization_ids)
+
+
+def agreement_check_new(
+    new: NewAgreement, *, party_organization_ids: set[int]
+) -> tuple[Agreement, list[DataSharingTerm]]:
+    """The agreement ``new`` describes and its terms, built and checked as
+    ``agreement_create`` checks them, without a query (a ValidationError otherwise):
+    the records it names are given, and so are its partnership's parties' organizations.
+    The database's check constraints and foreign keys stand behind ``clean()`` and these."""
+    agreement = Agreement(partnership=new.partnership)
+    apply_fields(agreement, Agreement.EDITABLE_FIELDS, new.data)
+    agreement_check(agreement, party_organization_ids=party_organization_ids)
+    # A new agreement has no reviews yet: its first is due an interval after it takes effect.
+    agreement.next_review_due = agreement.review_due_after(agreement.effective_from)
+    terms = []
+    for values in new.terms:
+        term = DataSharingTerm(agreement=agreement)
+        apply_fields(term, DataSharingTerm.FIELDS, values)
+        term.full_clean(exclude=["agreement"], validate_constraints=False)
+        terms.append(term)
+    return agreement, terms
+
+
+BULK_BATCH = 1000
+
+
+@transaction.atomic
+def agreements_create_bulk(
+    *,
+    actor,
+    new: Sequence[NewAgreement],
+    on_batch: Callable[[int], None] | None = None,
+) -> list[Agreement]:
+    """Create many agreements with their data-sharing terms, each checked as
+    ``agreement_create`` checks it, in a number of queries that does not grow with the rows
+    of a batch:
+
+    1. The actor must be allowed to add agreements to every partnership (one query).
+    2. Read the parties' organizations of those partnerships (one query) and check each
+       agreement (``agreement_check_new``: no query).
+    3. Insert the agreements, then their terms, ``BULK_BATCH`` at a time (the audit
+       trail's triggers record each row); ``on_batch(n)`` is told each time ``n`` more are
+       in. An agreement superseding one created in the same call gets it after the insert.
+    4. Once the transaction commits, one flagging run over all of them.
+
+    Each is a draft, as one made with the form is: the publication workflow starts there.
+    """
+    partnership_ids = {item.partnership.pk for item in new}
+    editable = set(
+        editable_partnerships(actor).filter(pk__in=partnership_ids).values_list("pk", flat=True)
+    )
+    require(partnership_ids <= editable, REFUSED)
+    parties: dict[int, set[int]] = {pk: set() for pk in partnership_ids}
+    for partnership_id, organization_id in PartnershipParty.objects.filter(
+        partnership_id__in=partnership_ids
+    ).values_list("partnership_id", "organization_id"):
+        parties[partnership_id].add(organization_id)
+
+    checked = []
+    for item in new:
+        agreement, terms = agreement_check_new(
+            item, party_organization_ids=parties[item.partnership.pk]
+        )
+        item.agreement = agreement
+        checked.append((agreement, terms))
+    # Superseding an agreement of the same call: checked now, set once both are in.
+    later = [item for item in new if item.supersedes_new is not None]
+    for item in later:
+        item.agreement.supersedes = item.supersedes_new.agreement
+        _check_related(item.agreement, parties[item.partnership.pk])
+        item.agreement.supersedes = None
+
+    created = []
+    for start in range(0, len(checked), BULK_BATCH):
+        batch = checked[start : start + BULK_BATCH]
+        agreements = Agreement.objects.bulk_create([agreement for agreement, _ in batch])
+        for agreement, terms in batch:
+            for term in terms:
+                term.agreement = agreement
+        DataSharingTerm.objects.bulk_create([term for _, terms in batch for term in terms])
+        created += agreements
+        if on_batch is not None:
+            on_batch(len(batch))
+    for item in later:
+        item.agreement.supersedes = item.supersedes_new.agreement
+    if later:
+        Agreement.objects.bulk_update(
+            [item.agreement for item in later], ["supersedes"], batch_size=BULK_BATCH
+        )
+    if created:
+        enqueue_on_commit(FLAGGING_TASK, agreement_ids=[agreement.pk for agreement in created])
+    return created
 
 
 @transaction.atomic

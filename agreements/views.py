@@ -327,12 +327,13 @@ class DocumentUploadView(EditableAgreementMixin, FormView):
         self.get_agreement()  # 404 or 403 before the body is read
         declared = declared_length(request)
         if declared > max_document_bytes() + self.FORM_OVERHEAD_BYTES:
-            # Far over the limit: refuse before Django reads the body to disk.
+            # Far over the limit: refuse before Django reads the body to disk. The reason
+            # is the file field's error (not "choose a file": one was chosen, and refused).
             refusal = too_large(declared)
-            return self.render_to_response(
-                self.get_context_data(form=self.form_class(), refusal=refusal.messages[0]),
-                status=refusal.status,
-            )
+            form = self.form_class(data={})
+            form.errors.pop("file", None)
+            form.add_error("file", refusal)
+            return self.render_to_response(self.get_context_data(form=form), status=refusal.status)
         return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -65,11 +65,6 @@ def audit_event_models() -> list[type[AuditEvent]]:
     return [registration.event_model for registration in registrations()]
 
 
-def audit_log_supported() -> bool:
-    """The audit triggers exist on PostgreSQL only; on SQLite nothing is recorded."""
-    return connection.vendor == "postgresql"
-
-
 @dataclass(frozen=True)
 class ChainHead:
     seq: int
@@ -102,10 +97,7 @@ class ChainVerification:
 
 
 def audit_chain_head() -> ChainHead | None:
-    """The last event of the chain: its position, hash and time. None when empty (or on
-    SQLite, where nothing is recorded)."""
-    if not audit_log_supported():
-        return None
+    """The last event of the chain: its position, hash and time. None when empty."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT seq, hash, created_at FROM audit_chain ORDER BY seq DESC LIMIT 1")
         row = cursor.fetchone()
@@ -114,11 +106,9 @@ def audit_chain_head() -> ChainHead | None:
 
 def audit_chain_view_update(using: str = DEFAULT_DB_ALIAS) -> list[str]:
     """(Re)create the ``audit_chain`` view over the event tables of the registered models
-    that exist in the database; returns them. Does nothing on SQLite, or where no event
-    table exists yet (or any more: dropping one drops the view with it)."""
+    that exist in the database; returns them. Does nothing where no event table exists
+    yet (or any more: dropping one drops the view with it)."""
     target = connections[using]
-    if target.vendor != "postgresql":
-        return []
     existing = set(target.introspection.table_names())
     tables = [m._meta.db_table for m in audit_event_models() if m._meta.db_table in existing]
     if not tables:
@@ -211,8 +201,6 @@ def audit_log_verify() -> ChainVerification:
     kept in ``AUDIT_HEAD_FILE``, if any, must be among them. Streams the events, in
     constant memory.
     """
-    if not audit_log_supported():
-        return ChainVerification(checked=0, head=None, broken=None)
     checkpoints = list(AuditCheckpoint.objects.order_by("seq", "id"))
     trusted, forged = _checkpoints_verify(checkpoints)
     checked, expected_seq, previous_hash, head = 0, 1, GENESIS_HASH, None

@@ -61,11 +61,8 @@ def audited_tables() -> list[str]:
 
 
 def audit_guards_install(using: str = DEFAULT_DB_ALIAS) -> list[str]:
-    """(Re)install the guards on the tables that exist; returns the audit tables guarded.
-    Does nothing on SQLite, where nothing is recorded."""
+    """(Re)install the guards on the tables that exist; returns the audit tables guarded."""
     target = connections[using]
-    if target.vendor != "postgresql":
-        return []
     existing = set(target.introspection.table_names())
     guarded = [table for table in audit_tables() if table in existing]
     event_tables = {r.event_model._meta.db_table for r in registrations()}

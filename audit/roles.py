@@ -144,5 +144,5 @@ def database_privileges_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
     """``post_migrate``: a migration as the owner grants the app role its privileges on
     every table, those it has just created included."""
     role = app_role_of(using)
-    if role is not None and connections[using].vendor == "postgresql":
+    if role is not None:
         database_privileges_grant(using=using, role=role)

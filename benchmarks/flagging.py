@@ -108,9 +108,6 @@ def main():
         "flagging work alone",
     )
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
-
     ensure_database()
     _, partnerships = timed(lambda: generate(args.agreements))
     audit_triggers(enabled=not args.without_audit)

@@ -32,7 +32,9 @@ candidates AS (
     FROM agreements_agreement a, params WHERE a.status = 'active' AND a.expires_on < params.today
     UNION ALL
     SELECT h.id, 'high_risk_without_dpia', 'High-risk data sharing, and no DPIA completed.'
-    FROM high_risk h, params WHERE NOT EXISTS (
+    FROM high_risk h
+    JOIN agreements_agreement a ON a.id = h.id AND a.status IN ('negotiating', 'signed', 'active'),
+    params WHERE NOT EXISTS (
         SELECT 1 FROM oversight_review r WHERE r.agreement_id = h.id AND r.kind = 'dpia'
         AND r.status = 'completed' AND r.completed_on >= params.today - interval '12 months'
         AND r.completed_on <= params.today)

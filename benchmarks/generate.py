@@ -177,11 +177,12 @@ def _generate(agreements: int) -> int:
             """
             INSERT INTO oversight_review (
                 created_at, updated_at, agreement_id, reviewer_id, kind, status, started_on,
-                completed_on, outcome, public_summary, notes)
+                completed_on, outcome, public_summary, notes, conflict_of_interest,
+                declared_ties)
             SELECT now(), now(), a.id, %(auditor)s,
                 CASE WHEN a.id %% 2 = 0 THEN 'dpia' ELSE 'audit' END, 'completed',
                 current_date - (a.id %% 500)::int, current_date - (a.id %% 500)::int,
-                'concerns', '', ''
+                'concerns', '', '', 'none', ''
             FROM agreements_agreement a WHERE a.id %% 5 = 0
             """,
             {"auditor": auditor.pk},

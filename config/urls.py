@@ -5,7 +5,9 @@ from django.urls import include, path
 from accounts.views import admin_login
 from agreements.feeds import AgreementFeed
 from core.health import healthz
+from feedback.feeds import PartnershipFeedbackFeed
 from oversight.feeds import FlagFeed
+from public.feeds import FeedView
 from public.robots import robots_txt
 from public.sitemaps import SITEMAPS
 
@@ -19,8 +21,11 @@ handler500 = "core.unavailable.server_error"
 
 feeds = (
     [
-        path("flags/", FlagFeed(), name="flags"),
-        path("agreements/", AgreementFeed(), name="agreements"),
+        # Atom for feed readers; for a browser, a page of the same entries (public.feeds).
+        path("flags/", FeedView.as_view(feed=FlagFeed()), name="flags"),
+        path("agreements/", FeedView.as_view(feed=AgreementFeed()), name="agreements"),
+        # Atom only: a partnership's feedback (its page shows the same items).
+        path("feedback/<slug:slug>/", PartnershipFeedbackFeed(), name="feedback"),
     ],
     "feeds",
 )
@@ -39,6 +44,10 @@ urlpatterns = [
     path("partnerships/", include("partnerships.urls")),
     path("", include("agreements.urls")),
     path("oversight/", include("oversight.urls")),
+    path("feedback/", include("feedback.urls")),
+    path("imports/", include("imports.urls")),
+    # Followers: sign-up, their alerts, and the no-login unsubscribe link of the e-mails.
+    path("alerts/", include("alerts.urls")),
     # The public pages, and the public REST API with its schema and docs.
     path("", include("public.urls")),
     path("", include("public.api.urls")),

@@ -1,91 +1,166 @@
-"""Full-text search building blocks.
+"""Full-text search building blocks: each record is searched as one document.
 
-A search is ``websearch_to_tsquery`` (quotes for phrases, ``or``, ``-`` to
-exclude) against weighted ``tsvector`` expressions, each served by a GIN expression index
-created by a migration (``partnerships`` 0004, ``agreements`` 0002); the expressions here
-and in those migrations must stay identical, which ``tests/partnerships/test_search.py``
-checks with ``EXPLAIN``.
+A search is ``websearch_to_tsquery`` (quotes for a phrase, ``or``, ``-`` to exclude)
+against ONE weighted ``tsvector`` per record, made of its own text and of the text around
+it (a partnership's title and summary with its parties' names; an agreement's own fields
+with its auditor's name and its partnership's document). So the syntax works across all
+of it: ``"Mumbai Police" -Prerana`` finds the records whose document holds the phrase,
+wherever it is, and not the word, wherever that would be. The callers leave a value kept
+from the public out of the document (``unless``): it is never searched.
 
-Values kept from the public (``Hidden``) are never searched: the records that have one
-among the searched fields are matched (and ranked) against their other fields only, with
-a vector of their own; every other record is matched through the index as before.
+The documents are computed in SQL, at query time (nothing to keep in step when a party
+is renamed or a value withheld). Another record's document goes into a record's as a
+subquery (``embedded``), so that matching a record's document reads its own row alone
+and PostgreSQL computes it only for the candidates it fetches: the records that hold at least
+one of the query's positive words in some indexed text (``any_word``; PostgreSQL's
+``querytree`` gives the part of a query an index can serve). Each candidate query is a
+GIN expression index over one table's text: ``partnerships`` 0004 (partnerships, and
+organizations' names) and ``agreements`` 0009 (agreements). The expressions there are
+frozen copies of ``search_vector`` here and must stay identical, or PostgreSQL stops
+using the indexes; ``tests/partnerships/test_search.py`` checks the plans with EXPLAIN.
+A query without a positive word (``-prerana`` alone) has no index to narrow it: every
+record is a candidate.
 """
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Iterable, Sequence
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db.models import Case, Expression, F, FloatField, QuerySet, When
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchQueryField,
+    SearchRank,
+    SearchVector,
+    SearchVectorCombinable,
+    SearchVectorField,
+)
+from django.db.models import (
+    BooleanField,
+    Case,
+    Expression,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 CONFIG = "english"
 
-
-class Hidden(Protocol):
-    """Which values of a model's records the search must not see (declared above core, e.g.
-    the values withheld from the public)."""
-
-    def records(self, fields: Sequence[str]) -> QuerySet:
-        """The ids (one column) of the records with a hidden value among ``fields``."""
-
-    def condition(self, field: str) -> Expression:
-        """True when the row's ``field`` is hidden."""
+# (text, weight): a column's name or an expression, and its weight in the ranking (A-D).
+Part = tuple[str | Expression, str]
 
 
-def search_vector(fields) -> SearchVector:
-    vectors = [SearchVector(field, weight=weight, config=CONFIG) for field, weight in fields]
+class Embedded(SearchVectorCombinable, Func):
+    """Another record's document (a ``tsvector`` subquery) inside this one's, all at one
+    weight: ``setweight(document, weight)``."""
+
+    function = "setweight"
+    output_field = SearchVectorField()
+
+    def __init__(self, vector: Expression, weight: str):
+        self.config = None
+        super().__init__(vector, Value(weight))
+
+
+def search_vector(fields: Iterable[Part | Embedded]) -> SearchVector:
+    """The weighted ``tsvector`` of ``fields``, concatenated in order: a record's document
+    (``document``), and, over one table's columns, the expression of its search index."""
+    vectors = [
+        field
+        if isinstance(field, Embedded)
+        else SearchVector(field[0], weight=field[1], config=CONFIG)
+        for field in fields
+    ]
     combined = vectors[0]
     for vector in vectors[1:]:
         combined = combined + vector
     return combined
 
 
-def _visible_vector(fields, hidden: Hidden) -> SearchVector:
-    """The vector of ``fields`` with each hidden value left out (as if empty)."""
-    return search_vector(
-        (Case(When(~hidden.condition(field), then=F(field))), weight) for field, weight in fields
-    )
+document = search_vector
+
+
+def embedded(records: QuerySet, parts: Sequence[Part | Embedded], weight: str) -> Embedded:
+    """The document (``parts``) of the one record of ``records`` (filtered on an
+    ``OuterRef``: a record's partnership, say), at ``weight``, to go into a document."""
+    vector = records.order_by().annotate(search_document=document(parts))
+    return Embedded(Subquery(vector.values("search_document")[:1]), weight)
+
+
+def unless(hidden: Expression | Q, value: str | Expression) -> Case:
+    """``value``, or nothing (left out of the document) when ``hidden`` is true."""
+    value = F(value) if isinstance(value, str) else value
+    return Case(When(~Q(hidden), then=value))
 
 
 def search_query(text: str) -> SearchQuery:
     return SearchQuery(text, search_type="websearch", config=CONFIG)
 
 
-def matching_ids(
-    queryset: QuerySet, fields, text: str, id_field: str = "pk", hidden: Hidden | None = None
-) -> QuerySet:
-    """The ids (``id_field``) of the rows of ``queryset`` whose ``fields`` match ``text``;
-    never on a ``hidden`` value."""
-    query = search_query(text)
-    if hidden is None:
-        plain = queryset
-    else:
-        with_hidden = hidden.records([field for field, _weight in fields])
-        plain = queryset.exclude(pk__in=with_hidden)
-    # The index's expression, for the records that hide nothing.
-    matches = plain.annotate(search_vector=search_vector(fields)).filter(search_vector=query)
-    matches = matches.order_by().values(id_field)
-    if hidden is None:
-        return matches
-    masked = (
-        queryset.filter(pk__in=with_hidden)
-        .annotate(search_vector=_visible_vector(fields, hidden))
-        .filter(search_vector=query)
-        .order_by()
-        .values(id_field)
+class Matches(Func):
+    """``vector @@ query``: the document matches the query."""
+
+    arg_joiner = " @@ "
+    template = "(%(expressions)s)"
+    output_field = BooleanField()
+
+
+class AnyWord(Func):
+    """The ``tsquery`` matched by any text holding one of ``query``'s positive words: its
+    indexable part (``querytree``: negations dropped), with every AND and phrase operator
+    made an OR. Whatever matches the query across a whole document holds one of them in
+    one of its parts, so the candidates found by each part's index hold every match.
+    ``querytree``'s output spaces its operators, and a lexeme holds no space."""
+
+    template = (
+        "(regexp_replace(querytree(%(expressions)s)::text, ' (&|<->|<[0-9]+>) ', ' | ', 'g'))"
+        "::tsquery"
     )
-    return matches.union(masked)
+    output_field = SearchQueryField()
 
 
-def ranked(queryset: QuerySet, fields, text: str, *tiebreak: str, hidden: Hidden | None = None):
-    """Order by relevance to ``text``, then by ``tiebreak``; a ``hidden`` value adds
-    nothing to a record's relevance."""
+class WithoutPositiveWord(Func):
+    """True when ``query`` has no positive word for an index to look for (``-prerana``):
+    then every record is a candidate. A constant, folded when the query is planned."""
+
+    template = "(querytree(%(expressions)s)::text = 'T')"
+    output_field = BooleanField()
+
+
+def indexed(queryset: QuerySet, fields: Iterable[Part], words: Expression) -> QuerySet:
+    """The rows of ``queryset`` whose ``fields`` hold one of ``words``, through the GIN
+    index over those fields (``search_vector``): the candidates of one table."""
+    return queryset.filter(Matches(search_vector(fields), words))
+
+
+def document_search(
+    queryset: QuerySet,
+    text: str,
+    *,
+    parts: Sequence[Part | Embedded],
+    candidates: Callable[[Expression], Sequence[QuerySet]],
+    tiebreak: Sequence[str],
+) -> QuerySet:
+    """The rows of ``queryset`` whose document (``parts``) matches ``text``, ranked by
+    relevance, then by ``tiebreak``.
+
+    ``candidates(words)`` gives querysets of ids (one column) that together hold every row
+    whose document holds one of ``words`` (``AnyWord``), each served by an index; the
+    document is computed for those rows only (or for every row, for a query without a
+    positive word).
+    """
     query = search_query(text)
-    rank = SearchRank(search_vector(fields), query)
-    if hidden is not None:
-        with_hidden = hidden.records([field for field, _weight in fields])
-        rank = Case(
-            When(pk__in=with_hidden, then=SearchRank(_visible_vector(fields, hidden), query)),
-            default=rank,
-            output_field=FloatField(),
-        )
-    return queryset.annotate(search_rank=rank).order_by("-search_rank", *tiebreak)
+    every_row = queryset.model._base_manager.filter(WithoutPositiveWord(query))
+    ids = (
+        every_row.order_by()
+        .values("pk")
+        .union(*(ids.order_by() for ids in candidates(AnyWord(query))))
+    )
+    vector = document(parts)
+    return (
+        queryset.filter(pk__in=ids)
+        .filter(Matches(vector, query))
+        .annotate(search_rank=SearchRank(vector, query))
+        .order_by("-search_rank", *tiebreak)
+    )

@@ -39,6 +39,8 @@ from publication.choices import PublicationStatus, WithholdingReason
 from publication.models import Revision, Withholding
 from publication.services import revision_store
 
+from .feedback import load_demo_feedback
+
 SEED_CSV = Path(__file__).resolve().parent / "fixtures" / "seed_partnerships.csv"
 # A note of the seed table names a source when it gives the source's address; the words
 # around the address are its title. The other notes (a description, or a remark about
@@ -604,7 +606,8 @@ def load_demo_registry(*, today: date, reset_passwords: bool = False) -> LoadRep
     5. The publication workflow at work: a fictional public partnership of the demo staff's
        organizations with a withheld value, a submission and a change of the published
        partnership waiting for the other party's approval, and an announced embargo.
-    6. ``next_review_due`` of each agreement, from its reviews.
+    6. Public feedback on that partnership: published, answered, hidden, reported.
+    7. ``next_review_due`` of each agreement, from its reviews.
     """
     report = LoadReport()
     with SEED_CSV.open(newline="", encoding="utf-8") as seed:
@@ -629,6 +632,12 @@ def load_demo_registry(*, today: date, reset_passwords: bool = False) -> LoadRep
         _load_agreement(report, spec, today)
     _load_accounts(report, reset_passwords)
     _load_workflow_examples(report, today)
+    report.count(
+        "feedback",
+        load_demo_feedback(
+            partnership_slug=REFUGE_REFERRALS["slug"], ngo_slug=NORTHBRIDGE["ngo"][0]
+        ),
+    )
     for agreement in Agreement.objects.prefetch_related("reviews"):
         due = agreement.compute_next_review_due()
         if agreement.next_review_due != due:

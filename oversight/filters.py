@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 
 from agreements.models import Agreement
-from agreements.search import search_agreements
+from agreements.search import agreement_document_of, agreements_matching, search_agreements
 from core.filters import (
     BooleanFilter,
     MultipleChoiceFilter,
@@ -13,27 +13,38 @@ from core.filters import (
     UpdatedSinceFilter,
     choices_help,
 )
-from core.search import matching_ids, ranked
+from core.search import document_search, indexed, unless
 from partnerships.filters import ChoicesUnlessWithheld, CountryUnlessWithheld
 from partnerships.models import Organization, Partnership, PartnershipParty, Region
 from partnerships.search import WithheldValues
 
 from .models import Flag, Review
 
-REVIEW_FIELDS = (("public_summary", "B"),)
+REVIEW_FIELDS = (("public_summary", "A"),)
+
+
+def review_candidates(words):
+    """Ids of the reviews whose summary holds one of ``words``, or whose agreement's
+    document may (``agreements_matching``)."""
+    return [
+        indexed(Review.objects.all(), REVIEW_FIELDS, words).values("pk"),
+        Review.objects.filter(agreement__in=agreements_matching(words)).values("pk"),
+    ]
 
 
 def search_reviews(queryset, text: str):
-    """Reviews whose public summary matches, or whose agreement does (see
-    ``search_agreements``); ranked by the summary's relevance."""
-    hidden = WithheldValues(Review)
-    own = matching_ids(Review.objects.all(), REVIEW_FIELDS, text, hidden=hidden)
-    via_agreement = Review.objects.filter(
-        agreement__in=search_agreements(Agreement.objects.all(), text).order_by().values("pk")
-    ).values("pk")
-    ids = own.union(via_agreement.order_by())
-    return ranked(
-        queryset.filter(pk__in=ids), REVIEW_FIELDS, text, "-completed_on", "pk", hidden=hidden
+    """Reviews whose document matches: their public summary (unless withheld) and their
+    agreement's document (``agreements.search``); ranked by relevance, the summary's first."""
+    withheld = WithheldValues(Review)
+    return document_search(
+        queryset,
+        text,
+        parts=[
+            (unless(withheld.condition("public_summary"), "public_summary"), "A"),
+            agreement_document_of("agreement", "B"),
+        ],
+        candidates=review_candidates,
+        tiebreak=("-completed_on", "pk"),
     )
 
 

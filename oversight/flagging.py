@@ -6,6 +6,11 @@ a few statements whatever the number of agreements. Each is idempotent and safe 
 runs overlap (a nightly and a scoped one, or two scoped ones): the partial unique
 constraint on open flags and compare-and-swap updates keep a second run from doing
 anything twice.
+
+A flag resolved by hand holds its kind closed on its agreement (``FlagQuerySet.holding``):
+no new flag is raised while the condition holds on the facts it was resolved on
+(``FlagRule.facts``, compared in SQL) and before the date it was resolved until, if any.
+The hold ends for good once the condition clears.
 """
 
 import logging
@@ -21,7 +26,7 @@ from django.utils import timezone
 from agreements.models import Agreement
 
 from .models import Flag
-from .rules import FLAG_RULES, FlagRule
+from .rules import FACTS, FLAG_RULES, FlagRule
 
 logger = logging.getLogger(__name__)
 
@@ -79,11 +84,29 @@ def flags_close(
     )
 
 
+def holds_end(
+    *, rule: FlagRule, now: datetime, agreement_ids: Collection[int] | None = None
+) -> int:
+    """End the holds of the flags of ``rule``'s kind resolved by hand whose condition no
+    longer holds (on ``agreement_ids`` only, if given): should it hold again later, that is
+    news, and the flag is raised again whatever the facts."""
+    today = timezone.localdate(now)
+    still_holds = rule.agreements(today).order_by().filter(pk=OuterRef("agreement_id"))
+    held = Flag.objects.filter(
+        kind=rule.kind, resolved_facts__isnull=False, hold_ended_at__isnull=True
+    )
+    return (
+        _within(held, agreement_ids, "agreement_id")
+        .exclude(Exists(still_holds))
+        .update(hold_ended_at=now)
+    )
+
+
 def flags_raise(
     *, rule: FlagRule, now: datetime, agreement_ids: Collection[int] | None = None
 ) -> int:
-    """Raise a flag of ``rule``'s kind on each agreement meeting it that has none open (of
-    ``agreement_ids`` only, if given).
+    """Raise a flag of ``rule``'s kind on each agreement meeting it that has none open and
+    none resolved by hand on the facts it has today (of ``agreement_ids`` only, if given).
 
     The candidates are read in one query (as plain tuples) and go in by batches of
     ``RAISE_BATCH_SIZE``. A flag raised meanwhile by an overlapping run is skipped by the
@@ -92,7 +115,10 @@ def flags_raise(
     today = timezone.localdate(now)
     already_open = Flag.objects.open().filter(kind=rule.kind, agreement=OuterRef("pk"))
     candidates = _within(rule.agreements(today), agreement_ids, "pk")
-    candidates = candidates.exclude(Exists(already_open)).order_by()
+    candidates = candidates.exclude(Exists(already_open)).exclude(
+        Exists(_held_on_todays_facts(rule, today).filter(pk=OuterRef("pk")))
+    )
+    candidates = candidates.order_by()
     # Not a server-side cursor: PostgreSQL plans those for their first rows (nested
     # loops), which took minutes at a million agreements.
     names = ("pk", *rule.fields)
@@ -108,6 +134,16 @@ def flags_raise(
         ]
         raised += _flags_insert(rule.kind, now, flags)
     return raised
+
+
+def _held_on_todays_facts(rule: FlagRule, today) -> QuerySet:
+    """The agreements a hand resolution of ``rule``'s kind holds closed: its facts are the
+    agreement's today. The facts are computed for the agreements with a hand resolution
+    in force only (a few), never for every agreement that meets the condition."""
+    holding = Flag.objects.holding(today).filter(kind=rule.kind)
+    held = Agreement.objects.filter(pk__in=holding.values("agreement_id"))
+    same_facts = holding.filter(agreement=OuterRef("pk"), resolved_facts=OuterRef(FACTS))
+    return rule.with_facts(held, today).filter(Exists(same_facts))
 
 
 def _flags_insert(kind: str, now: datetime, flags: list[tuple[int, str]]) -> int:
@@ -141,8 +177,10 @@ def flagging_run(*, now: datetime, agreement_ids: Collection[int] | None = None)
     ``agreement_ids``, over those agreements only (after a staff write).
 
     1. Expire the agreements set to auto-expire that are past their expiry date.
-    2. For each kind of flag: close the open flags whose condition cleared, then raise
-       flags on the agreements that meet the condition and have none open.
+    2. For each kind of flag: close the open flags whose condition cleared, end the holds
+       of the flags resolved by hand whose condition cleared, then raise flags on the
+       agreements that meet the condition and have none open and none held closed on
+       today's facts.
 
     An empty ``agreement_ids`` does nothing. A kind that fails on bad data is logged and
     skipped; the other kinds still run. Connection errors propagate, so that the task
@@ -159,6 +197,7 @@ def flagging_run(*, now: datetime, agreement_ids: Collection[int] | None = None)
                 report.closed[str(rule.kind)] = flags_close(
                     rule=rule, now=now, agreement_ids=agreement_ids
                 )
+                holds_end(rule=rule, now=now, agreement_ids=agreement_ids)
                 report.raised[str(rule.kind)] = flags_raise(
                     rule=rule, now=now, agreement_ids=agreement_ids
                 )

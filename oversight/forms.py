@@ -1,10 +1,11 @@
 """Forms of the oversight pages. They validate; ``services.py`` writes."""
 
 from django import forms
+from django.db import models
 from django.utils import timezone
 
-from agreements.forms import DATE
 from agreements.models import Agreement, RiskLevel
+from core.forms import StaffForm, StaffModelForm
 from partnerships.models import FocusArea, Region
 
 from .dashboard import DEFAULT_SORT, SORTS
@@ -19,15 +20,13 @@ ANSWER_LABELS = {
 }
 
 
-class ReviewForm(forms.ModelForm):
+class ReviewForm(StaffModelForm):
     class Meta:
         model = Review
         fields = list(Review.EDITABLE_FIELDS)
         widgets = {
             "conflict_of_interest": forms.RadioSelect,
             "declared_ties": forms.Textarea(attrs={"rows": 3}),
-            "started_on": DATE,
-            "completed_on": DATE,
             "public_summary": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
@@ -84,14 +83,13 @@ class ReviewForm(forms.ModelForm):
         return cleaned
 
 
-class FindingForm(forms.ModelForm):
+class FindingForm(StaffModelForm):
     class Meta:
         model = Finding
         fields = list(Finding.EDITABLE_FIELDS)
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 2}),
             "corrective_action": forms.Textarea(attrs={"rows": 2}),
-            "due_on": DATE,
         }
         labels = {"due_on": "Corrective action due"}
         help_texts = {
@@ -112,6 +110,7 @@ MAX_FINDINGS = 50
 
 
 class BaseFindingFormSet(forms.BaseFormSet):
+    row_name = "Finding"  # in the error summary: "Finding 2, Summary: …"
     default_error_messages = {
         "too_many_forms": "A review is recorded with at most %(num)d findings."
     }
@@ -127,8 +126,8 @@ FindingFormSet = forms.formset_factory(
 )
 
 
-class ReviewCompleteForm(forms.Form):
-    completed_on = forms.DateField(label="Completed on", widget=DATE)
+class ReviewCompleteForm(StaffForm):
+    completed_on = forms.DateField(label="Completed on")
     outcome = forms.ChoiceField(choices=Review.Outcome.choices)
 
     def __init__(self, *args, **kwargs):
@@ -136,24 +135,80 @@ class ReviewCompleteForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class FindingResolveForm(forms.Form):
-    resolved_on = forms.DateField(label="Resolved on", widget=DATE)
+class FindingResolveForm(StaffForm):
+    """Resolve one finding. The review's page has one such form per open finding: each has
+    ids of its own, so that its label and the error summary's link lead to its field."""
 
-    def __init__(self, *args, **kwargs):
+    resolved_on = forms.DateField(label="Resolved on")
+
+    def __init__(self, *args, finding, **kwargs):
         kwargs.setdefault("initial", {"resolved_on": timezone.localdate()})
+        kwargs.setdefault("auto_id", f"id_finding-{finding.pk}-%s")
         super().__init__(*args, **kwargs)
+        self.finding = finding
 
 
-class FlagResolveForm(forms.Form):
+class StaysClosed(models.TextChoices):
+    """How long a flag resolved by hand stays closed (``services.flag_resolve``)."""
+
+    UNTIL_CHANGED = "until_changed", "Until the facts it is resolved on change"
+    UNTIL_DATE = "until_date", "Until a date, or until those facts change if sooner"
+
+
+class FlagResolveForm(StaffForm):
     reason = forms.CharField(
         label="Why is this flag resolved?",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         help_text="Kept on the record with the flag and published with it.",
     )
+    # Not required: a form posted without it (a script's) gets the default.
+    stays_closed = forms.ChoiceField(
+        label="How long does it stay closed?",
+        choices=StaysClosed.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="The nightly run raises the flag again, if its condition still holds, once "
+        "one of the facts it is resolved on changes, or from the date on.",
+    )
+    closed_until = forms.DateField(
+        label="Closed until",
+        required=False,
+        help_text="With “until a date”: from this day on, the flag is raised again if its "
+        "condition still holds.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"stays_closed": StaysClosed.UNTIL_CHANGED})
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("stays_closed") and "stays_closed" not in self.errors:
+            cleaned["stays_closed"] = StaysClosed.UNTIL_CHANGED
+        until_date = cleaned.get("stays_closed") == StaysClosed.UNTIL_DATE
+        closed_until = cleaned.get("closed_until")
+        if until_date and closed_until is None:
+            self.add_error("closed_until", "Give the date until which the flag stays closed.")
+        elif closed_until is not None and not until_date:
+            self.add_error(
+                "closed_until", "Only “until a date” takes a date: choose it, or clear the date."
+            )
+        elif closed_until is not None and closed_until <= timezone.localdate():
+            self.add_error(
+                "closed_until", "Give a date after today: the flag stays closed until then."
+            )
+        return cleaned
+
+    def resolution(self) -> dict:
+        """The arguments of ``services.flag_resolve`` this form gives."""
+        return {
+            "reason": self.cleaned_data["reason"],
+            "closed_until": self.cleaned_data.get("closed_until"),
+        }
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(StaffForm):
     """The dashboard's filters and sort, read from the query string."""
 
     q = forms.CharField(label="Title contains", required=False, max_length=200)

@@ -272,6 +272,22 @@ class FlagQuerySet(models.QuerySet):
     def open(self):
         return self.filter(resolved_at__isnull=True)
 
+    def holding(self, today: date):
+        """Flags resolved by hand that still keep their kind closed on their agreement: the
+        hold has not ended (``Flag.hold_ended_at``), its date, if any, is after today, and
+        no flag of the kind was raised on the agreement since. Whether the facts still
+        match is the flagging job's to compare (``oversight.flagging``)."""
+        # Later rows: of one agreement and kind, flags are raised one after the other (at
+        # most one open), so the ids follow the order they were raised in.
+        raised_since = self.model.objects.filter(
+            agreement=OuterRef("agreement"), kind=OuterRef("kind"), pk__gt=OuterRef("pk")
+        )
+        return (
+            self.filter(resolved_facts__isnull=False, hold_ended_at__isnull=True)
+            .filter(Q(closed_until__isnull=True) | Q(closed_until__gt=today))
+            .exclude(Exists(raised_since))
+        )
+
     def public(self):
         return self.filter(agreement__in=Agreement.objects.public())
 
@@ -297,6 +313,28 @@ class Flag(models.Model):
     detail = models.TextField(blank=True)
     # Outbox for the digest e-mails: claimed (set) before the flag is announced.
     notified_at = models.DateTimeField(null=True, blank=True)
+    # A flag resolved by hand holds its kind closed on the agreement: the job raises no new
+    # one while the condition holds on the same facts (``FlagRule.facts``, as they were
+    # when it was resolved) and, if a date was given, before that date. The hold ends when
+    # the condition clears (``hold_ended_at``). A flag the job closed holds nothing.
+    resolved_facts = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Resolved by hand: the facts of the condition it was resolved on. The "
+        "flag is raised again when they change.",
+    )
+    closed_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Resolved by hand until this date: the flag is raised again from this day "
+        "on if the condition still holds.",
+    )
+    hold_ended_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the condition cleared after the flag was resolved by hand: the "
+        "facts it was resolved on keep nothing closed any more.",
+    )
 
     objects = FlagQuerySet.as_manager()
 
@@ -313,6 +351,19 @@ class Flag(models.Model):
                 condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("raised_at")),
                 name="flag_resolved_after_raised",
             ),
+            models.CheckConstraint(
+                condition=Q(resolved_facts__isnull=True) | Q(resolved_at__isnull=False),
+                name="flag_holds_only_when_resolved",
+                violation_error_message="Only a resolved flag records the facts it was "
+                "resolved on.",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_until__isnull=True, hold_ended_at__isnull=True)
+                | Q(resolved_facts__isnull=False),
+                name="flag_hold_has_its_facts",
+                violation_error_message="A flag closed until a date records the facts it was "
+                "resolved on.",
+            ),
         ]
         indexes = [
             # Digests: open flags not yet announced.
@@ -320,6 +371,13 @@ class Flag(models.Model):
                 fields=["raised_at"],
                 condition=Q(notified_at__isnull=True),
                 name="flag_unnotified_idx",
+            ),
+            # Flagging: the hand resolutions still holding, per agreement and kind
+            # (``FlagQuerySet.holding``, read by every raise and ended when a condition clears).
+            models.Index(
+                fields=["agreement", "kind"],
+                condition=Q(resolved_facts__isnull=False, hold_ended_at__isnull=True),
+                name="flag_holding_idx",
             ),
         ]
 

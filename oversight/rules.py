@@ -1,18 +1,24 @@
 """The flag rules: for each kind of flag, which agreements it applies to, what the flag
-says, and why it closes. The conditions are ``AgreementQuerySet`` methods, and, for the
-conditions that involve reviews and their findings, the functions here; the flagging
-job, the methodology page and the tests all read this table.
+says, why it closes, and the facts a flag resolved by hand stays closed on. The
+conditions are ``AgreementQuerySet`` methods, and, for the conditions that involve
+reviews and their findings, the functions here; the flagging job, the methodology page
+and the tests all read this table.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, Min, OuterRef, QuerySet, Subquery
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db.models import Exists, F, Min, OuterRef, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 
-from agreements.models import Agreement
+from agreements.models import Agreement, DataSharingTerm
 
 from .models import DPIA_VALID_FOR, Finding, Flag, Review
+
+# The alias under which ``FlagRule.with_facts`` puts an agreement's facts.
+FACTS = "flag_facts"
 
 
 def high_risk_without_dpia(today: date, agreements: QuerySet | None = None) -> QuerySet:
@@ -39,6 +45,10 @@ def _day(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def _unchanged(agreements: QuerySet, today: date) -> QuerySet:
+    return agreements
+
+
 @dataclass(frozen=True)
 class FlagRule:
     kind: str
@@ -47,9 +57,32 @@ class FlagRule:
     detail: Callable[[dict, date], str]  # the flag's text for one agreement
     explanation: str  # how the condition is derived, for the methodology page
     resolution: str  # recorded when the job closes the flag
+    # The inputs of the condition a flag resolved by hand stays closed on: {field or
+    # annotation of ``facts_from``: what it is, in words}. When one changes, the job
+    # raises the flag again.
+    facts: Mapping[str, str]
+    # (agreements, today) -> the agreements annotated with the facts that are not fields.
+    facts_from: Callable[[QuerySet, date], QuerySet] = _unchanged
 
     def agreements(self, today: date) -> QuerySet:
         return self.condition(today)
+
+    def with_facts(self, agreements: QuerySet, today: date) -> QuerySet:
+        """``agreements`` with their facts as one JSON object, aliased ``FACTS``: in SQL,
+        so that the job compares them with a hand resolution's without reading them."""
+        annotated = self.facts_from(agreements, today)
+        return annotated.alias(**{FACTS: JSONObject(**{name: F(name) for name in self.facts})})
+
+    def facts_of(self, agreement_id: int, today: date) -> dict:
+        """The facts of one agreement today, as ``with_facts`` computes them."""
+        agreements = self.with_facts(Agreement.objects.filter(pk=agreement_id), today)
+        return agreements.annotate(facts=F(FACTS)).values_list("facts", flat=True).get()
+
+    @property
+    def facts_in_words(self) -> str:
+        """The facts, for the methodology page and the flag's page: "a, b and c"."""
+        *others, last = self.facts.values()
+        return f"{', '.join(others)} and {last}" if others else last
 
     @property
     def label(self) -> str:
@@ -62,6 +95,41 @@ def _no_independent_auditor(row, today):
     return (
         f"The auditor, {row['independent_auditor__name']}, is a party to the partnership: "
         "not independent."
+    )
+
+
+def _with_auditor(agreements, today):
+    return agreements.with_auditor_independence()
+
+
+def _with_risk_and_last_dpia(agreements, today):
+    last_dpia = (
+        Review.objects.filter(
+            agreement=OuterRef("pk"), kind=Review.Kind.DPIA, status=Review.Status.COMPLETED
+        )
+        .order_by("-completed_on")
+        .values("completed_on")[:1]
+    )
+    return agreements.with_risk_level().annotate(
+        high_risk_terms=_ids(DataSharingTerm.objects.high_risk()),
+        last_dpia_completed_on=Subquery(last_dpia),
+    )
+
+
+def _with_overdue_findings(agreements, today):
+    return agreements.annotate(
+        overdue_findings=_ids(Finding.objects.action_overdue(today), "review__agreement")
+    )
+
+
+def _ids(rows: QuerySet, agreement: str = "agreement") -> Subquery:
+    """The ids of ``rows`` of each agreement (``agreement``: the path to it), in order."""
+    return Subquery(
+        rows.filter(**{agreement: OuterRef("pk")})
+        .order_by()
+        .values(agreement)
+        .annotate(ids=ArrayAgg("pk", order_by="pk"))
+        .values("ids")
     )
 
 
@@ -87,6 +155,7 @@ FLAG_RULES = [
         "or after the date the agreement took effect if it was never reviewed.",
         resolution="The review is no longer overdue: a review was completed, the due date "
         "moved, or the agreement is no longer signed or active.",
+        facts={"next_review_due": "the date the review was due"},
     ),
     FlagRule(
         kind=Flag.Kind.NO_INDEPENDENT_AUDITOR,
@@ -97,6 +166,11 @@ FLAG_RULES = [
         "itself a party to the partnership (and so not independent).",
         resolution="An independent auditor is assigned, or the agreement is no longer "
         "signed or active.",
+        facts={
+            "independent_auditor_id": "the auditor",
+            "auditor_is_independent": "whether the auditor is independent",
+        },
+        facts_from=_with_auditor,
     ),
     FlagRule(
         kind=Flag.Kind.EXPIRED_BUT_ACTIVE,
@@ -105,6 +179,7 @@ FLAG_RULES = [
         detail=lambda row, today: f"Expired on {_day(row['expires_on'])} but still marked active.",
         explanation="An agreement marked active whose expiry date is before today.",
         resolution="The agreement is no longer marked active, or its expiry date moved.",
+        facts={"expires_on": "the expiry date"},
     ),
     FlagRule(
         kind=Flag.Kind.HIGH_RISK_WITHOUT_DPIA,
@@ -119,6 +194,12 @@ FLAG_RULES = [
         "superseded).",
         resolution="A DPIA was completed, the agreement is no longer high-risk, or it is no "
         "longer negotiated or in force.",
+        facts={
+            "derived_risk_level": "the risk level",
+            "high_risk_terms": "the high-risk data-sharing terms",
+            "last_dpia_completed_on": "the date of the last completed DPIA",
+        },
+        facts_from=_with_risk_and_last_dpia,
     ),
     FlagRule(
         kind=Flag.Kind.CORRECTIVE_ACTION_OVERDUE,
@@ -131,5 +212,12 @@ FLAG_RULES = [
         explanation="A finding of a review is still open after the due date of its "
         "corrective action.",
         resolution="No open finding of the agreement is past its due date any more.",
+        facts={"overdue_findings": "the open findings past their due date"},
+        facts_from=_with_overdue_findings,
     ),
 ]
+
+
+def rule_of(kind: str) -> FlagRule:
+    """The rule of a kind of flag."""
+    return next(rule for rule in FLAG_RULES if rule.kind == kind)

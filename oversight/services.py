@@ -18,6 +18,7 @@ from core.tasks import enqueue_on_commit
 
 from . import permissions
 from .models import Finding, Flag, Review
+from .rules import rule_of
 
 # Asked by name, as the layers below ask for it: one way to the job, through the broker.
 FLAGGING_TASK = "oversight.tasks.run_flagging"
@@ -114,20 +115,41 @@ def _flags_refresh(agreement_id: int) -> None:
     enqueue_on_commit(FLAGGING_TASK, agreement_ids=[agreement_id])
 
 
-def flag_resolve(*, flag: Flag, actor, reason: str, now: datetime | None = None) -> bool:
+def flag_resolve(
+    *,
+    flag: Flag,
+    actor,
+    reason: str,
+    closed_until: date | None = None,
+    now: datetime | None = None,
+) -> bool:
     """Close an open flag by hand, with the reason and the organization that closed it.
     False if it was already closed (compare-and-swap: two board members at once close it
-    once)."""
+    once).
+
+    The flag records the facts of its condition as they are now (``FlagRule.facts``): the
+    flagging job raises no new flag of the kind on the agreement while the condition holds
+    on those facts, nor, with ``closed_until``, before that date (``oversight.flagging``).
+    """
     require(permissions.can_resolve_flag(actor, flag))
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why the flag is resolved: it stays on the record."})
     now = now or timezone.now()
+    today = timezone.localdate(now)
+    if closed_until is not None and closed_until <= today:
+        raise ValidationError(
+            {"closed_until": "Give a date after today: the flag stays closed until then."}
+        )
+    rule = rule_of(flag.kind)
     organization = permissions.resolving_organization(actor)
     by = organization.name if organization else "the site administrators"
     reason = f"Resolved by hand by {by}: {reason}"
     closed = Flag.objects.filter(pk=flag.pk, resolved_at__isnull=True).update(
-        resolved_at=now, resolution=reason
+        resolved_at=now,
+        resolution=reason,
+        resolved_facts=rule.facts_of(flag.agreement_id, today),
+        closed_until=closed_until,
     )
     flag.refresh_from_db()
     return closed == 1

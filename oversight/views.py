@@ -37,7 +37,7 @@ from .forms import (
     ReviewForm,
 )
 from .models import Finding, Flag, Review
-from .rules import FLAG_RULES
+from .rules import rule_of
 
 PAGE_SIZE = 50
 NEW_FINDING_PREFIX = "new-finding"
@@ -165,7 +165,17 @@ class ReviewDetailView(LoginRequiredMixin, DetailView):
             kwargs["as_public"] = True
         kwargs.setdefault("complete_form", ReviewCompleteForm())
         kwargs.setdefault("finding_form", FindingForm(prefix=NEW_FINDING_PREFIX))
-        kwargs.setdefault("resolve_form", FindingResolveForm())
+        # Each open finding with its form; the one just sent back with errors keeps them.
+        sent_back = kwargs.pop("resolve_form", None)
+        kwargs["finding_rows"] = [
+            (
+                finding,
+                sent_back
+                if sent_back is not None and sent_back.finding.pk == finding.pk
+                else FindingResolveForm(finding=finding),
+            )
+            for finding in review.findings.all()
+        ]
         kwargs.update(
             can_change=permissions.can_change_review(self.request.user, review),
             sees_notes=can_see_review_notes(self.request.user),
@@ -233,7 +243,7 @@ class FindingResolveView(ReviewChangeMixin, View):
         return self.finding.review
 
     def post(self, request, pk):
-        form = FindingResolveForm(request.POST)
+        form = FindingResolveForm(request.POST, finding=self.finding)
         if form.is_valid():
             try:
                 resolved = services.finding_resolve(
@@ -247,7 +257,7 @@ class FindingResolveView(ReviewChangeMixin, View):
                 else:
                     messages.info(request, "That finding was already resolved.")
                 return redirect("oversight:review_detail", pk=self.review.pk)
-        return self.render_review(resolve_form=form, resolving=self.finding.pk)
+        return self.render_review(resolve_form=form)
 
 
 class FlagDetailView(DetailView):
@@ -264,7 +274,7 @@ class FlagDetailView(DetailView):
         flag = self.object
         kwargs.setdefault("form", FlagResolveForm())
         kwargs.update(
-            rule=next(rule for rule in FLAG_RULES if rule.kind == flag.kind),
+            rule=rule_of(flag.kind),
             history=Flag.objects.filter(agreement=flag.agreement_id, kind=flag.kind).order_by(
                 "-raised_at"
             ),
@@ -283,9 +293,7 @@ class FlagResolveView(LoginRequiredMixin, View):
         form = FlagResolveForm(request.POST)
         if form.is_valid():
             try:
-                closed = services.flag_resolve(
-                    flag=flag, actor=request.user, reason=form.cleaned_data["reason"]
-                )
+                closed = services.flag_resolve(flag=flag, actor=request.user, **form.resolution())
             except ValidationError as error:
                 add_service_errors(form, error)
             else:

@@ -4,9 +4,13 @@ The feeds themselves belong to the apps whose records they carry:
 ``oversight.feeds.FlagFeed`` and ``agreements.feeds.AgreementFeed``. They carry published
 records only (``.public()``) and never a value withheld from the public: a partnership
 whose region is withheld is in no region's feed.
+
+Opened in a browser, a feed's address answers a page of the site with the same entries and
+how to follow the feed (``public.feeds``), not a wall of XML.
 """
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
@@ -30,14 +34,15 @@ class FeedFilterError(ValueError):
 class FeedSelection:
     partnerships: QuerySet  # the public partnerships the feed covers
     applied: dict[str, str]  # the filters, for the feed's title
+    address: str  # the feed's own address with its filters: the one to follow
 
 
-def partnerships_for_feed(params) -> FeedSelection:
+def partnerships_for_feed(params, path: str) -> FeedSelection:
     """The public partnerships a feed's query string selects (``region``, ``focus_area``),
-    and the filters it understood. An unknown region is an error; an unknown focus area
-    selects nothing, as in the API."""
+    and the filters it understood; ``path`` is the feed's. An unknown region is an error;
+    an unknown focus area selects nothing, as in the API."""
     partnerships = Partnership.objects.public()
-    applied = {}
+    applied, understood = {}, {}
     region = params.get("region", "")
     if region:
         if region not in Region.values:
@@ -48,11 +53,14 @@ def partnerships_for_feed(params) -> FeedSelection:
             ~WithheldValues(Partnership).condition("region")
         )
         applied["region"] = Region(region).label
+        understood["region"] = region
     focus_area = params.get("focus_area", "")
     if focus_area:
         partnerships = partnerships.filter(focus_areas__slug=focus_area)
         applied["focus area"] = focus_area
-    return FeedSelection(partnerships, applied)
+        understood["focus_area"] = focus_area
+    query = urlencode(understood)
+    return FeedSelection(partnerships, applied, f"{path}?{query}" if query else path)
 
 
 class RegistryFeed(Feed):
@@ -80,7 +88,11 @@ class RegistryFeed(Feed):
 
     def get_object(self, request, *args, **kwargs) -> FeedSelection:
         # One instance serves every request: what a request selects travels as ``obj``.
-        return partnerships_for_feed(request.GET)
+        return partnerships_for_feed(request.GET, request.path)
+
+    def feed_url(self, obj: FeedSelection):
+        """The feed's own address (``rel="self"``), with its filters."""
+        return obj.address
 
     def title(self, obj: FeedSelection):
         if not obj.applied:

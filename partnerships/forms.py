@@ -3,20 +3,18 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from core.forms import StaffForm, StaffModelForm
+
 from .models import Membership, Organization, Partnership, PartnershipParty, Source
 from .services import default_role_for
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
-
-class PartnershipForm(forms.ModelForm):
+class PartnershipForm(StaffModelForm):
     class Meta:
         model = Partnership
         fields = [*Partnership.EDITABLE_FIELDS[:4], "focus_areas", *Partnership.EDITABLE_FIELDS[4:]]
         widgets = {
             "focus_areas": forms.CheckboxSelectMultiple,
-            "established_on": DATE,
-            "ended_on": DATE,
             "objectives": forms.Textarea(attrs={"rows": 3}),
             "roles_and_responsibilities": forms.Textarea(attrs={"rows": 3}),
             "public_summary": forms.Textarea(attrs={"rows": 3}),
@@ -54,6 +52,9 @@ class PartnershipCreateForm(PartnershipForm):
         label="Role of the other party",
     )
 
+    # The page asks for the parties first: the error summary lists problems in its order.
+    field_order = ["organization", "party", "party_role"]
+
     class Meta(PartnershipForm.Meta):
         pass
 
@@ -82,7 +83,7 @@ class PartnershipCreateForm(PartnershipForm):
         return cleaned
 
 
-class PartyAddForm(forms.Form):
+class PartyAddForm(StaffForm):
     organization = forms.ModelChoiceField(
         queryset=Organization.objects.none(),
         widget=forms.RadioSelect,
@@ -98,7 +99,7 @@ class PartyAddForm(forms.Form):
         )
 
 
-class OrganizationProposeForm(forms.ModelForm):
+class OrganizationProposeForm(StaffModelForm):
     website = forms.URLField(required=False, assume_scheme="https", max_length=200)
 
     class Meta:
@@ -108,7 +109,7 @@ class OrganizationProposeForm(forms.ModelForm):
         help_texts = {"name": "Its full official name."}
 
 
-class SourceForm(forms.ModelForm):
+class SourceForm(StaffModelForm):
     """A source of a partnership or an agreement; ``services.source_add`` cites an address
     the registry already has as recorded."""
 
@@ -131,11 +132,10 @@ class SourceForm(forms.ModelForm):
     class Meta:
         model = Source
         fields = list(Source.EDITABLE_FIELDS)
-        widgets = {"published_on": DATE}
         help_texts = {"published_on": "When the source itself was published, if known."}
 
 
-class OrganizationIdentifiersForm(forms.ModelForm):
+class OrganizationIdentifiersForm(StaffModelForm):
     """An organization's identifiers; the ORI only for a police agency."""
 
     # Typed in either case; the model's format is checked once it is upper case.
@@ -161,7 +161,7 @@ class OrganizationIdentifiersForm(forms.ModelForm):
         return self.cleaned_data["ori"].strip().upper()
 
 
-class MemberInviteForm(forms.Form):
+class MemberInviteForm(StaffForm):
     email = forms.EmailField(label="E-mail address")
     role = forms.ChoiceField(
         choices=Membership.Role.choices,

@@ -293,13 +293,7 @@ class Partnership(Publishable, TimeStampedModel):
 
     def missing_party_roles(self) -> list[str]:
         """What the partnership still lacks of "at least one NGO and one police agency"."""
-        roles = {party.role for party in self.parties.all()}
-        missing = []
-        if not roles & set(PartnershipParty.NGO_ROLES):
-            missing.append("an NGO")
-        if PartnershipParty.Role.POLICE_AGENCY not in roles:
-            missing.append("a police agency")
-        return missing
+        return PartnershipParty.missing_roles({party.role for party in self.parties.all()})
 
 
 class PartnershipParty(TimeStampedModel):
@@ -311,6 +305,18 @@ class PartnershipParty(TimeStampedModel):
         OTHER = "other", "Other"
 
     NGO_ROLES = (Role.LEAD_NGO, Role.PARTNER_NGO)
+
+    @classmethod
+    def missing_roles(cls, roles) -> list[str]:
+        """What parties of these ``roles`` lack of "at least one NGO and one police
+        agency" (the rule of ``Partnership.missing_party_roles``, for parties not saved
+        yet: an import checks a new partnership's before creating it)."""
+        missing = []
+        if not set(roles) & set(cls.NGO_ROLES):
+            missing.append("an NGO")
+        if cls.Role.POLICE_AGENCY not in roles:
+            missing.append("a police agency")
+        return missing
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="parties")
     organization = models.ForeignKey(

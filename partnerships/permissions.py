@@ -68,14 +68,18 @@ def organizations_acting_for(user: User):
     return organizations.exclude(kind__in=Organization.OVERSIGHT_KINDS).order_by("name")
 
 
+def _editor_parties(user: User):
+    """The parties whose organization has ``user`` as an editor."""
+    return PartnershipParty.objects.filter(
+        organization__memberships__user=user,
+        organization__memberships__role=Membership.Role.EDITOR,
+    )
+
+
 def is_editor_of_party(user: User, partnership: Partnership) -> bool:
     if not user.is_authenticated or partnership.pk is None:
         return False
-    return PartnershipParty.objects.filter(
-        partnership=partnership,
-        organization__memberships__user=user,
-        organization__memberships__role=Membership.Role.EDITOR,
-    ).exists()
+    return _editor_parties(user).filter(partnership=partnership).exists()
 
 
 def is_member_of_party(user: User, partnership: Partnership) -> bool:
@@ -90,6 +94,18 @@ def can_edit_partnership(user: User, partnership: Partnership) -> bool:
     if not user.is_authenticated:
         return False
     return user.is_superuser or is_editor_of_party(user, partnership)
+
+
+def editable_partnerships(user: User) -> QuerySet[Partnership]:
+    """The partnerships ``can_edit_partnership`` lets ``user`` edit, for many at once (an
+    import asks about every partnership of a file in one query)."""
+    if not user.is_authenticated:
+        return Partnership.objects.none()
+    if user.is_superuser:
+        return Partnership.objects.all()
+    return Partnership.objects.filter(
+        Exists(_editor_parties(user).filter(partnership=OuterRef("pk")))
+    )
 
 
 def can_see_private_records(user: User, partnership: Partnership) -> bool:

@@ -1,29 +1,26 @@
-"""Full-text search over the public registry.
+"""Full-text search over the public registry: a partnership, and an organization, each
+searched as one document (``core.search``).
 
-A search is ``websearch_to_tsquery`` (quotes for phrases, ``or``, ``-`` to
-exclude) against weighted ``tsvector`` expressions, each served by a GIN expression index
-created by a migration (``partnerships`` 0004, ``agreements`` 0002); the expressions here
-and in those migrations must stay identical, which ``tests/partnerships/test_search.py``
-checks with ``EXPLAIN``.
-
-A record matches on its own text or on the names of the organizations around it; the
-matches are collected as one ``UNION`` of ids so that PostgreSQL can use every index.
-A value withheld from the public (``publication``) is never searched (``WithheldValues``):
-a search for a word that only a withheld value holds finds nothing, and the record is
-ranked on its public text alone.
+A partnership's document is its title, its public summary and the names of its parties
+(confirmed organizations only: a proposed one is not published). A value withheld from
+the public (``publication``) is left out of it (``WithheldValues``): a search for a word
+that only a withheld value holds finds nothing, and the record is ranked on its public
+text alone.
 """
 
 from collections.abc import Sequence
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.contrib.postgres.aggregates import StringAgg
+from django.db.models import Exists, Expression, OuterRef, QuerySet, Subquery
 
-from core.search import matching_ids, ranked
+from core.search import Embedded, Part, document_search, embedded, indexed, unless
 from publication.models import Withholding
 from publication.querysets import derived_fields
 
 from .models import Organization, Partnership, PartnershipParty
 
-# (field, weight): titles count more than summaries in the ranking.
+# (field, weight): titles count more than summaries in the ranking. The fields of the
+# search indexes of migration 0004, which find the candidates.
 PARTNERSHIP_FIELDS = (("title", "A"), ("public_summary", "B"))
 ORGANIZATION_NAME_FIELDS = (("name", "A"),)
 ORGANIZATION_FIELDS = (("name", "A"), ("description", "B"))
@@ -31,7 +28,7 @@ ORGANIZATION_FIELDS = (("name", "A"), ("description", "B"))
 
 class WithheldValues:
     """The values of ``model``'s records withheld from the public, as conditions of a query:
-    what the search (``core.search.Hidden``) and the public filters must not look at."""
+    what the search (``core.search.unless``) and the public filters must not look at."""
 
     def __init__(self, model):
         self.model = model
@@ -62,32 +59,71 @@ class WithheldValues:
 
 
 def search_organizations(queryset: QuerySet, text: str) -> QuerySet:
-    ids = matching_ids(Organization.objects.all(), ORGANIZATION_FIELDS, text)
-    return ranked(queryset.filter(pk__in=ids), ORGANIZATION_FIELDS, text, "name", "pk")
+    return document_search(
+        queryset,
+        text,
+        parts=ORGANIZATION_FIELDS,
+        candidates=lambda words: [
+            indexed(Organization.objects.all(), ORGANIZATION_FIELDS, words).values("pk")
+        ],
+        tiebreak=("name", "pk"),
+    )
 
 
-def partnership_ids_matching(text: str) -> QuerySet:
-    """Ids of partnerships whose title or public summary matches, or one of whose parties'
-    names does."""
-    own = matching_ids(
-        Partnership.objects.all(), PARTNERSHIP_FIELDS, text, hidden=WithheldValues(Partnership)
+def party_names() -> Subquery:
+    """The names of the row's partnership's parties, one text; confirmed organizations
+    only (``Organization.objects.public()``)."""
+    parties = PartnershipParty.objects.filter(
+        partnership=OuterRef("pk"), organization__in=Organization.objects.public()
     )
-    # Proposed organizations are not published: their names must not find anything.
-    organizations = matching_ids(Organization.objects.public(), ORGANIZATION_NAME_FIELDS, text)
-    via_parties = (
-        PartnershipParty.objects.filter(organization__in=organizations)
-        .order_by()
-        .values("partnership_id")
+    return Subquery(
+        parties.order_by()
+        .values("partnership")
+        .annotate(names=StringAgg("organization__name", delimiter=" ", order_by="pk"))
+        .values("names")
     )
-    return own.union(via_parties)
+
+
+def partnership_document() -> list[Part]:
+    """The parts of a partnership's document: its title, its public summary unless
+    withheld, and its parties' names."""
+    withheld = WithheldValues(Partnership)
+    return [
+        ("title", "A"),
+        (unless(withheld.condition("public_summary"), "public_summary"), "B"),
+        (party_names(), "C"),
+    ]
+
+
+def partnership_document_of(partnership: str, weight: str) -> Embedded:
+    """The document of the partnership whose id is the row's ``partnership``, at
+    ``weight``: inside an agreement's."""
+    partnerships = Partnership.objects.filter(pk=OuterRef(partnership))
+    return embedded(partnerships, partnership_document(), weight)
+
+
+def partnership_candidates(words: Expression) -> list[QuerySet]:
+    """Ids of the partnerships whose title or summary, or one of whose parties' names,
+    holds one of ``words``: through the partnership index and the organization-name
+    index."""
+    named = indexed(Organization.objects.public(), ORGANIZATION_NAME_FIELDS, words)
+    return [
+        indexed(Partnership.objects.all(), PARTNERSHIP_FIELDS, words).values("pk"),
+        PartnershipParty.objects.filter(organization__in=named).values("partnership_id"),
+    ]
+
+
+def partnerships_matching(words: Expression) -> QuerySet:
+    """``partnership_candidates`` as one queryset of ids (for the records around them)."""
+    first, *others = partnership_candidates(words)
+    return first.order_by().union(*(ids.order_by() for ids in others))
 
 
 def search_partnerships(queryset: QuerySet, text: str) -> QuerySet:
-    return ranked(
-        queryset.filter(pk__in=partnership_ids_matching(text)),
-        PARTNERSHIP_FIELDS,
+    return document_search(
+        queryset,
         text,
-        "title",
-        "pk",
-        hidden=WithheldValues(Partnership),
+        parts=partnership_document(),
+        candidates=partnership_candidates,
+        tiebreak=("title", "pk"),
     )

@@ -92,20 +92,29 @@ def partnership_create(
     data: Mapping[str, Any],
     focus_areas: Iterable[FocusArea] = (),
     parties: Sequence[tuple[Organization, str]] = (),
+    role: str | None = None,
+    slug: str = "",
 ) -> Partnership:
-    """Create a partnership with the actor's ``organization`` as a party, plus ``parties``
-    as (organization, role) pairs. The parties must include an NGO and a police agency."""
+    """Create a partnership with the actor's ``organization`` as a party (in ``role``, by
+    default the one its kind usually takes as the lead), plus ``parties`` as (organization,
+    role) pairs. The parties must include an NGO and a police agency.
+
+    Its slug is made from the title, unless ``slug`` is given and free: an import keeps
+    the address a partnership has in the registry it was exported from."""
     require(
         permissions.organizations_acting_for(actor).filter(pk=organization.pk).exists(),
         "You may only create partnerships for an organization you are an editor of.",
     )
     partnership = Partnership()
     apply_fields(partnership, Partnership.EDITABLE_FIELDS, data)
-    partnership.slug = unique_slug(Partnership, partnership.title)
+    if slug and not Partnership.objects.filter(slug=slug).exists():
+        partnership.slug = slug
+    else:
+        partnership.slug = unique_slug(Partnership, partnership.title)
     partnership.full_clean()
     partnership.save()
     partnership.focus_areas.set(focus_areas)
-    _party_create(partnership, organization, default_role_for(organization, lead=True))
+    _party_create(partnership, organization, role or default_role_for(organization, lead=True))
     selectable = Organization.objects.selectable_by(actor)
     for other, role in parties:
         if other.pk == organization.pk:

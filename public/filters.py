@@ -228,6 +228,24 @@ class PartnershipFilter(django_filters.FilterSet):
     def agreements(self):
         return public_agreements()
 
+    # What the filters below look at, also counted per option by the registry page
+    # (``public.registry``): declared once for both.
+    def parties(self):
+        """Parties that are public organizations."""
+        return PartnershipParty.objects.filter(organization__in=Organization.objects.public())
+
+    def terms(self):
+        """The data-sharing terms of the agreements."""
+        return DataSharingTerm.objects.filter(agreement__in=self.agreements())
+
+    def open_flags(self):
+        """The open flags of the agreements."""
+        return Flag.objects.open().filter(agreement__in=self.agreements())
+
+    def with_risk_level(self, qs):
+        """``derived_risk_level``: the highest among the agreements, low without any."""
+        return with_partnership_risk_level(qs, self.agreements())
+
     def _with_agreement(self, qs, agreements, value: bool = True):
         exists = Exists(agreements.filter(partnership=OuterRef("pk")))
         return qs.filter(exists if value else ~exists)
@@ -236,21 +254,16 @@ class PartnershipFilter(django_filters.FilterSet):
         return qs.filter(focus_areas__slug=value.strip()) if value.strip() else qs
 
     def filter_organization(self, qs, name, value):
-        parties = PartnershipParty.objects.filter(
-            partnership=OuterRef("pk"),
-            organization__in=Organization.objects.public().filter(slug=value.strip()),
+        parties = self.parties().filter(
+            partnership=OuterRef("pk"), organization__slug=value.strip()
         )
         return qs.filter(Exists(parties))
 
     def filter_risk_level(self, qs, name, value):
-        return with_partnership_risk_level(qs, self.agreements()).filter(
-            derived_risk_level__in=value
-        )
+        return self.with_risk_level(qs).filter(derived_risk_level__in=value)
 
     def filter_terms(self, qs, name, value):
-        terms = DataSharingTerm.objects.filter(
-            agreement__in=self.agreements(), **{f"{name}__in": value}
-        )
+        terms = self.terms().filter(**{f"{name}__in": value})
         return qs.filter(Exists(terms.filter(agreement__partnership=OuterRef("pk"))))
 
     def filter_has_independent_auditor(self, qs, name, value):
@@ -265,8 +278,8 @@ class PartnershipFilter(django_filters.FilterSet):
         return qs.with_sources(value)
 
     def filter_flag(self, qs, name, value):
-        flagged = Flag.objects.open().filter(kind__in=value).values("agreement")
-        return self._with_agreement(qs, self.agreements().filter(pk__in=flagged))
+        flags = self.open_flags().filter(kind__in=value, agreement__partnership=OuterRef("pk"))
+        return qs.filter(Exists(flags))
 
 
 class AgreementFilter(django_filters.FilterSet):

@@ -15,6 +15,7 @@ from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
 
 from agreements.models import Agreement, RiskLevel
+from feedback.statistics import feedback_figures
 from oversight.models import Flag, Review
 from partnerships.models import FocusArea, Partnership, Region
 from partnerships.search import WithheldValues
@@ -198,4 +199,5 @@ def registry_figures() -> dict:
             "open_by_kind": _breakdown(Flag.Kind.choices, _counts(flags.open(), "kind")),
             "by_month": flags_by_month(flags, today),
         },
+        "feedback": feedback_figures(),
     }

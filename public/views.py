@@ -19,11 +19,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import F, Model, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.generic import DetailView, TemplateView
@@ -43,7 +42,7 @@ from oversight.models import (
 )
 from oversight.rules import FLAG_RULES
 from partnerships import permissions
-from partnerships.models import FocusArea, Organization, Partnership, PartnershipParty, Visibility
+from partnerships.models import Organization, Partnership, PartnershipParty, Visibility
 from partnerships.querysets import public_values, sees_every_record
 from publication.choices import (
     REASON_EXPLANATIONS,
@@ -54,6 +53,7 @@ from publication.choices import (
 from publication.models import Withholding, open_revision
 from publication.withholding import mask
 
+from . import registry
 from .api.partnerships import partnership_queryset
 from .filters import PartnershipFilter
 from .stats import registry_figures
@@ -219,55 +219,25 @@ class MethodologyView(TemplateView):
 
 # The registry ---------------------------------------------------------------------------
 
-# Shown at once; the others sit under "More filters".
-MAIN_FILTERS = ("search", "region", "focus_area", "status", "risk_level")
-BOOLEAN_CHOICES = [("", "Any"), ("true", "Yes"), ("false", "No")]
 REGISTRY_PAGE_SIZE = 25
 
 
-def registry_filterset(params) -> PartnershipFilter:
-    """The API's FilterSet over the public partnerships, with widgets for a page."""
-    filterset = PartnershipFilter(params, queryset=partnership_queryset())
-    fields = filterset.form.fields
-    for field in fields.values():
-        if isinstance(field.widget, forms.SelectMultiple):
-            field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
-    fields["focus_area"].widget = forms.Select(
-        choices=[("", "Any focus area"), *FocusArea.objects.values_list("slug", "name")]
-    )
-    for name in ("has_independent_auditor", "review_overdue", "has_source"):
-        fields[name].widget = forms.Select(choices=BOOLEAN_CHOICES)
-    for name in ("established_after", "established_before"):
-        fields[name].widget = forms.DateInput(attrs={"type": "date"})
-    fields["search"].widget.attrs.update(type="search")
-    fields["country"].widget.attrs.update(placeholder="e.g. GB", maxlength=2)
-    fields["organization"].widget.attrs.update(placeholder="e.g. safe-harbour")
-    return filterset
-
-
-def query_string(params, *, drop=("page",)) -> str:
-    """The filters of the request, without empty values (and without ``page``): the
-    permalink of the view, and what the CSV and API links carry."""
-    pairs = [
-        (key, value)
-        for key in sorted(params)
-        if key not in drop
-        for value in params.getlist(key)
-        if value != ""
-    ]
-    return urlencode(pairs)
-
-
 class RegistryView(TemplateView):
-    """The public registry: the API's filters, search and ordering, on a page.
+    """The public registry: the API's filters, search and ordering, on a page, with the
+    number of partnerships beside each option of the filters (``public.registry``).
 
     A bad filter value shows the page (400) with a message naming the filter, and no
-    results rather than results the reader did not ask for.
+    results rather than results the reader did not ask for. A submitted form's empty
+    values are dropped by a redirect to the clean address; a parameter the registry does
+    not take is named in a notice.
     """
 
     template_name = "partnerships/partnership_list.html"
 
     def get(self, request, *args, **kwargs):
+        if registry.has_empty_values(request.GET):
+            query = registry.without_empty_values(request.GET)
+            return HttpResponseRedirect(f"{request.path}?{query}" if query else request.path)
         context = self.get_context_data(**kwargs)
         status = 400 if context["filter_errors"] else 200
         return self.render_to_response(context, status=status)
@@ -275,7 +245,8 @@ class RegistryView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         params = self.request.GET
-        filterset = registry_filterset(params)
+        queryset = partnership_queryset()
+        filterset = PartnershipFilter(params, queryset=queryset)
         valid = filterset.is_valid()
         partnerships = filterset.qs if valid else Partnership.objects.none()
         paginator = Paginator(partnerships, REGISTRY_PAGE_SIZE)
@@ -284,19 +255,27 @@ class RegistryView(TemplateView):
         attach_registry_facts(rows)
         # The registry is the public list (its CSV and API links too), for everyone.
         present_withheld([(Partnership, rows)], as_public=True)
-        form = filterset.form
+        filters = PartnershipFilter.base_filters
         errors = [
-            (form.fields[name].label if name in form.fields else name, name, messages)
+            (filters[name].label if name in filters else name, name, messages)
             for name, messages in filterset.errors.items()
         ]
-        query = query_string(params)
-        export_query = query_string(params, drop=("page", "format"))
+        # With a bad value, the options without their counts (of the whole registry).
+        options = registry.facet_options(
+            filterset if valid else PartnershipFilter(QueryDict(), queryset=queryset)
+        )
+        fields = registry.panel_fields(params, options, filterset.errors, counted=valid)
+        query = registry.registry_query(params)
+        export_query = registry.registry_query(params, drop=("page", "format"))
         api = reverse("api:partnership-list")
         context.update(
-            filterset=filterset,
-            main_fields=[form[name] for name in MAIN_FILTERS],
-            more_fields=[form[name] for name in form.fields if name not in MAIN_FILTERS],
-            more_open=any(params.get(name) for name in form.fields if name not in MAIN_FILTERS),
+            main_fields=[f for f in fields if not f.spec.more],
+            more_fields=[f for f in fields if f.spec.more],
+            more_open=any(f.active or f.errors for f in fields if f.spec.more),
+            active_filters=sum(f.active for f in fields),
+            ordering=params.get("ordering", ""),
+            headers=registry.headers(params, self.request.path, valid=valid),
+            unknown_parameters=registry.unknown_parameters(params),
             filter_errors=errors,
             partnerships=rows,
             page_obj=page,
@@ -332,19 +311,22 @@ def attach_registry_facts(partnerships: list) -> None:
         .order_by("focusarea__name")
     ):
         areas[link.partnership_id].append(link.focusarea)
-    flags = defaultdict(set)
-    for row in (
+    # One badge per kind of open flag, linking to the earliest flag of that kind.
+    flags = defaultdict(dict)
+    for flag in (
         Flag.objects.open()
         .filter(agreement__in=Agreement.objects.public(), agreement__partnership__in=ids)
-        .order_by()
-        .values_list("agreement__partnership", "kind")
-        .distinct()
+        .annotate(partnership_id=F("agreement__partnership"))
+        .only("pk", "kind", "resolved_at")
+        .order_by("pk")
     ):
-        flags[row[0]].add(Flag.Kind(row[1]).label)
+        flags[flag.partnership_id].setdefault(flag.kind, flag)
     for partnership in partnerships:
         partnership.party_list = parties[partnership.pk]
         partnership.focus_area_list = areas[partnership.pk]
-        partnership.open_flag_kinds = sorted(flags[partnership.pk])
+        partnership.open_flags = sorted(
+            flags[partnership.pk].values(), key=lambda flag: flag.get_kind_display()
+        )
 
 
 # The home page --------------------------------------------------------------------------

@@ -28,6 +28,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 APP_SERVICES = ("web", "worker", "beat")
+# Setting Django up connects to no database: a PostgreSQL URL nothing listens on will do.
+UNCONNECTED_DATABASE_URL = "postgres://registry@127.0.0.1:1/registry"
 
 # What an operator would export before `docker compose up`.
 OPERATOR_ENVIRONMENT = {
@@ -106,8 +108,8 @@ def start_django(tmp_path: Path, **environ: str) -> subprocess.CompletedProcess:
     """Set up Django with the production settings in a fresh interpreter.
 
     The environment is the parent's less every setting the test settings or CI
-    may have set, plus ``environ``; the database is SQLite in tmp_path, so
-    nothing connects to a server. Prints the resulting settings as JSON.
+    may have set, plus ``environ``; the database URL names a server that
+    is never connected to. Prints the resulting settings as JSON.
     """
     env = {
         name: value
@@ -119,7 +121,7 @@ def start_django(tmp_path: Path, **environ: str) -> subprocess.CompletedProcess:
     }
     env |= {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DATABASE_URL": UNCONNECTED_DATABASE_URL,
         "VAR_DIR": str(tmp_path / "var"),
     }
     env |= environ
@@ -618,6 +620,22 @@ def test_compose_environment_configures_the_production_settings(tmp_path):
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://redis:6379/1",
     }
+
+
+@pytest.mark.parametrize("name", ["DATABASE_URL", "MIGRATE_DATABASE_URL"])
+def test_a_database_other_than_postgresql_is_refused_at_start(tmp_path, name):
+    """One engine everywhere: the audit log, histories and search are PostgreSQL's, so a
+    SQLite URL stops the process with a message rather than half working."""
+    result = start_django(
+        tmp_path,
+        SECRET_KEY="a-production-key-for-this-test-only",
+        ALLOWED_HOSTS="registry.example.org",
+        **{name: f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{name} names a sqlite3 database" in result.stderr
+    assert "PostgreSQL only" in result.stderr
 
 
 # --- Dockerfile and .dockerignore ----------------------------------------------

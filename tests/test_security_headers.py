@@ -179,7 +179,7 @@ def test_the_api_docs_start_swagger_ui_from_vendored_files_under_the_nonce(page_
     scripts = inline_code_of(response).scripts
     sources = [script["src"] for script in scripts if not script["inline"]]
     assert all("/static/drf_spectacular_sidecar/swagger-ui-dist/" in src for src in sources)
-    (starter,) = [script for script in scripts if script["inline"]]
+    (starter,) = [script for script in scripts if script["inline"] and is_executable(script)]
     assert starter["nonce"] == nonce
     assert '"validatorUrl": "none"' in response.content.decode()
 

@@ -14,7 +14,7 @@ from django.db import models
 
 from core import embedded_db
 
-from .environment import crontab_from_line, env, env_bool, env_secret
+from .environment import crontab_from_line, env, env_bool, env_postgresql, env_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # allauth's list of security keys ({% load humanize %}).
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
@@ -51,9 +53,12 @@ INSTALLED_APPS = [
     "partnerships",
     "agreements",
     "oversight",
+    "feedback",
     "public",
     "accounts",
     "demo",
+    "imports",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +87,8 @@ MIDDLEWARE = [
     # After authentication and messages: an account that must use a second factor and has
     # none is sent to set one up (STAFF_MFA_REQUIRED).
     "accounts.middleware.MfaRequiredMiddleware",
+    # Follower accounts (alerts) are refused on every staff page.
+    "alerts.middleware.FollowerStaffPagesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,7 +107,7 @@ TEMPLATES = [
                 "oversight.context_processors.oversight",
                 "agreements.context_processors.publication",
             ],
-            "libraries": {"durations": "core.durations"},
+            "libraries": {"durations": "core.durations", "error_summary": "core.error_summary"},
         },
     },
 ]
@@ -108,7 +115,7 @@ TEMPLATES = [
 DATABASES = {
     # Without DATABASE_URL: the embedded PostgreSQL server that `make run` and `make test`
     # start (core/embedded_db.py), on its Unix socket.
-    "default": env.db("DATABASE_URL", default=embedded_db.default_url()),
+    "default": env_postgresql("DATABASE_URL", default=embedded_db.default_url()),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # How long a reader or a proxy may reuse a public page, list or feed before revalidating.
@@ -121,7 +128,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # `setup_database_roles`; DATABASE_URL then names the app role, which may not change or
 # delete audit events (audit.roles).
 if env.str("MIGRATE_DATABASE_URL", default=""):
-    DATABASES["migrator"] = env.db("MIGRATE_DATABASE_URL")
+    DATABASES["migrator"] = env_postgresql("MIGRATE_DATABASE_URL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -179,6 +186,11 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Largest signed agreement document (PDF) a staff member may upload.
 AGREEMENT_DOCUMENT_MAX_BYTES = env.int("AGREEMENT_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# CSV imports (imports/): the largest file a staff member may upload, and the most rows
+# checked and applied within the request; a larger file goes to the background worker,
+# and its page shows the progress.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=25 * 1024 * 1024)
+IMPORT_INLINE_ROWS = env.int("IMPORT_INLINE_ROWS", default=500)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -250,6 +262,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agreements.tasks.lift_embargoes",
         "schedule": crontab_from_line("EMBARGO_SCHEDULE", env.str("EMBARGO_SCHEDULE", "5 0 * * *")),
     },
+    # Unconfirmed feedback is deleted a week after it was left (feedback.services).
+    "delete-unconfirmed-feedback": {
+        "task": "feedback.tasks.delete_unconfirmed_feedback",
+        "schedule": crontab_from_line(
+            "FEEDBACK_CLEANUP_SCHEDULE", env.str("FEEDBACK_CLEANUP_SCHEDULE", "50 3 * * *")
+        ),
+    },
     "verify-audit-log": {
         "task": "audit.tasks.verify_audit_log",
         "schedule": crontab_from_line(
@@ -257,6 +276,27 @@ CELERY_BEAT_SCHEDULE = {
         ),
     },
 }
+# Alerts (alerts/): every few minutes, match the published changes of the audit log against
+# the saved searches and send the e-mails due (immediately, daily or weekly).
+CELERY_BEAT_SCHEDULE["send-alerts"] = {
+    "task": "alerts.tasks.send_alerts",
+    "schedule": crontab_from_line("ALERTS_SCHEDULE", env.str("ALERTS_SCHEDULE", "*/5 * * * *")),
+}
+# An alert whose search matched more records a day than this (over the last 30 days) is
+# refused when saved, with the reason.
+ALERTS_MAX_PER_DAY = env.int("ALERTS_MAX_PER_DAY", default=20)
+# Webhooks of alerts: the due deliveries and retries, every minute.
+CELERY_BEAT_SCHEDULE["deliver-webhooks"] = {
+    "task": "alerts.tasks.deliver_webhooks",
+    "schedule": crontab_from_line("WEBHOOKS_SCHEDULE", env.str("WEBHOOKS_SCHEDULE", "* * * * *")),
+}
+# Networks whose addresses an endpoint may have although they are private, loopback or
+# link-local (refused otherwise: SSRF); none in production, 127.0.0.1/32 in the tests.
+WEBHOOK_ALLOWED_PRIVATE_NETWORKS = env.list("WEBHOOK_ALLOWED_PRIVATE_NETWORKS", default=[])
+# After this many failed attempts in a row, the endpoint's owner is told by e-mail.
+WEBHOOK_NOTIFY_AFTER = env.int("WEBHOOK_NOTIFY_AFTER", default=3)
+# Public feedback: how many reports hide a published item pending review.
+FEEDBACK_REPORTS_TO_HIDE = env.int("FEEDBACK_REPORTS_TO_HIDE", default=3)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Beat wakes at least once a minute and touches "<schedule file>.heartbeat" each time: the
 # beat container's health check reads it (core.beat). Run exactly one beat: a second one
@@ -317,8 +357,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SWAGGER_UI_DIST": "SIDECAR",  # vendored: the docs page loads nothing from elsewhere
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    # No "valid" badge fetched from swagger.io, which would send it the schema's address.
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": "none"},
+    # No "valid" badge fetched from swagger.io, which would send it the schema's address; no
+    # deep links, which put a link inside each operation's button (nested controls).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": "none"},
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

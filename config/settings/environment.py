@@ -47,6 +47,22 @@ def env_secret(name: str, default: str | None = None) -> str:
     return env.str(name, default=default)
 
 
+POSTGRESQL_ENGINE = "django.db.backends.postgresql"
+
+
+def env_postgresql(name: str, default: str | None = None) -> dict:
+    """The database named by the URL in ``name``: PostgreSQL, the registry's one engine
+    (its audit log, change histories and full-text search are PostgreSQL's). Any other
+    engine stops the process with ImproperlyConfigured."""
+    database = env.db(name, default=default)
+    if database["ENGINE"] != POSTGRESQL_ENGINE:
+        raise ImproperlyConfigured(
+            f"{name} names a {database['ENGINE'].rsplit('.', 1)[-1]} database: the registry "
+            "runs on PostgreSQL only (postgres://user:password@host:5432/name)."
+        )
+    return database
+
+
 def crontab_from_line(name: str, line: str) -> crontab:
     """A Celery crontab from a crontab line such as ``"15 2 * * *"``."""
     fields = line.split()

@@ -22,3 +22,5 @@ WHITENOISE_AUTOREFRESH = True  # no static files are collected for the tests
 API_ANON_THROTTLE_RATE = "1000000/minute"
 # Personas log in without a second factor; the tests of the requirement turn it on.
 STAFF_MFA_REQUIRED = False
+# The fake webhook receivers of the tests listen on 127.0.0.1 (refused in production).
+WEBHOOK_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]

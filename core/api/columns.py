@@ -11,13 +11,18 @@ from it:
   ``format=json`` exports;
 - the flat CSV layout (``Shape.csv_columns``), for ``format=csv``;
 - the OpenAPI schema (``Shape.serializer``): a ``serializers.Serializer`` subclass named
-  after the shape, whose fields are the columns' schema fields.
+  after the shape, whose fields are the columns' schema fields;
+- what an import of the CSV reads back (``Shape.read_back``, the ``imports`` app): the
+  cells that hold a field of the record, by the field's name.
 
 A column names its JSON key, its schema field, what it reads from a ``.values()`` row and
 how that becomes its value, and its CSV cells: by default one, headed by its key, holding
 its value; ``csv=()`` leaves it out, and ``csv=((header, function of the value), ...)``
 flattens it. ``csv_last`` puts its cells after the others': a spreadsheet row keeps the
-short facts together and ends with long text, links and the timestamp.
+short facts together and ends with long text, links and the timestamp. A cell declared with
+a third element, a ``ReadBack``, is read back by an import: related records by their
+natural key (a slug, never an id of this registry), or a list of nested objects; a plain
+field's own cell (its value as it is, headed by its key) is read back without one.
 
 Rows are presented in batches (a page, or a chunk of an export): the related rows of a
 whole batch are fetched in one query per ``Many`` column, whatever its number of rows.
@@ -44,11 +49,12 @@ from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from rest_framework import serializers
 
-CsvCells = Sequence[tuple[str, Callable | None]]
+CsvCells = Sequence[tuple[str, Callable | None] | tuple[str, Callable | None, "ReadBack"]]
 
 
 class URLs:
-    """Absolute addresses for one request, each route reversed once rather than per row."""
+    """Absolute addresses for one request, each route reversed once rather than per row.
+    Without a request (a background job presenting rows), the paths alone."""
 
     # Stand-ins for the route arguments, cut out of the reversed address; digits, so that
     # every path converter accepts them.
@@ -59,6 +65,8 @@ class URLs:
         self._routes = {}
 
     def absolute(self, path: str) -> str:
+        if self.request is None:
+            return path
         return self.request.build_absolute_uri(path)
 
     def route(self, name: str, arguments: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -106,6 +114,30 @@ class Batch:
 # Columns ------------------------------------------------------------------------------
 
 
+class ReadBack:
+    """How an import reads an exported CSV cell back: the record's field ``field`` it holds;
+    with ``key``, the related records it names by that natural key (a slug, a title); if
+    ``many``, a list of items (``;``-separated); ``parse``, a function of the text of the
+    cell (or of each item) for a value of its own form (a JSON list of nested objects, a
+    ``slug:role`` pair)."""
+
+    def __init__(
+        self,
+        field: str,
+        *,
+        key: str | None = None,
+        many: bool = False,
+        parse: Callable[[str], object] | None = None,
+    ):
+        self.field = field
+        self.key = key
+        self.many = many
+        self.parse = parse
+
+    def __repr__(self):
+        return f"ReadBack({self.field!r}, key={self.key!r}, many={self.many})"
+
+
 class Column:
     """A field of the row (``source``, by default the key), through ``convert`` if given."""
 
@@ -129,6 +161,14 @@ class Column:
             csv = ((key, None),) if self.cells_by_default else ()
         self.csv = tuple(csv)
         self.csv_last = csv_last
+
+    def read_back(self) -> dict[str, ReadBack]:
+        """The cells an import reads back, by header: those declared with a ``ReadBack``;
+        for a plain field (its value as it is, in one cell headed by its key), that cell."""
+        declared = {cell[0]: cell[2] for cell in self.csv if len(cell) > 2}
+        if type(self) is Column and self.convert is None and self.csv == ((self.key, None),):
+            declared.setdefault(self.key, ReadBack(self.source))
+        return declared
 
     def reads(self, prefix: str) -> tuple[str, ...]:
         return (prefix + self.source,)
@@ -478,8 +518,33 @@ class Shape:
         return tuple(
             (header, self._csv_cell(column, cell))
             for column in columns
-            for header, cell in column.csv
+            for header, cell, *_ in column.csv
         )
+
+    @cached_property
+    def read_back(self) -> dict[str, tuple[Column, ReadBack]]:
+        """``{header: (its column, how an import reads it)}``: the cells an import reads
+        back (``Column.read_back``), in the CSV's order."""
+        found = {}
+        for column in self.columns:
+            for header, read in column.read_back().items():
+                found[header] = (column, read)
+        order = [header for header, _ in self.csv_columns]
+        return {header: found[header] for header in order if header in found}
+
+    @property
+    def withheld_header(self) -> str | None:
+        """The header of the cell that names the withheld fields, if the shape has one."""
+        return self.withheld.csv[0][0] if self.withheld is not None and self.withheld.csv else None
+
+    def subset(self, name: str, keys: Iterable[str]) -> Shape:
+        """A shape of some of the columns (``keys``), in their order here, with the columns
+        its withheld fields need: to present records with fewer reads (an import compares
+        only the cells it reads back)."""
+        wanted = set(keys) | self.withholdable_keys
+        if self.withheld is not None:
+            wanted.add(self.withheld.key)
+        return Shape(name, *(column for column in self.columns if column.key in wanted))
 
     def _csv_cell(self, column: Column, cell: Callable | None) -> Callable[[dict], object]:
         if column is self.withheld and cell is None:
@@ -566,6 +631,10 @@ def ref_id(ref: dict | None):
 
 def ref_name(ref: dict | None):
     return ref["name"] if ref else None
+
+
+def ref_slug(ref: dict | None):
+    return ref["slug"] if ref else None
 
 
 def is_true(value) -> bool:

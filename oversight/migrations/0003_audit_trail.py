@@ -25,8 +25,6 @@ AUDIT_TABLES = [
 
 
 def create_chain_view(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     selects = " UNION ALL ".join(
         f"SELECT pgh_seq AS seq, pgh_hash AS hash, pgh_created_at AS created_at, "
         f"'{table}'::text AS table_name, pgh_id AS event_id FROM {table}"
@@ -36,8 +34,7 @@ def create_chain_view(apps, schema_editor):
 
 
 def drop_chain_view(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP VIEW IF EXISTS audit_chain")
+    schema_editor.execute("DROP VIEW IF EXISTS audit_chain")
 
 
 class Migration(migrations.Migration):

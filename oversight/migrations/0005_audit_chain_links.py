@@ -21,8 +21,6 @@ AUDIT_TABLES = [
 
 
 def create_chain_view(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     selects = " UNION ALL ".join(
         f"SELECT pgh_seq AS seq, pgh_hash AS hash, pgh_created_at AS created_at, "
         f"'{table}'::text AS table_name, pgh_id AS event_id FROM {table}"

@@ -1,4 +1,4 @@
-"""GIN expression indexes for full-text search (partnerships.search), on PostgreSQL only.
+"""GIN expression indexes for full-text search (partnerships.search).
 
 The expressions are frozen here and must stay identical to those of partnerships/search.py,
 or PostgreSQL stops using the indexes; tests/partnerships/test_search.py checks the plans.
@@ -25,16 +25,12 @@ INDEXES = [
 
 
 def create_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for model_name, name, fields in INDEXES:
         model = apps.get_model("partnerships", model_name)
         schema_editor.add_index(model, GinIndex(vector(*fields), name=name))
 
 
 def drop_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
     for model_name, name, fields in INDEXES:
         model = apps.get_model("partnerships", model_name)
         schema_editor.remove_index(model, GinIndex(vector(*fields), name=name))

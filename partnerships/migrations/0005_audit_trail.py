@@ -48,14 +48,11 @@ DROP FUNCTION IF EXISTS audit_row_json(anyelement);
 
 
 def create_helper_functions(apps, schema_editor):
-    # PostgreSQL only: on SQLite there are no triggers to call them.
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(HELPER_FUNCTIONS_SQL)
+    schema_editor.execute(HELPER_FUNCTIONS_SQL)
 
 
 def drop_helper_functions(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_HELPER_FUNCTIONS_SQL)
+    schema_editor.execute(DROP_HELPER_FUNCTIONS_SQL)
 
 
 class Migration(migrations.Migration):

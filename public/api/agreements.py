@@ -1,6 +1,8 @@
 """``/api/v1/agreements/``: public agreements with their terms, auditor, signatories and
 public document versions. No uploader, no non-public document version, no private field."""
 
+import json
+
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -22,6 +24,7 @@ from core.api.columns import (
     Many,
     ManyValues,
     One,
+    ReadBack,
     Shape,
     among,
     each,
@@ -29,6 +32,7 @@ from core.api.columns import (
     model_columns,
     ref_id,
     ref_name,
+    ref_slug,
 )
 from core.api.viewsets import PublicViewSet
 from oversight.models import Flag
@@ -63,6 +67,20 @@ DATA_SHARING_TERM = Shape(
     ),
     withheld(DataSharingTerm, label=lambda term, position: f"term {position}"),
 )
+
+
+def terms_cell(terms: list[dict]) -> str:
+    """The data-sharing terms in one CSV cell, as a JSON list: each term's fields
+    (``DataSharingTerm.FIELDS``), null where withheld, and ``withheld`` naming those. What
+    an import reads back; the lists of categories, directions... are for spreadsheets."""
+    cell = []
+    for term in terms:
+        item = {name: term[name] for name in DataSharingTerm.FIELDS}
+        if term["withheld"]:
+            item["withheld"] = [entry["field"] for entry in term["withheld"]]
+        cell.append(item)
+    return json.dumps(cell, ensure_ascii=False, separators=(",", ":"))
+
 
 SIGNATORY = Shape(
     "Signatory",
@@ -100,7 +118,15 @@ AGREEMENT = Shape(
         route="public:agreement",
         args={"pk": "id"},
     ),
-    related("partnership", "partnership"),
+    related(
+        "partnership",
+        "partnership",
+        csv=(
+            ("partnership_id", ref_id),
+            ("partnership", ref_name),
+            ("partnership_slug", ref_slug, ReadBack("partnership", key="slug")),
+        ),
+    ),
     Column("kind", serializers.ChoiceField(choices=Agreement.Kind.choices)),
     Column("reference", serializers.CharField(allow_blank=True)),
     Column("title", serializers.CharField()),
@@ -126,9 +152,24 @@ AGREEMENT = Shape(
         when=public_agreement_values(),
         nullable=True,
         help_text="Null unless it is public.",
-        csv=(("supersedes_id", ref_id),),
+        # Named by its title among the partnership's agreements.
+        csv=(
+            ("supersedes_id", ref_id),
+            ("supersedes", ref_name, ReadBack("supersedes", key="title")),
+        ),
     ),
-    organization("independent_auditor", nullable=True, csv=(("independent_auditor", ref_name),)),
+    organization(
+        "independent_auditor",
+        nullable=True,
+        csv=(
+            ("independent_auditor", ref_name),
+            (
+                "independent_auditor_slug",
+                ref_slug,
+                ReadBack("independent_auditor", key="slug"),
+            ),
+        ),
+    ),
     Column(
         "has_independent_auditor",
         serializers.BooleanField(help_text="An auditor that is not a party to the partnership."),
@@ -170,6 +211,7 @@ AGREEMENT = Shape(
             ("directions", each("direction")),
             ("legal_bases", each("legal_basis")),
             ("surveillance_practices", each("surveillance_practice")),
+            ("data_sharing_terms", terms_cell, ReadBack("data_sharing_terms", parse=json.loads)),
         ),
     ),
     Many(

@@ -13,11 +13,13 @@ from core.api.columns import (
     ListUrl,
     Many,
     ManyValues,
+    ReadBack,
     Shape,
     among,
     each,
     model_columns,
     ref_name,
+    ref_slug,
 )
 from core.api.viewsets import PublicViewSet
 from oversight.models import Flag
@@ -131,6 +133,17 @@ def party_names(*roles):
     ]
 
 
+def party_keys(parties: list[dict]) -> list[str]:
+    """Every party as ``<organization slug>:<role>``, for the cell an import reads back."""
+    return [f"{ref_slug(party['organization'])}:{party['role']}" for party in parties]
+
+
+def party_key(item: str) -> tuple[str, str]:
+    """``(organization slug, role)`` from an item of ``party_keys``."""
+    slug, _, role = item.rpartition(":")
+    return slug, role
+
+
 PARTNERSHIP = Shape(
     "Partnership",
     ID,
@@ -151,8 +164,8 @@ PARTNERSHIP = Shape(
         established_precision={
             "help_text": "year: only the year of established_on is known (stored as 1 January)."
         },
-        objectives={"csv": ()},
-        roles_and_responsibilities={"csv": ()},
+        objectives={"csv_last": True},
+        roles_and_responsibilities={"csv_last": True},
         public_summary={"csv_last": True},
     ),
     withheld(Partnership),
@@ -164,7 +177,7 @@ PARTNERSHIP = Shape(
         ).order_by("focusarea__name"),
         owner="partnership_id",
         via="focusarea",
-        csv=(("focus_areas", each("slug")),),
+        csv=(("focus_areas", each("slug"), ReadBack("focus_areas", key="slug", many=True)),),
     ),
     Many(
         "parties",
@@ -180,6 +193,7 @@ PARTNERSHIP = Shape(
                 "other_parties",
                 party_names(PartnershipParty.Role.FUNDER, PartnershipParty.Role.OTHER),
             ),
+            ("parties", party_keys, ReadBack("parties", key="slug", many=True, parse=party_key)),
         ),
     ),
     Column(

@@ -34,12 +34,19 @@ PUBLISHED_AT = Column(
     csv_last=True,
 )
 
-# Partnerships and agreements are named by their title.
+# Partnerships and agreements are named by their title; a partnership also by its slug,
+# the natural key an import of an agreements export finds it by.
 RELATED = Shape(
     "Related",
     ID,
     API_URL,
     Column("name", serializers.CharField(), source="title"),
+    description=FOLLOW,
+)
+PARTNERSHIP_REF = Shape(
+    "PartnershipRef",
+    *RELATED.columns,
+    Column("slug", serializers.SlugField(help_text="Stable public identifier.")),
     description=FOLLOW,
 )
 
@@ -65,7 +72,8 @@ SOURCE = Shape(
 def related(key: str, basename: str, *, via: str | None = None, **kw) -> One:
     """A partnership or agreement the row belongs to; in the CSV, its id and its name."""
     kw.setdefault("csv", ((f"{key}_id", ref_id), (key, ref_name)))
-    return One(key, RELATED, via=via or key, basename=basename, **kw)
+    shape = PARTNERSHIP_REF if basename == "partnership" else RELATED
+    return One(key, shape, via=via or key, basename=basename, **kw)
 
 
 def organization(key: str, **kw) -> One:

@@ -82,11 +82,21 @@ class FlagFiguresSerializer(serializers.Serializer):
     )
 
 
+class FeedbackFiguresSerializer(serializers.Serializer):
+    total = serializers.IntegerField(
+        help_text="Public feedback: published, and hidden by moderators (spam aside)."
+    )
+    published = serializers.IntegerField()
+    answered = serializers.IntegerField(help_text="Items a party has answered on the record.")
+    by_category = BreakdownSerializer(many=True)
+
+
 class StatsSerializer(serializers.Serializer):
     partnerships = PartnershipFiguresSerializer()
     agreements = AgreementFiguresSerializer()
     reviews = ReviewFiguresSerializer()
     flags = FlagFiguresSerializer()
+    feedback = FeedbackFiguresSerializer()
 
 
 @extend_schema(

@@ -1,14 +1,14 @@
 """The public REST API: one router mounted at ``/api/v1/``, the root document, and the
-OpenAPI schema and its docs (``/api/schema/``, ``/api/docs/``, served from vendored
-assets). The endpoints, each with its column specification, are the modules beside this
-one (``partnerships``, ``agreements``, ``oversight``, ``stats``)."""
+OpenAPI schema and its docs (``/api/schema/``, ``/api/docs/``: ``docs.py``). The
+endpoints, each with its column specification, are the modules beside this one
+(``partnerships``, ``agreements``, ``oversight``, ``stats``)."""
 
 from collections.abc import Callable
 
 from django.urls import include, path, re_path, reverse
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.decorators import api_view
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -20,6 +20,8 @@ from core.api.viewsets import public_view
 from core.licence import LicensedMixin, add_licence_headers, licence
 
 from .agreements import AgreementViewSet
+from .docs import DocsView
+from .feedback import FeedbackViewSet
 from .oversight import FlagViewSet, ReviewViewSet
 from .partnerships import OrganizationViewSet, PartnershipViewSet
 from .stats import stats
@@ -30,8 +32,9 @@ router.register("partnerships", PartnershipViewSet, basename="partnership")
 router.register("agreements", AgreementViewSet, basename="agreement")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("flags", FlagViewSet, basename="flag")
+router.register("feedback", FeedbackViewSet, basename="feedback")
 
-ENDPOINTS = ("organizations", "partnerships", "agreements", "reviews", "flags")
+ENDPOINTS = ("organizations", "partnerships", "agreements", "reviews", "flags", "feedback")
 
 # Further entries of the root document: functions of the request returning a dict that
 # is merged into it (e.g. the head of the audit log).
@@ -47,7 +50,9 @@ def root_document(request) -> dict:
         "licence": licence(),
         "how_to_cite": "Cite the record's url (or html_url) and the date you retrieved it, "
         "with the licence.",
-        "endpoints": {name: build(reverse(f"api:{name[:-1]}-list")) for name in ENDPOINTS}
+        "endpoints": {
+            name: build(reverse(f"api:{name.removesuffix('s')}-list")) for name in ENDPOINTS
+        }
         | {"stats": build(reverse("api:stats"))},
         "schema": build(reverse("api-schema")),
         "docs": build(reverse("api-docs")),
@@ -76,14 +81,6 @@ class SchemaView(LicensedMixin, SpectacularAPIView):
             renderer = OpenApiJsonRenderer()
             return renderer, renderer.media_type
         return super().perform_content_negotiation(request, force)
-
-
-class DocsView(LicensedMixin, SpectacularSwaggerView):
-    authentication_classes = []
-    permission_classes = [AllowAny]
-    url_name = "api-schema"
-    # Swagger UI with its style in a static file and its start-up script under the nonce.
-    template_name = "public/api_docs.html"
 
 
 @extend_schema(exclude=True)

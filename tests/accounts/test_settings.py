@@ -24,7 +24,8 @@ def setting_in(tmp_path, module: str, name: str, **environ: str) -> subprocess.C
         "DJANGO_SETTINGS_MODULE": f"config.settings.{module}",
         "SECRET_KEY": "a-production-key-for-this-test-only",
         "ALLOWED_HOSTS": "registry.example.org",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        # Setting Django up connects to no database.
+        "DATABASE_URL": "postgres://registry@127.0.0.1:1/registry",
         "VAR_DIR": str(tmp_path / "var"),
         **environ,
     }

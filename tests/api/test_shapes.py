@@ -9,6 +9,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework import serializers
 
 from core.api.columns import Column, Shape, URLs
+from feedback.models import Feedback, FeedbackResponse
 from public.api.urls import router
 from tests import factories
 from tests.publication.withheld import withhold
@@ -35,9 +36,20 @@ def everything_filled(registry):
     mou = registry.safe_homes_mou
     mou.sources.add(source)
     factories.AgreementSignatoryFactory(agreement=mou, organization=registry.ngo)
+    # An agreement superseding a public one (a related agreement).
+    factories.AgreementFactory(partnership=mou.partnership, title="Renewed MOU", supersedes=mou)
     document = factories.AgreementDocumentFactory(agreement=mou, is_public=True)
     review = factories.ReviewFactory(agreement=mou)
     factories.FindingFactory(review=review)
+    # Feedback about an agreement, answered by a party.
+    feedback = Feedback.objects.create(
+        partnership=registry.safe_homes,
+        agreement=mou,
+        category=Feedback.Category.QUESTION,
+        text="Who reads the referrals?",
+        status=Feedback.Status.PUBLISHED,
+    )
+    FeedbackResponse.objects.create(feedback=feedback, organization=registry.ngo, text="Staff.")
     # ...and every kind of object that may have withheld values has some.
     withhold(registry.safe_homes, "public_summary")
     withhold(mou, "reference")

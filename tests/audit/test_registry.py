@@ -46,7 +46,7 @@ def leave_out_flags(monkeypatch):
 
 def test_the_chain_view_covers_exactly_the_registered_event_tables():
     assert chain_view_tables() == registered_tables()
-    assert len(registered_tables()) == 18
+    assert len(registered_tables()) == 21
 
 
 def test_every_event_model_is_registered():
@@ -74,6 +74,9 @@ def test_the_staff_history_urls_are_the_registered_slugs():
         "withholding",
         "revision",
         "authentication-event",
+        "feedback",
+        "feedback-response",
+        "feedback-closure",
     }
 
 

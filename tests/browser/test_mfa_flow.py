@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from tests.accounts.factors import totp_code
+from tests.browser.menu import log_out
 
 from .test_staff_flows import PASSWORD
 
@@ -50,7 +51,7 @@ def test_an_editor_sets_up_an_authenticator_app_and_logs_in_with_its_code(
     page.get_by_role("link", name="My organization").click()
     page.wait_for_url(re.compile(r"/accounts/my-organization/$"))
 
-    page.get_by_role("button", name=re.compile("^Log out")).click()
+    log_out(page)
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill(ngo_editor.username)
     page.get_by_label("Password").fill(PASSWORD)
@@ -100,7 +101,7 @@ def test_an_oversight_member_adds_a_security_key_and_logs_in_with_it(
     page.get_by_role("link", name="Oversight").click()
     page.wait_for_url(re.compile(r"/oversight/$"))
 
-    page.get_by_role("button", name=re.compile("^Log out")).click()
+    log_out(page)
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill(board_member.username)
     page.get_by_label("Password").fill(PASSWORD)

@@ -10,6 +10,7 @@ import pytest
 from partnerships.models import Partnership
 from publication.choices import PublicationStatus
 from tests import factories
+from tests.browser.menu import log_out, menu_link
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,10 +28,6 @@ def log_in(page, base_url: str, username: str) -> None:
     page.get_by_role("button", name="Log in").click()
     # Oversight members land on their dashboard, the parties' staff on their organizations.
     page.wait_for_url(re.compile(r"/(accounts/my-organization|oversight)/$"))
-
-
-def log_out(page) -> None:
-    page.get_by_role("button", name=re.compile("^Log out")).click()
 
 
 @pytest.mark.parametrize("width", [390, 1280])
@@ -66,7 +63,7 @@ def test_a_withheld_address_is_approved_by_the_other_party_and_never_public(
 
         # The police editor approves.
         log_in(page, live_server.url, police_editor.username)
-        page.get_by_role("link", name=re.compile(r"Approvals \(1\)")).first.click()
+        menu_link(page, re.compile(r"Approvals \(1\)")).click()
         page.get_by_role("link", name="Check and decide on Larkspur safe referrals").click()
         # What the public will see: the address withheld, with its reason.
         page.get_by_role("button", name="What the public sees").click()

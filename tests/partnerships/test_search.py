@@ -1,8 +1,14 @@
-"""The full-text search expressions match the GIN indexes of the migrations."""
+"""The full-text search: its candidates come through the GIN indexes of the migrations
+(the expressions here must stay identical to theirs), and only the candidates' whole
+documents are computed."""
 
 import pytest
 from django.db import connection
 
+from agreements.models import Agreement
+from agreements.search import search_agreements
+from oversight.filters import search_reviews
+from oversight.models import Review
 from partnerships.models import Organization, Partnership
 from partnerships.search import search_organizations, search_partnerships
 from tests.publication.withheld import withhold
@@ -18,9 +24,21 @@ def plan(queryset) -> str:
 
 
 def test_partnership_search_uses_the_title_and_party_name_indexes():
-    text = plan(search_partnerships(Partnership.objects.public(), "domestic violence"))
+    text = plan(search_partnerships(Partnership.objects.public(), '"domestic violence" -police'))
     assert "partnership_search_idx" in text
     assert "organization_name_search_idx" in text
+
+
+def test_agreement_search_uses_its_index_and_its_partnerships():
+    text = plan(search_agreements(Agreement.objects.public(), "protocol -police"))
+    assert "agreement_search_idx" in text
+    assert "partnership_search_idx" in text
+    assert "organization_name_search_idx" in text
+
+
+def test_review_search_finds_its_agreements_through_their_indexes():
+    text = plan(search_reviews(Review.objects.public(), "audit"))
+    assert "agreement_search_idx" in text
 
 
 def test_organization_search_uses_its_index():
@@ -28,10 +46,15 @@ def test_organization_search_uses_its_index():
     assert "organization_search_idx" in text
 
 
-def test_the_index_still_serves_the_records_that_withhold_nothing(partnership):
-    """Records with a withheld value are matched against their public text by a vector of
-    their own; every other record still through the index."""
+def test_the_indexes_still_serve_the_records_that_withhold_a_value(partnership):
+    """A record with a withheld value is still a candidate through the index; its document
+    leaves the value out."""
     withhold(partnership, "public_summary")
     text = plan(search_partnerships(Partnership.objects.public(), "domestic violence"))
     assert "partnership_search_idx" in text
     assert "publication_withholding" in text
+
+
+def test_a_query_without_a_positive_word_or_with_stop_words_only_still_answers(partnership):
+    assert list(search_partnerships(Partnership.objects.all(), "-nothingsuch")) == [partnership]
+    assert list(search_partnerships(Partnership.objects.all(), "the")) == []  # stop words only

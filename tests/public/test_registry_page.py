@@ -104,9 +104,11 @@ def test_a_bad_filter_value_shows_the_page_with_a_message_naming_it(client, regi
 
 
 def test_the_permalink_round_trips(client, registry):
+    # The form's empty search is dropped by a redirect first.
     response = client.get(
-        URL, {"region": "europe", "risk_level": "high", "search": "", "page": "1"}
+        URL, {"region": "europe", "risk_level": "high", "search": "", "page": "1"}, follow=True
     )
+    assert response.redirect_chain == [(f"{URL}?region=europe&risk_level=high&page=1", 302)]
     permalink = response.context["permalink"]
     assert permalink == f"{URL}?region=europe&risk_level=high"
     assert titles(client.get(permalink)) == titles(response)
@@ -156,7 +158,9 @@ def test_the_feed_links_carry_region_and_focus_area(client, registry):
 
 def test_it_costs_the_same_queries_for_1_and_25_rows(client, django_assert_max_num_queries):
     factories.partnership_with_parties(title="Only one")
-    with django_assert_max_num_queries(12) as one:
+    # The rows and their facts (8), and the counts beside the filters' options: one query
+    # per filter with options (13).
+    with django_assert_max_num_queries(22) as one:
         assert len(titles(client.get(URL))) == 1
     for n in range(24):
         partnership = factories.partnership_with_parties(title=f"More {n}")

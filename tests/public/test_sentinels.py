@@ -22,7 +22,8 @@ from .conftest import assert_no_private_value
 
 pytestmark = pytest.mark.django_db
 
-NOT_PUBLIC_PAGES = ("/admin/", "/accounts/", "/static/", "/healthz")
+# "Alert me" (/alerts/new/) asks a follower to log in first; the sign-up page is crawled.
+NOT_PUBLIC_PAGES = ("/admin/", "/accounts/", "/static/", "/healthz", "/alerts/new/")
 LINK = re.compile(r'(?:href|src)="([^"]+)"')
 
 

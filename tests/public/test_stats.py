@@ -83,7 +83,9 @@ def test_figures_cost_the_same_queries_for_a_small_and_a_larger_registry(
     django_assert_num_queries,
 ):
     build_registry()
-    with django_assert_num_queries(16) as small:
+    registry_figures()  # Django's cache of content types, which the withheld values need.
+    # 17 with the public feedback figures.
+    with django_assert_num_queries(17) as small:
         registry_figures()
     for _ in range(15):
         partnership = factories.partnership_with_parties(established_on=None)

@@ -636,10 +636,12 @@ def test_a_board_member_resolves_a_flag_by_hand_with_a_reason(client, board_memb
         "Review held on 19 November; minutes to follow."
     )
     assert "That flag was already closed." in again.content.decode()
-    # The next run may raise a new one: the condition still holds; this one stays closed.
+    # The condition still holds, on the facts it was resolved on: the next run raises no
+    # new one, and this one stays closed.
     flagging_run(now=timezone.now())
     flag.refresh_from_db()
     assert flag.resolution.startswith("Resolved by hand")
+    assert flag.agreement.flags.filter(kind=Flag.Kind.REVIEW_OVERDUE).count() == 1
 
 
 # Redis down never loses a save -------------------------------------------------

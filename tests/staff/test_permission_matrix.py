@@ -12,6 +12,8 @@ with a public agreement and a public document; ``restricted`` the same, restrict
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
+from feedback.models import Feedback
+from imports.models import ImportJob
 from partnerships.models import Membership, PartnershipParty, Visibility
 from partnerships.services import invitation_token
 from tests import factories
@@ -26,7 +28,15 @@ PERSONAS = (
     "board_member",
     "superuser",
 )
-STAFF_NAMESPACES = ("partnerships", "agreements", "accounts", "oversight")
+STAFF_NAMESPACES = (
+    "partnerships",
+    "agreements",
+    "accounts",
+    "oversight",
+    "feedback",
+    "imports",
+    "alerts",
+)
 # The public pages the staff use too: the same page shows a party its restricted records.
 STAFF_PUBLIC_PAGES = {"public:registry", "public:partnership", "public:agreement"}
 
@@ -49,6 +59,8 @@ PUBLICATION_RESTRICTED = (302, 200, 200, 404, 200, 200)
 # A POST without a step: 400 for those who see the page (each step is checked below).
 PUBLICATION_STEP_PUBLIC = (302, 400, 400, 403, 400, 400)
 PUBLICATION_STEP_RESTRICTED = (302, 400, 400, 404, 400, 400)
+# A follower's own pages (alerts): no staff account uses them.
+FOLLOWERS_ONLY = (302, 403, 403, 403, 403, 403)
 
 MATRIX = {
     ("partnerships:new", "GET", "public"): CREATE,
@@ -168,6 +180,54 @@ MATRIX = {
     ("agreements:document_text", "GET", "private-document"): SEE_RESTRICTED,
     ("agreements:document_compare", "GET", "public"): (400,) * 6,
     ("agreements:document_compare", "GET", "restricted"): (404, 400, 400, 404, 400, 400),
+    # Public feedback (the scenario's item awaits moderation). Anyone leaves feedback on a
+    # public partnership (an empty form: 400), confirms it by a link (an invalid one: 400)
+    # and reports published items (this one is not: 404).
+    ("feedback:new", "GET", "public"): PAGE,
+    ("feedback:new", "GET", "restricted"): (404,) * 6,
+    ("feedback:new", "POST", "public"): (400,) * 6,
+    ("feedback:sent", "GET", "public"): PAGE,
+    ("feedback:confirm", "GET", "public"): (400,) * 6,
+    ("feedback:report", "POST", "public"): (404,) * 6,
+    # Moderators: editors of oversight bodies and boards that are not a party (an empty
+    # decision: 400). A party's editor never moderates feedback on its partnership.
+    ("feedback:moderation", "GET", "public"): OVERSIGHT_PUBLIC,
+    ("feedback:moderate", "GET", "public"): OVERSIGHT_PUBLIC,
+    ("feedback:moderate", "GET", "restricted"): OVERSIGHT_RESTRICTED,
+    ("feedback:moderate", "POST", "public"): (302, 403, 403, 403, 400, 400),
+    ("feedback:moderate", "POST", "restricted"): (302, 403, 403, 404, 400, 400),
+    ("feedback:closure", "GET", "public"): OVERSIGHT_PUBLIC,
+    ("feedback:closure", "POST", "public"): (302, 403, 403, 403, 400, 400),
+    # Responses: a party's editors (an empty response: 400).
+    ("feedback:respond", "GET", "public"): EDIT_PUBLIC,
+    ("feedback:respond", "GET", "restricted"): EDIT_RESTRICTED,
+    ("feedback:respond", "POST", "public"): (302, 400, 403, 403, 403, 400),
+    ("feedback:respond", "POST", "restricted"): (302, 400, 403, 404, 403, 400),
+    # Imports: whoever may create partnerships; an import (the party editor's, checked,
+    # with nothing to apply) is its uploader's alone. An empty upload is the form again.
+    ("imports:start", "GET", "public"): CREATE,
+    ("imports:start", "POST", "public"): (302, 400, 403, 400, 403, 400),
+    ("imports:job", "GET", "public"): (302, 200, 403, 404, 403, 404),
+    ("imports:job_progress", "GET", "public"): (302, 200, 403, 404, 403, 404),
+    ("imports:job_apply", "POST", "public"): (302, 302, 403, 404, 403, 404),
+    # Alerts: anyone signs up (an empty form is the page again) and confirms by a link (an
+    # invalid one: 400); a follower's pages refuse staff accounts (tests/alerts test a
+    # follower); the unsubscribe link needs no login (an unknown token: 404).
+    ("alerts:signup", "GET", "public"): PAGE,
+    ("alerts:signup", "POST", "public"): PAGE,
+    ("alerts:signup_sent", "GET", "public"): PAGE,
+    ("alerts:confirm", "GET", "public"): (400,) * 6,
+    ("alerts:mine", "GET", "public"): FOLLOWERS_ONLY,
+    ("alerts:new", "GET", "public"): FOLLOWERS_ONLY,
+    ("alerts:new", "POST", "public"): FOLLOWERS_ONLY,
+    ("alerts:delete", "POST", "public"): FOLLOWERS_ONLY,
+    ("alerts:account_delete", "POST", "public"): FOLLOWERS_ONLY,
+    ("alerts:webhook_new", "GET", "public"): FOLLOWERS_ONLY,
+    ("alerts:webhook_new", "POST", "public"): FOLLOWERS_ONLY,
+    ("alerts:webhook", "GET", "public"): FOLLOWERS_ONLY,
+    ("alerts:webhook", "POST", "public"): FOLLOWERS_ONLY,
+    ("alerts:unsubscribe", "GET", "public"): (404,) * 6,
+    ("alerts:unsubscribe", "POST", "public"): (404,) * 6,
 }
 
 # Every other URL of the site, with why it needs no row: each is anyone's to read, or
@@ -182,6 +242,7 @@ NOT_IN_MATRIX = {
     "public:organization": PUBLIC_READ,
     "feeds:agreements": PUBLIC_READ,
     "feeds:flags": PUBLIC_READ,
+    "feeds:feedback": PUBLIC_READ,
     "sitemap": PUBLIC_READ,
     "robots_txt": PUBLIC_READ,
     "healthz": "the health check: anyone, says nothing private (tests/test_healthz.py)",
@@ -191,7 +252,7 @@ NOT_IN_MATRIX = {
     "unnamed:api/v1/^(?P<rest>.*)$": API + "; a path under /api/v1/ it lacks is a JSON 404",
     **{
         f"api:{kind}-{action}": API
-        for kind in ("organization", "partnership", "agreement", "review", "flag")
+        for kind in ("organization", "partnership", "agreement", "review", "flag", "feedback")
         for action in ("list", "detail")
     },
     "api:partnership-history": API,
@@ -294,7 +355,22 @@ def scenario_records(request, ngo, police, oversight_body, ngo_editor, ngo_viewe
         "document": document,
         "review": review,
         "finding": factories.FindingFactory(review=review),
+        "feedback": Feedback.objects.create(
+            partnership=partnership,
+            category=Feedback.Category.CONCERN,
+            text="Awaiting moderation.",
+            status=Feedback.Status.PENDING,
+        ),
         "flag": factories.FlagFactory(agreement=agreement),
+        "import_job": ImportJob.objects.create(
+            created_by=ngo_editor,
+            kind=ImportJob.Kind.AGREEMENTS,
+            file_name="agreements.csv",
+            sha256="0" * 64,
+            content="",
+            status=ImportJob.Status.CHECKED,
+            preview={"counts": {"unchanged": 1}, "rows": []},
+        ),
         "police_party": partnership.parties.get(role=PartnershipParty.Role.POLICE_AGENCY),
         "viewer_membership": Membership.objects.get(user=ngo_viewer, organization=ngo),
         "invitation_token": invitation_token(
@@ -348,6 +424,21 @@ def url_for(name: str, records) -> str:
         },
         "accounts:invitation_accept": {"uidb64": "MQ", "token": "not-a-valid-token"},
         "accounts:invitation_join": {"token": records["invitation_token"]},
+        "feedback:new": {"slug": partnership.slug},
+        "feedback:sent": {"slug": partnership.slug},
+        "feedback:confirm": {"token": "not-a-valid-token"},
+        "feedback:report": {"pk": records["feedback"].pk},
+        "feedback:moderate": {"pk": records["feedback"].pk},
+        "feedback:respond": {"pk": records["feedback"].pk},
+        "feedback:closure": {"slug": partnership.slug},
+        "imports:job": {"pk": records["import_job"].pk},
+        "imports:job_progress": {"pk": records["import_job"].pk},
+        "imports:job_apply": {"pk": records["import_job"].pk},
+        "alerts:confirm": {"token": "not-a-valid-token"},
+        "alerts:delete": {"pk": 1},
+        "alerts:webhook_new": {"pk": 1},
+        "alerts:webhook": {"pk": 1},
+        "alerts:unsubscribe": {"token": "not-a-valid-token"},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS
 
 from audit.roles import database_role_setup
 
@@ -29,8 +29,6 @@ class Command(BaseCommand):
             raise CommandError(
                 f"no {database!r} database: set MIGRATE_DATABASE_URL to the owner's connection"
             )
-        if connections[database].vendor != "postgresql":
-            raise CommandError("database roles are set up on PostgreSQL only")
         app = settings.DATABASES[DEFAULT_DB_ALIAS]
         if not app.get("USER"):
             raise CommandError("DATABASE_URL names no role for the app to connect as")

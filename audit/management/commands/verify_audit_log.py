@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from audit.chain import audit_checkpoint_record, audit_log_supported, audit_log_verify
+from audit.chain import audit_checkpoint_record, audit_log_verify
 
 
 class Command(BaseCommand):
@@ -20,9 +20,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, no_checkpoint=False, **options):
-        if not audit_log_supported():
-            self.stdout.write("no audit log on this database: it is recorded on PostgreSQL only")
-            return
         result = audit_log_verify()
         if not result.ok:
             raise CommandError(

@@ -1,0 +1,41 @@
+from django import forms
+from django.contrib.auth import password_validation
+
+from .models import Alert
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", help_text="You log in with it.")
+    password = forms.CharField(
+        label="Password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        password_validation.validate_password(password)
+        return password
+
+
+class AlertForm(forms.Form):
+    name = forms.CharField(label="Name of the alert", max_length=200)
+    frequency = forms.ChoiceField(
+        label="How often", choices=Alert.Frequency.choices, initial=Alert.Frequency.DAILY
+    )
+
+
+class AccountDeleteForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="Yes, delete my account, my alerts and everything with them",
+        required=True,
+    )
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(
+        label="Endpoint address",
+        max_length=500,
+        assume_scheme="https",
+        help_text="An https:// address that accepts POST requests with a JSON body.",
+    )

@@ -1,0 +1,384 @@
+"""Outbound webhooks: the records an alert matched, as the public API shows them, posted
+to the follower's HTTPS endpoints and signed per Standard Webhooks (``standardwebhooks``).
+
+- Queued by the matching run (``webhooks_queue``), set-based: one statement for the
+  endpoints, one presentation of the matched records per kind, one ``bulk_create``.
+- Delivered by ``webhooks_deliver``: due deliveries claimed in one ``update`` (with a
+  lease: a worker that dies leaves them due again), posted with a short timeout, no
+  redirects, and the address checked again (SSRF); retried with back-off (``RETRY_DELAYS``);
+  the owner is told after ``WEBHOOK_NOTIFY_AFTER`` failures in a row, and the endpoint is
+  disabled after the last retry of a delivery.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import logging
+import socket
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from standardwebhooks import Webhook
+
+from core.api.columns import URLs
+from core.api.defaults import dumps
+from core.tasks import enqueue_on_commit
+from public.api.oversight import FlagViewSet
+from public.api.partnerships import PartnershipViewSet
+
+from .models import Alert, WebhookDelivery, WebhookEndpoint, new_webhook_secret
+
+logger = logging.getLogger(__name__)
+
+# The wait before each retry after a failed attempt: 8 attempts in about 28 hours.
+RETRY_DELAYS = [
+    dt.timedelta(seconds=5),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=30),
+    dt.timedelta(hours=2),
+    dt.timedelta(hours=5),
+    dt.timedelta(hours=10),
+    dt.timedelta(hours=10),
+]
+ATTEMPTS = len(RETRY_DELAYS) + 1
+# How long a claimed delivery is held by its worker before it is due again.
+LEASE = dt.timedelta(minutes=2)
+TIMEOUT_SECONDS = 5
+RESPONSE_BYTES = 300
+BATCH = 200
+ROTATION_OVERLAP = dt.timedelta(hours=24)
+# The public API's endpoint of each kind, and its route's basename (DRF clears the class's
+# own ``basename`` once the URLs are loaded).
+VIEWSETS = {
+    Alert.Kind.PARTNERSHIPS: (PartnershipViewSet, "partnership"),
+    Alert.Kind.FLAGS: (FlagViewSet, "flag"),
+}
+EVENT_TYPES = {Alert.Kind.PARTNERSHIPS: "partnership.changed", Alert.Kind.FLAGS: "flag.changed"}
+
+
+# Addresses -----------------------------------------------------------------------------
+
+
+class SiteURLs(URLs):
+    """The API's addresses of records, absolute on ``SITE_URL`` (no request in a job)."""
+
+    def absolute(self, path: str) -> str:
+        return settings.SITE_URL.rstrip("/") + path
+
+
+def _allowed_networks():
+    return [ipaddress.ip_network(n) for n in settings.WEBHOOK_ALLOWED_PRIVATE_NETWORKS]
+
+
+def address_refusal(url: str) -> str | None:
+    """Why the endpoint may not be called, or None: HTTPS only, and no address of the
+    host may be private, loopback, link-local, reserved or multicast (except the networks
+    of ``WEBHOOK_ALLOWED_PRIVATE_NETWORKS``, for tests; there plain HTTP is allowed too)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return "The address must be an https:// address."
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return "The address's host name does not resolve."
+    allowed = _allowed_networks()
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if any(address in network for network in allowed):
+            continue
+        if (
+            address.is_private
+            or address.is_loopback
+            or address.is_link_local
+            or address.is_reserved
+            or address.is_multicast
+            or address.is_unspecified
+        ):
+            return "The address resolves to a private, loopback or link-local network."
+        if parts.scheme != "https":
+            return "The address must be an https:// address."
+    return None
+
+
+# Followers' actions --------------------------------------------------------------------
+
+
+def endpoint_create(*, alert: Alert, url: str) -> WebhookEndpoint:
+    refusal = address_refusal(url)
+    if refusal:
+        raise ValidationError({"url": refusal})
+    endpoint = WebhookEndpoint(alert=alert, url=url)
+    endpoint.full_clean()
+    endpoint.save()
+    return endpoint
+
+
+def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, now: dt.datetime) -> str:
+    """A new secret; the old one signs too for 24 hours, so that receivers can switch."""
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_until = now + ROTATION_OVERLAP
+    endpoint.secret = new_webhook_secret()
+    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+    return endpoint.secret
+
+
+def endpoint_enable(*, endpoint: WebhookEndpoint) -> None:
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        disabled_at=None, consecutive_failures=0, failures_notified_at=None
+    )
+
+
+def _message(event_type: str, data, now: dt.datetime) -> str:
+    """The Standard Webhooks payload: type, timestamp, data."""
+    return dumps({"type": event_type, "timestamp": now.isoformat(), "data": data}).decode()
+
+
+def _new_delivery(endpoint_id: int, event_type: str, body: str, now, **fields):
+    return WebhookDelivery(
+        endpoint_id=endpoint_id,
+        message_id=f"msg_{uuid.uuid4().hex}",
+        event_type=event_type,
+        body=body,
+        next_attempt_at=now,
+        created_at=now,
+        **fields,
+    )
+
+
+def endpoint_send_test(*, endpoint: WebhookEndpoint, now: dt.datetime) -> WebhookDelivery:
+    data = {"alert": endpoint.alert.name, "message": "A test event of the Partnership Registry."}
+    delivery = _new_delivery(endpoint.pk, "test", _message("test", data, now), now)
+    delivery.save()
+    enqueue_delivery()
+    return delivery
+
+
+def delivery_resend(*, delivery: WebhookDelivery, now: dt.datetime) -> None:
+    """Send again, with the same ``webhook-id`` and body: a fresh series of attempts."""
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=WebhookDelivery.Status.PENDING, attempts=0, next_attempt_at=now, claim=None
+    )
+    enqueue_delivery()
+
+
+def enqueue_delivery() -> None:
+    """Deliver now rather than at the next scheduled run (a broker outage is logged)."""
+    enqueue_on_commit("alerts.tasks.deliver_webhooks")
+
+
+# Queueing (from the matching run) ----------------------------------------------------------
+
+
+def _present(kind: str, ids: Iterable[int]) -> dict[int, dict]:
+    """The records as the public API shows them (its detail), from its own querysets."""
+    viewset_class, basename = VIEWSETS[kind]
+    viewset = viewset_class()
+    rows = list(viewset.base_queryset().filter(pk__in=ids).values(*viewset.row_fields))
+    return {item["id"]: item for item in viewset.shape.present(rows, SiteURLs(None), basename)}
+
+
+def webhooks_queue(
+    *, matches: dict[str, list[tuple[int, int]]], window_end: int, now: dt.datetime
+) -> int:
+    """Queue one delivery per enabled endpoint of each alert that matched a record:
+    ``matches`` is ``{kind: [(record id, alert id)]}``. Returns how many."""
+    endpoints = defaultdict(list)
+    for endpoint_id, alert_id in WebhookEndpoint.objects.filter(disabled_at=None).values_list(
+        "pk", "alert_id"
+    ):
+        endpoints[alert_id].append(endpoint_id)
+    deliveries = []
+    for kind, pairs in matches.items():
+        wanted = [(record, alert) for record, alert in pairs if endpoints.get(alert)]
+        if not wanted:
+            continue
+        shown = _present(kind, {record for record, _ in wanted})
+        bodies = {record: _message(EVENT_TYPES[kind], item, now) for record, item in shown.items()}
+        deliveries += [
+            _new_delivery(
+                endpoint_id,
+                EVENT_TYPES[kind],
+                bodies[record],
+                now,
+                record_id=record,
+                window_end=window_end,
+            )
+            for record, alert in wanted
+            if record in bodies
+            for endpoint_id in endpoints[alert]
+        ]
+    WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    if deliveries:
+        enqueue_delivery()
+    return len(deliveries)
+
+
+# Delivery ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Response:
+    status_code: int | None
+    excerpt: str
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is a failure: it could lead to an address the check refused."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
+    opener = urllib.request.build_opener(_NoRedirects)
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - checked
+    try:
+        with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            return Response(response.status, response.read(RESPONSE_BYTES).decode(errors="replace"))
+    except urllib.error.HTTPError as error:
+        return Response(error.code, error.read(RESPONSE_BYTES).decode(errors="replace"))
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        return Response(None, str(getattr(error, "reason", error))[:RESPONSE_BYTES])
+
+
+def signed_headers(delivery: WebhookDelivery, now: dt.datetime) -> dict[str, str]:
+    """``webhook-id``, ``webhook-timestamp`` and ``webhook-signature`` (one ``v1,``
+    signature per valid secret, separated by spaces)."""
+    endpoint = delivery.endpoint
+    signatures = [
+        Webhook(secret).sign(delivery.message_id, now, delivery.body)
+        for secret in endpoint.secrets_at(now)
+    ]
+    return {
+        "content-type": "application/json",
+        "user-agent": "PartnershipRegistry-Webhooks/1",
+        "webhook-id": delivery.message_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": " ".join(signatures),
+    }
+
+
+def _tell_owner(endpoint: WebhookEndpoint, subject: str, text: str) -> None:
+    try:
+        send_mail(subject, text, None, [endpoint.alert.follower.user.email])
+    except Exception:
+        logger.exception("endpoint %s: its owner could not be told", endpoint.pk)
+
+
+def _failed(delivery: WebhookDelivery, now: dt.datetime) -> None:
+    endpoint = delivery.endpoint
+    last = delivery.attempts >= ATTEMPTS
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=WebhookDelivery.Status.FAILED if last else WebhookDelivery.Status.PENDING,
+        next_attempt_at=now if last else now + RETRY_DELAYS[delivery.attempts - 1],
+    )
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        consecutive_failures=F("consecutive_failures") + 1
+    )
+    endpoint.refresh_from_db(fields=["consecutive_failures"])
+    page = settings.SITE_URL.rstrip("/") + reverse("alerts:webhook", kwargs={"pk": endpoint.pk})
+    if endpoint.consecutive_failures >= settings.WEBHOOK_NOTIFY_AFTER and (
+        WebhookEndpoint.objects.filter(pk=endpoint.pk, failures_notified_at=None).update(
+            failures_notified_at=now
+        )
+    ):
+        _tell_owner(
+            endpoint,
+            "Your webhook endpoint is failing",
+            f"The last {endpoint.consecutive_failures} deliveries to {endpoint.url} failed; "
+            f"they are retried with longer and longer waits. The delivery log: {page}",
+        )
+    if last and WebhookEndpoint.objects.filter(pk=endpoint.pk, disabled_at=None).update(
+        disabled_at=now
+    ):
+        _tell_owner(
+            endpoint,
+            "Your webhook endpoint is disabled",
+            f"A delivery to {endpoint.url} failed {ATTEMPTS} times: the endpoint is "
+            f"disabled and receives nothing more until you enable it again: {page}",
+        )
+
+
+def webhooks_deliver(
+    *, now: dt.datetime | None = None, send: Callable[..., Response] = post
+) -> dict[str, int]:
+    """Attempt the due deliveries; returns how many were delivered and how many failed.
+
+    1. Claim up to ``BATCH`` due deliveries of enabled endpoints in one ``update``
+       (compare-and-swap on their due time), holding them for ``LEASE``.
+    2. For each: check the address again (it may resolve elsewhere now), sign, post.
+    3. A 2xx: delivered, the endpoint's failures reset. Otherwise: retried after the next
+       delay of ``RETRY_DELAYS``, failed after the last one, the endpoint disabled.
+    """
+    now = now or timezone.now()
+    claim = uuid.uuid4()
+    due = WebhookDelivery.objects.filter(
+        status=WebhookDelivery.Status.PENDING,
+        next_attempt_at__lte=now,
+        endpoint__disabled_at=None,
+    ).order_by("next_attempt_at", "pk")
+    WebhookDelivery.objects.filter(
+        pk__in=list(due.values_list("pk", flat=True)[:BATCH]),
+        status=WebhookDelivery.Status.PENDING,
+        next_attempt_at__lte=now,
+    ).update(claim=claim, next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
+    counts = {"delivered": 0, "failed": 0}
+    for delivery in WebhookDelivery.objects.filter(claim=claim).select_related(
+        "endpoint__alert__follower__user"
+    ):
+        try:
+            started = time.monotonic()
+            refusal = address_refusal(delivery.endpoint.url)
+            if refusal:
+                response = Response(None, refusal)
+            else:
+                response = send(
+                    delivery.endpoint.url, delivery.body.encode(), signed_headers(delivery, now)
+                )
+            duration = int((time.monotonic() - started) * 1000)
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(
+                last_status_code=response.status_code,
+                last_duration_ms=duration,
+                last_response=response.excerpt[:RESPONSE_BYTES],
+                claim=None,
+            )
+            if response.status_code is not None and 200 <= response.status_code < 300:
+                WebhookDelivery.objects.filter(pk=delivery.pk).update(
+                    status=WebhookDelivery.Status.DELIVERED, delivered_at=now
+                )
+                WebhookEndpoint.objects.filter(pk=delivery.endpoint_id).update(
+                    consecutive_failures=0, failures_notified_at=None
+                )
+                counts["delivered"] += 1
+            else:
+                _failed(delivery, now)
+                counts["failed"] += 1
+        except Exception:
+            logger.exception("webhook delivery %s failed unexpectedly", delivery.pk)
+    return counts
+
+
+def next_due_in(now: dt.datetime) -> float | None:
+    """Seconds until the next pending delivery is due, or None."""
+    upcoming = (
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.PENDING, endpoint__disabled_at=None
+        )
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    return None if upcoming is None else max((upcoming - now).total_seconds(), 0)

@@ -1,0 +1,38 @@
+"""Filters of the public feedback endpoint."""
+
+import django_filters
+
+from core.filters import BooleanFilter, MultipleChoiceFilter, UpdatedSinceFilter, choices_help
+
+from .models import Feedback
+
+
+class FeedbackFilter(django_filters.FilterSet):
+    partnership = django_filters.CharFilter(
+        field_name="partnership__slug",
+        label="Partnership",
+        help_text="Slug of the partnership. An unknown slug matches nothing.",
+    )
+    category = MultipleChoiceFilter(
+        choices=Feedback.Category.choices,
+        label="Category",
+        help_text=choices_help("Category of feedback.", Feedback.Category.choices),
+    )
+    answered = BooleanFilter(
+        method="filter_answered",
+        label="Answered",
+        help_text="true: items a party has answered; false: items without a response.",
+    )
+    since = UpdatedSinceFilter(
+        field_name="created_at",
+        label="Since",
+        help_text="Only feedback left at or after this ISO 8601 date or date and time (a date "
+        "means midnight in the registry's time zone).",
+    )
+
+    class Meta:
+        model = Feedback
+        fields = []
+
+    def filter_answered(self, queryset, name, value):
+        return queryset.answered(value)

@@ -1,0 +1,122 @@
+"""The forms of public feedback: leaving it (with its spam controls), moderating it,
+answering it and closing a partnership to it."""
+
+from django import forms
+
+from agreements.models import Agreement
+from core.forms import StaffForm
+
+from .challenge import challenge_error, challenge_issue
+from .models import MAX_TEXT_LENGTH, Feedback
+
+HONEYPOT_MESSAGE = "Your feedback could not be accepted. Leave the last field empty."
+
+
+class FeedbackForm(StaffForm):
+    """Anyone's feedback on a published partnership. Spam controls: a field people do not
+    see and robots fill in (``website``), a signed timestamp (``challenge``) and a size
+    limit; the rate limits are the service's."""
+
+    category = forms.ChoiceField(
+        choices=[("", "Choose one"), *Feedback.Category.choices],
+        help_text="What kind of feedback this is.",
+    )
+    agreement = forms.ModelChoiceField(
+        queryset=Agreement.objects.none(),
+        required=False,
+        empty_label="The partnership as a whole",
+        label="About",
+    )
+    text = forms.CharField(
+        label="Your feedback",
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": MAX_TEXT_LENGTH}),
+        max_length=MAX_TEXT_LENGTH,
+        help_text=f"At most {MAX_TEXT_LENGTH} characters. Please do not name people or give "
+        "phone numbers or addresses. Links become clickable once a moderator publishes it.",
+    )
+    display_name = forms.CharField(
+        label="Name to show",
+        required=False,
+        max_length=80,
+        help_text="Optional: shown with your feedback. Leave it empty to stay anonymous.",
+    )
+    email = forms.EmailField(
+        label="Your e-mail address",
+        help_text="Never shown. We send you a link to confirm your feedback, and use it for "
+        "nothing else; unconfirmed feedback is deleted after 7 days.",
+    )
+    # The honeypot: hidden from people by CSS and from screen readers by aria-hidden.
+    website = forms.CharField(
+        required=False,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    challenge = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agreement"].queryset = Agreement.objects.public().filter(
+            partnership=partnership
+        )
+        if not self.fields["agreement"].queryset.exists():
+            del self.fields["agreement"]
+        if not self.is_bound:
+            self.initial["challenge"] = challenge_issue()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            raise forms.ValidationError(HONEYPOT_MESSAGE)
+        problem = challenge_error(self.data.get(self.add_prefix("challenge"), ""))
+        if problem:
+            # A fresh challenge for the form shown again.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("challenge")] = challenge_issue()
+            raise forms.ValidationError(problem)
+        return cleaned
+
+
+class ModerationForm(StaffForm):
+    decision = forms.ChoiceField(
+        choices=[("publish", "Publish"), ("hide", "Hide")], widget=forms.RadioSelect
+    )
+    reason = forms.ChoiceField(
+        choices=[("", "—"), *Feedback.HiddenReason.choices],
+        required=False,
+        help_text="Required to hide: the public reads it in place of the feedback.",
+    )
+    note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Private to the moderators.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "hide" and not cleaned.get("reason"):
+            self.add_error("reason", "Choose the reason for hiding it.")
+        return cleaned
+
+
+class ResponseForm(StaffForm):
+    organization = forms.ModelChoiceField(queryset=None, label="Answer in the name of")
+    text = forms.CharField(
+        label="Response",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=MAX_TEXT_LENGTH,
+        help_text="Published beneath the feedback, in the organization's name.",
+    )
+
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        if organizations.count() == 1:
+            self.initial["organization"] = organizations.first()
+
+
+class ClosureForm(StaffForm):
+    reason = forms.CharField(
+        label="Why it is closed",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown on the partnership's page.",
+    )

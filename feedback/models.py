@@ -1,0 +1,201 @@
+"""Public feedback on partnerships: left by anyone, confirmed by e-mail, moderated by
+oversight bodies and community boards, answered on the record by the parties.
+
+The e-mail address behind an item lives in ``FeedbackAuthor`` only: never published, not
+audited (the audit log is append-only, and an address must stay erasable), and deleted with
+its author's last unconfirmed item. Every moderation decision and response is audited
+(``track`` below): the events name the author by id, never by address.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from agreements.models import Agreement
+from audit.registry import track
+from core.models import TimeStampedModel
+from partnerships.models import Organization, Partnership
+
+from .querysets import FeedbackQuerySet, FeedbackReportQuerySet
+
+# The longest text accepted; the form and the model both read it.
+MAX_TEXT_LENGTH = 4000
+
+
+class FeedbackAuthor(models.Model):
+    """Whoever left feedback, known by the e-mail address they confirmed it with (private)."""
+
+    email = models.EmailField(unique=True)
+    banned_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"Feedback author #{self.pk}"
+
+
+class Feedback(TimeStampedModel):
+    class Category(models.TextChoices):
+        CONCERN = "concern", "Concern"
+        EXPERIENCE = "experience", "Experience"
+        CORRECTION = "correction", "Correction"
+        QUESTION = "question", "Question"
+        SUPPORT = "support", "Support"
+
+    class Status(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", "Unconfirmed"
+        PENDING = "pending", "Awaiting moderation"
+        PUBLISHED = "published", "Published"
+        HIDDEN = "hidden", "Hidden by moderators"
+        UNDER_REVIEW = "under_review", "Hidden pending review"
+
+    class HiddenReason(models.TextChoices):
+        OFF_TOPIC = "off_topic", "Off topic"
+        PERSONAL_DATA = "personal_data", "Personal data"
+        ABUSIVE = "abusive", "Abusive"
+        SPAM = "spam", "Spam"
+        DUPLICATE = "duplicate", "Duplicate"
+        LEGAL = "legal", "Legal reasons"
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="feedback")
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="feedback",
+        help_text="The agreement the feedback is about, if one.",
+    )
+    author = models.ForeignKey(
+        FeedbackAuthor, on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback"
+    )
+    category = models.CharField(max_length=20, choices=Category)
+    text = models.TextField(max_length=MAX_TEXT_LENGTH)
+    display_name = models.CharField(
+        max_length=80, blank=True, help_text="Shown with the feedback; empty: anonymous."
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.UNCONFIRMED)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(
+        null=True, blank=True, help_text="The latest moderation decision."
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    hidden_reason = models.CharField(max_length=20, choices=HiddenReason, blank=True)
+    moderation_note = models.TextField(blank=True, help_text="Private to the moderators.")
+
+    objects = FeedbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "feedback"
+        indexes = [
+            # The partnership page and feed: an item's public feedback, newest first.
+            models.Index(fields=["partnership", "status", "-created_at"], name="feedback_page_idx"),
+            # The moderators' queue and the nightly clean-up select by status.
+            models.Index(fields=["status", "created_at"], name="feedback_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status="hidden") & ~Q(hidden_reason=""))
+                | (~Q(status="hidden") & Q(hidden_reason="")),
+                name="feedback_hidden_with_a_reason",
+                violation_error_message="Hidden feedback needs a reason, and only hidden feedback.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} on {self.partnership} (#{self.pk})"
+
+    def get_absolute_url(self):
+        return reverse("public:partnership", kwargs={"slug": self.partnership.slug}) + (
+            f"#feedback-{self.pk}"
+        )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def public_stub(self) -> str:
+        """What the public reads in place of an item that is not published."""
+        if self.status == self.Status.HIDDEN:
+            return f"Hidden by moderators: {self.get_hidden_reason_display().lower()}."
+        if self.status == self.Status.UNDER_REVIEW:
+            return "Hidden pending review after reports from readers."
+        return ""
+
+
+class FeedbackResponse(TimeStampedModel):
+    """A party's answer on the record: one per item, in the organization's name."""
+
+    feedback = models.OneToOneField(Feedback, on_delete=models.CASCADE, related_name="response")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="feedback_responses"
+    )
+    text = models.TextField(max_length=MAX_TEXT_LENGTH)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"Response of {self.organization} to #{self.feedback_id}"
+
+
+class FeedbackReport(models.Model):
+    """A reader's report of a published item, one per reader (by a keyed hash of their
+    address, never the address itself); cleared by the next moderation decision."""
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="reports")
+    reporter_key = models.CharField(max_length=64)
+    cleared = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FeedbackReportQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["feedback", "reporter_key"], name="feedback_report_once_per_reader"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Report of #{self.feedback_id}"
+
+
+class FeedbackClosure(TimeStampedModel):
+    """A partnership closed to new feedback by a moderator, with a public reason."""
+
+    partnership = models.OneToOneField(
+        Partnership, on_delete=models.CASCADE, related_name="feedback_closure"
+    )
+    reason = models.TextField()
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    def __str__(self):
+        return f"{self.partnership} closed to feedback"
+
+
+# The audit trail (``audit.registry``): moderation decisions, responses and closures. None
+# appears in a public history: the partnership page shows the feedback itself.
+FeedbackEvent = track(Feedback, record="Feedback", slug="feedback", parent="partnership")
+FeedbackResponseEvent = track(
+    FeedbackResponse, record="Feedback response", slug="feedback-response", parent="feedback"
+)
+FeedbackClosureEvent = track(
+    FeedbackClosure, record="Feedback closure", slug="feedback-closure", parent="partnership"
+)

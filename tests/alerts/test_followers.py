@@ -1,0 +1,163 @@
+"""Follower accounts and their pages: sign-up confirmed by a link, no staff page, saving an
+alert (with its estimate and its limit), deleting the account in one step."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.urls import reverse
+
+from alerts.models import Alert, AlertItem, Follower
+from tests import factories
+from tests.alerts.conftest import make_alert
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+
+
+def test_a_follower_signs_up_and_confirms_the_address_by_a_link(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("alerts:signup"),
+            {"email": "Reporter@Example.org", "password": "a long passphrase 42"},
+        )
+    assert response.status_code == 302
+    user = User.objects.get(username="reporter@example.org")
+    assert user.is_active is False
+    [message] = mail.outbox
+    link = re.search(r"http://\S+/alerts/confirm/\S+/", message.body).group(0)
+
+    response = client.get(link.removeprefix("http://127.0.0.1:8000"))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("alerts:mine")
+    user.refresh_from_db()
+    assert user.is_active is True
+    assert Follower.objects.get(user=user).confirmed_at is not None
+    assert client.get(reverse("alerts:mine")).status_code == 200
+
+
+def test_a_bad_confirmation_link_activates_nothing(client):
+    assert client.get(reverse("alerts:confirm", kwargs={"token": "forged"})).status_code == 400
+
+
+def test_a_taken_address_is_refused(client, follower):
+    response = client.post(
+        reverse("alerts:signup"), {"email": follower.user.email, "password": "a long passphrase 42"}
+    )
+    assert response.status_code == 200
+    assert "exists already" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "agreements:approval_queue",
+        "oversight:dashboard",
+        "partnerships:new",
+        "partnerships:organization_search",
+        "feedback:moderation",
+        "imports:start",
+    ],
+)
+def test_a_follower_is_refused_on_staff_pages(client, follower, name):
+    client.force_login(follower.user)
+    assert client.get(reverse(name)).status_code == 403
+
+
+def test_a_follower_logging_in_lands_on_their_alerts(client, follower):
+    client.force_login(follower.user)
+    response = client.get(reverse("accounts:dashboard"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("alerts:mine")
+
+
+def test_staff_accounts_have_no_alert_pages(client, ngo_editor):
+    client.force_login(ngo_editor)
+    assert client.get(reverse("alerts:mine")).status_code == 403
+
+
+def test_the_alert_page_shows_how_many_records_matched_in_30_days(client, follower):
+    for _ in range(2):
+        factories.partnership_with_parties(country="KE")
+    factories.partnership_with_parties(country="GB")
+    client.force_login(follower.user)
+
+    response = client.get(
+        reverse("alerts:new"), {"kind": "partnerships", "query": "country=KE&page=2"}
+    )
+
+    assert response.status_code == 200
+    assert "<strong>2</strong> records matched" in response.content.decode()
+    response = client.post(
+        reverse("alerts:new"),
+        {
+            "kind": "partnerships",
+            "query": "country=KE&page=2",
+            "name": "Kenya",
+            "frequency": "daily",
+        },
+    )
+    assert response.status_code == 302
+    alert = Alert.objects.get(follower=follower)
+    assert (alert.query, alert.frequency) == ("country=KE", "daily")
+
+
+def test_a_search_matching_too_much_a_day_is_refused_with_the_reason(client, follower, settings):
+    settings.ALERTS_MAX_PER_DAY = 0
+    factories.partnership_with_parties()
+    client.force_login(follower.user)
+
+    response = client.post(
+        reverse("alerts:new"),
+        {"kind": "partnerships", "query": "", "name": "Everything", "frequency": "immediately"},
+    )
+
+    assert response.status_code == 400
+    assert "more than 0 a day" in response.content.decode()
+    assert Alert.objects.count() == 0
+
+
+def test_a_follower_deletes_the_account_and_everything_with_it(client, follower, partnership):
+    alert = make_alert(follower, f"partnership={partnership.slug}")
+    AlertItem.objects.create(
+        alert=alert, record_id=partnership.pk, since_seq=0, created_at=alert.created_at
+    )
+    client.force_login(follower.user)
+
+    response = client.post(reverse("alerts:account_delete"), {"confirm": "on"})
+
+    assert response.status_code == 200
+    assert User.objects.filter(pk=follower.user_id).exists() is False
+    assert (Follower.objects.count(), Alert.objects.count(), AlertItem.objects.count()) == (0, 0, 0)
+
+
+def test_the_flags_list_has_an_alert_me_link_with_its_query(client):
+    response = client.get(reverse("feeds:flags"), {"region": "europe"}, HTTP_ACCEPT="text/html")
+    content = response.content.decode()
+    assert reverse("alerts:new") + "?kind=flags&amp;query=region%3Deurope" in content
+
+
+def test_the_registry_page_has_an_alert_me_link_with_its_query(client):
+    response = client.get(reverse("public:registry"), {"region": "europe"})
+    content = response.content.decode()
+    assert reverse("alerts:new") + "?kind=partnerships&amp;query=region%3Deurope" in content
+
+
+def test_a_followers_menu_has_their_alerts_and_no_staff_page(client, follower):
+    client.force_login(follower.user)
+    menu = client.get(reverse("public:methodology")).content.decode()
+    assert reverse("alerts:mine") in menu
+    assert reverse("accounts:dashboard") not in menu
+    assert reverse("agreements:approval_queue") not in menu
+
+
+def test_a_staff_menu_has_no_alerts(client, ngo_editor):
+    client.force_login(ngo_editor)
+    menu = client.get(reverse("public:methodology")).content.decode()
+    assert reverse("accounts:dashboard") in menu
+    assert reverse("alerts:mine") not in menu
