@@ -158,3 +158,14 @@ def test_reset_passwords_gives_new_working_passwords(settings):
 
     line = next(line for line in output.splitlines() if line.strip().startswith("ngo-editor"))
     assert authenticate(username="ngo-editor", password=line.split("password ")[1].strip())
+
+
+def test_the_home_pages_search_examples_each_find_a_demo_partnership(client):
+    seed()
+    home = client.get("/").content.decode()
+    placeholder = home.split('id="home-search"')[1].split('placeholder="e.g. ')[1].split('"')[0]
+    examples = [example.strip() for example in placeholder.split(",")]
+    assert len(examples) == 2
+    for example in examples:
+        found = client.get("/api/v1/partnerships/", {"search": example}).json()["count"]
+        assert found > 0, f"the example {example!r} finds nothing in the demo registry"
