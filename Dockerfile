@@ -16,6 +16,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UV_PYTHON_DOWNLOADS=never \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 
+# Pango (and its fonts) for the transparency reports' PDFs (WeasyPrint).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # uv from PyPI, pinned: the same version that wrote uv.lock.
 RUN pip install --no-cache-dir uv==0.13.9
 
@@ -37,12 +42,12 @@ ENV PATH="/app/.venv/bin:$PATH" \
     VAR_DIR=/app/var
 
 # Static files are collected into /app/var/staticfiles at build time and served
-# by whitenoise. The production settings require SECRET_KEY and ALLOWED_HOSTS
+# by whitenoise; the translations are compiled (locale/*/LC_MESSAGES/django.mo). The production settings require SECRET_KEY and ALLOWED_HOSTS
 # even for collectstatic: throwaway values, set for this one command only and
 # never persisted as ENV.
 RUN SECRET_KEY=collectstatic-build-only-not-a-secret \
     ALLOWED_HOSTS=localhost \
-    python manage.py collectstatic --noinput
+    sh -c "python manage.py collectstatic --noinput && python manage.py translations compile"
 
 # Writable by the application: uploaded documents (MEDIA_ROOT), the beat
 # schedule and the audit log's last checkpoint (AUDIT_HEAD_FILE). Named volumes

@@ -3,6 +3,7 @@ factor, each recorded in the audit trail (``audit.registry``)."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from audit.registry import track
 
@@ -12,14 +13,14 @@ class AuthenticationEvent(models.Model):
     used as a last resort. Written by ``accounts.services`` only; never changed."""
 
     class Kind(models.TextChoices):
-        PASSWORD_FAILED = "password_failed", "Wrong user name or password"
-        PASSWORD_LOCKED_OUT = "password_locked_out", "Refused: too many failed logins"
-        CODE_FAILED = "code_failed", "Wrong two-factor code"
-        CODE_LOCKED_OUT = "code_locked_out", "Refused: too many wrong two-factor codes"
-        FACTOR_ADDED = "factor_added", "Second factor added"
-        FACTOR_REMOVED = "factor_removed", "Second factor removed"
-        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", "New recovery codes generated"
-        RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+        PASSWORD_FAILED = "password_failed", _("Wrong user name or password")
+        PASSWORD_LOCKED_OUT = "password_locked_out", _("Refused: too many failed logins")
+        CODE_FAILED = "code_failed", _("Wrong two-factor code")
+        CODE_LOCKED_OUT = "code_locked_out", _("Refused: too many wrong two-factor codes")
+        FACTOR_ADDED = "factor_added", _("Second factor added")
+        FACTOR_REMOVED = "factor_removed", _("Second factor removed")
+        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("New recovery codes generated")
+        RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     user = models.ForeignKey(

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .derived import derived_facts_refresh
 from .models import (
     Agreement,
     AgreementDocument,
@@ -115,7 +116,12 @@ class AgreementAdmin(admin.ModelAdmin):
     inlines = [DataSharingTermInline, AgreementSignatoryInline, AgreementDocumentInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_risk_level().with_auditor_independence()
+        return super().get_queryset(request).with_risk_level()
+
+    def save_related(self, request, form, formsets, change):
+        """With its terms saved: its derived facts stored anew, as the services store them."""
+        super().save_related(request, form, formsets, change)
+        derived_facts_refresh(agreement_ids=[form.instance.pk])
 
     @admin.display(description="risk level")
     def risk(self, agreement):
@@ -125,7 +131,7 @@ class AgreementAdmin(admin.ModelAdmin):
         description="independent auditor", boolean=True, ordering="auditor_is_independent"
     )
     def auditor_independent(self, agreement):
-        return agreement.auditor_is_independent
+        return agreement.auditor_is_independent is True
 
 
 @admin.register(AgreementSignatory)
@@ -178,6 +184,23 @@ class DataSharingTermAdmin(admin.ModelAdmin):
     search_fields = ["purpose", "legal_instrument", "agreement__title"]
     autocomplete_fields = ["agreement"]
     list_select_related = ["agreement"]
+
+    # A term changed or deleted here: its agreement's derived facts stored anew.
+    def save_model(self, request, obj, form, change):
+        old_agreement_id = form.initial.get("agreement")
+        super().save_model(request, obj, form, change)
+        derived_facts_refresh(
+            agreement_ids=[obj.agreement_id, old_agreement_id or obj.agreement_id]
+        )
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        derived_facts_refresh(agreement_ids=[obj.agreement_id])
+
+    def delete_queryset(self, request, queryset):
+        agreement_ids = list(queryset.values_list("agreement_id", flat=True))
+        super().delete_queryset(request, queryset)
+        derived_facts_refresh(agreement_ids=agreement_ids)
 
     @admin.display(description="risk level")
     def risk(self, term):

@@ -20,12 +20,15 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import DatabaseError, InterfaceError, OperationalError, models, transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from partnerships.models import Membership, Partnership
 from publication.choices import PublicationStatus
 from publication.models import Withholding
 
+from .derived import partnership_facts_refresh
 from .models import Agreement, AgreementDocument
 
 logger = logging.getLogger(__name__)
@@ -120,7 +123,7 @@ def _records_publish(model, today: date, now: datetime, report: EmbargoReport) -
     def publish(ids: list[int]) -> int:
         # Compare-and-swap: a record whose embargo an editor changed or lifted since the
         # selection, or that an overlapping run published, is not touched.
-        return (
+        published = (
             lapsed_embargoes(model, today)
             .filter(pk__in=ids)
             .update(
@@ -130,6 +133,11 @@ def _records_publish(model, today: date, now: datetime, report: EmbargoReport) -
                 updated_at=now,
             )
         )
+        if published and model is Agreement:
+            # Public now: their partnerships' facts about their public agreements.
+            of_batch = Agreement.objects.filter(pk__in=ids).values("partnership_id")
+            partnership_facts_refresh(partnership_ids=of_batch)
+        return published
 
     what = f"publish {model._meta.model_name}"
     return _in_batches(what, _ids(lapsed_embargoes(model, today)), publish, report)
@@ -287,8 +295,11 @@ def _notice_send(record, page: str, recipients: Iterable[str], connection) -> tu
         "link": _publication_page(record, page),
     }
     title = " ".join(record.title.split())  # a header holds one line
-    lifts_on = dateformat.format(record.embargoed_until, "j F Y")
-    subject = f"Partnership Registry: “{title}” becomes public on {lifts_on}"
+    lifts_on = date_format(record.embargoed_until, "DATE_FORMAT")
+    subject = gettext("Partnership Registry: “%(title)s” becomes public on %(date)s") % {
+        "title": title,
+        "date": lifts_on,
+    }
     text = render_to_string("publication/email/embargo_notice.txt", context)
     html = render_to_string("publication/email/embargo_notice.html", context)
     sent = failed = 0

@@ -1,6 +1,7 @@
 """The Atom feed of new and changed agreements: ``/feeds/agreements/?region=…&focus_area=…``."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from partnerships.feeds import FEED_LENGTH, RegistryFeed
 from publication.withholding import mask, withheld_by_record
@@ -9,8 +10,8 @@ from .models import Agreement
 
 
 class AgreementFeed(RegistryFeed):
-    base_title = "Partnership Registry: new and changed agreements"
-    subtitle = "Public agreements between NGOs and police agencies, latest change first."
+    base_title = _("Partnership Registry: new and changed agreements")
+    subtitle = _("Public agreements between NGOs and police agencies, latest change first.")
 
     def link(self):
         return reverse("public:registry")

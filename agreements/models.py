@@ -4,14 +4,17 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from audit.registry import track
-from core.models import TimeStampedModel
+from core.models import StoresDerivedFacts, TimeStampedModel
 from partnerships.models import Organization, Partnership, Source, Visibility
 from partnerships.querysets import public_values
 from publication.models import Publishable
@@ -28,21 +31,21 @@ from .risk import (
 )
 
 
-class Agreement(Publishable, TimeStampedModel):
+class Agreement(StoresDerivedFacts, Publishable, TimeStampedModel):
     class Kind(models.TextChoices):
-        MOU = "mou", "Memorandum of understanding"
-        DATA_SHARING = "data_sharing", "Data-sharing agreement"
-        SERVICE = "service", "Service agreement"
-        AMENDMENT = "amendment", "Amendment"
+        MOU = "mou", _("Memorandum of understanding")
+        DATA_SHARING = "data_sharing", _("Data-sharing agreement")
+        SERVICE = "service", _("Service agreement")
+        AMENDMENT = "amendment", _("Amendment")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        NEGOTIATING = "negotiating", "Negotiating"
-        SIGNED = "signed", "Signed"
-        ACTIVE = "active", "Active"
-        EXPIRED = "expired", "Expired"
-        TERMINATED = "terminated", "Terminated"
-        SUPERSEDED = "superseded", "Superseded"
+        DRAFT = "draft", _("Draft")
+        NEGOTIATING = "negotiating", _("Negotiating")
+        SIGNED = "signed", _("Signed")
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        TERMINATED = "terminated", _("Terminated")
+        SUPERSEDED = "superseded", _("Superseded")
 
     # Agreements in force: the ones oversight flags look at.
     IN_FORCE = (Status.SIGNED, Status.ACTIVE)
@@ -101,6 +104,35 @@ class Agreement(Publishable, TimeStampedModel):
         Organization, through="AgreementSignatory", related_name="signed_agreements"
     )
     sources = models.ManyToManyField(Source, related_name="agreements", blank=True)
+
+    # Facts derived from other records, stored so that the public lists filter, sort and
+    # show them from columns rather than from subqueries per row. Never edited: the
+    # services re-derive them in the transaction of every write that changes what they
+    # derive from (``agreements.derived``; the open flags: ``oversight.derived``), and
+    # ``manage.py refresh_derived`` re-derives them all.
+    stored_risk_level = models.CharField(
+        max_length=10,
+        choices=RiskLevel,
+        default=RiskLevel.LOW,
+        db_default=RiskLevel.LOW,  # and for rows inserted by SQL, until their refresh
+        editable=False,
+        help_text="The risk rule of its data-sharing terms (``risk_level()``).",
+    )
+    auditor_is_independent = models.BooleanField(
+        null=True,
+        editable=False,
+        help_text="Null without an auditor; false when the auditor is a party.",
+    )
+    open_flag_kinds = ArrayField(
+        models.CharField(max_length=30),
+        default=list,
+        db_default=[],
+        blank=True,
+        editable=False,
+        help_text="The kinds of its open oversight flags, in order.",
+    )
+
+    DERIVED_FIELDS = ("stored_risk_level", "auditor_is_independent", "open_flag_kinds")
 
     # What a staff form edits.
     EDITABLE_FIELDS = (
@@ -177,6 +209,15 @@ class Agreement(Publishable, TimeStampedModel):
             *Publishable.Meta.indexes,
             # The flagging job: agreements in force whose review date has passed.
             models.Index(fields=["status", "next_review_due"], name="agreement_status_review_idx"),
+            # ?flag=... of the public lists: open_flag_kinds && ARRAY[...].
+            GinIndex(fields=["open_flag_kinds"], name="agreement_open_flags_gin"),
+            # ?risk_level=... of the public lists, in their order (title, id): a page of
+            # 50 read in order instead of a sort of every match.
+            models.Index(
+                fields=["stored_risk_level", "title", "id"],
+                condition=Q(**public_values()),
+                name="agreement_public_risk_idx",
+            ),
         ]
 
     def __str__(self):
@@ -354,9 +395,9 @@ class DocumentText(models.Model):
     the version (its publication, its embargo)."""
 
     class Status(models.TextChoices):
-        EXTRACTED = "extracted", "Text extracted"
-        NO_TEXT_LAYER = "no_text_layer", "No text layer (a scan)"
-        UNREADABLE = "unreadable", "The text could not be read"
+        EXTRACTED = "extracted", _("Text extracted")
+        NO_TEXT_LAYER = "no_text_layer", _("No text layer (a scan)")
+        UNREADABLE = "unreadable", _("The text could not be read")
 
     document = models.OneToOneField(
         AgreementDocument, on_delete=models.CASCADE, primary_key=True, related_name="text"
@@ -387,13 +428,13 @@ class DataSharingTerm(TimeStampedModel):
     SurveillancePractice = SurveillancePractice
 
     class LegalBasis(models.TextChoices):
-        CONSENT = "consent", "Consent"
-        LEGAL_OBLIGATION = "legal_obligation", "Legal obligation"
-        PUBLIC_TASK = "public_task", "Public task"
-        VITAL_INTERESTS = "vital_interests", "Vital interests"
-        LEGITIMATE_INTERESTS = "legitimate_interests", "Legitimate interests"
-        COURT_ORDER = "court_order", "Court order"
-        NONE_STATED = "none_stated", "None stated"
+        CONSENT = "consent", _("Consent")
+        LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation")
+        PUBLIC_TASK = "public_task", _("Public task")
+        VITAL_INTERESTS = "vital_interests", _("Vital interests")
+        LEGITIMATE_INTERESTS = "legitimate_interests", _("Legitimate interests")
+        COURT_ORDER = "court_order", _("Court order")
+        NONE_STATED = "none_stated", _("None stated")
 
     agreement = models.ForeignKey(
         Agreement, on_delete=models.CASCADE, related_name="data_sharing_terms"
@@ -485,6 +526,7 @@ class AgreementSource(Agreement.sources.through):
 AgreementEvent = track(
     Agreement,
     record="Agreement",
+    derived=Agreement.DERIVED_FIELDS,
     slug="agreement",
     public_fields=Agreement.PUBLIC_FIELDS,
     public_if=public_values(),

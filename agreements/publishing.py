@@ -48,8 +48,9 @@ from partnerships import permissions
 from partnerships.models import Partnership
 from partnerships.services import slug_base, unique_slug
 from publication.choices import APPROVED_STATES, PublicationStatus, WithholdingReason
-from publication.models import Revision, Withholding
+from publication.models import Publishable, Revision, Withholding
 
+from .derived import partnership_facts_refresh
 from .models import Agreement, AgreementDocument, DataSharingTerm
 
 Status = PublicationStatus
@@ -96,17 +97,21 @@ def partnership_of(instance: models.Model) -> Partnership:
     editors act on it."""
     if isinstance(instance, Partnership):
         return instance
-    if isinstance(instance, Agreement):
-        return instance.partnership
-    return instance.agreement.partnership  # type: ignore[attr-defined]
+    if isinstance(instance, Publishable):
+        # An agreement, or a record of an app above published with its partnership (a
+        # joint activity).
+        return instance.partnership  # type: ignore[attr-defined]
+    return partnership_of(publishing_record(instance))
 
 
 def publishing_record(instance: models.Model) -> Record:
     """The record whose approval publishes ``instance``: itself, or the agreement of a
     term, a document version or a review."""
-    if isinstance(instance, Partnership | Agreement):
+    if isinstance(instance, Publishable):
         return instance
-    return instance.agreement  # type: ignore[attr-defined]
+    # A part names the record it is published with (``PUBLISHED_WITH``; an agreement's
+    # parts, its agreement).
+    return getattr(instance, getattr(type(instance), "PUBLISHED_WITH", "agreement"))
 
 
 def withholdings_of(record: Record):
@@ -126,10 +131,10 @@ def protected_instance(withholding: Withholding) -> models.Model:
     model = withholding.content_type.model_class()
     if model is Partnership:
         related = []
-    elif model is Agreement:
+    elif issubclass(model, Publishable):
         related = ["partnership"]
     else:
-        related = ["agreement__partnership"]
+        related = [f"{getattr(model, 'PUBLISHED_WITH', 'agreement')}__partnership"]
     try:
         return model._default_manager.select_related(*related).get(pk=withholding.object_id)
     except model.DoesNotExist:
@@ -176,6 +181,9 @@ def _expect(record: Record, *states: str, doing: str) -> None:
 def _save(record: Record) -> None:
     record.full_clean()
     record.save(update_fields=[*STATE_FIELDS, "updated_at"])
+    if isinstance(record, Agreement):
+        # Public or not any more: its partnership's facts about its public agreements.
+        partnership_facts_refresh(partnership_ids=[record.partnership_id])
 
 
 def _can_approve(actor, record: Record) -> bool:

@@ -12,7 +12,7 @@ through the agreements' relation to them.
 from datetime import date
 
 from django.db import models
-from django.db.models import Case, Exists, ExpressionWrapper, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
 
 from partnerships.models import PartnershipParty
 from partnerships.querysets import public_values, sees_every_record, with_sources
@@ -62,14 +62,57 @@ def _auditor_is_party():
     )
 
 
+# The rules of the derived facts an agreement stores (``Agreement.stored_risk_level``,
+# ``Agreement.auditor_is_independent``), as SQL about the agreement of the outer query:
+# ``agreements.derived`` stores them with these, and the staff annotations read them.
+
+
+def risk_level_rule(agreements: models.QuerySet) -> Case:
+    """The risk level of each of ``agreements``: the highest among its terms
+    (``term_risk_level``), low when it has none; ``Agreement.risk_level()`` for one."""
+    return _highest_risk_level(_data_sharing_terms(agreements).filter(agreement=OuterRef("pk")))
+
+
+def auditor_independence_rule() -> Case:
+    """True for an auditor that is not a party to the partnership, false for one that is,
+    null without an auditor; ``Agreement.has_independent_auditor()`` for one agreement."""
+    return Case(
+        When(independent_auditor__isnull=True, then=Value(None)),
+        When(_auditor_is_party(), then=Value(False)),
+        default=Value(True),
+        output_field=models.BooleanField(null=True),
+    )
+
+
+def partnership_facts_rules(agreements) -> dict:
+    """The facts a partnership stores about its ``agreements`` (``agreements.derived``
+    passes its public ones), by their stored facts, as SQL about the partnership of the
+    outer query: ``{Partnership field: expression}``."""
+    of_partnership = agreements.filter(partnership=OuterRef("pk"))
+    return {
+        "highest_risk_level": Case(
+            When(
+                Exists(of_partnership.filter(stored_risk_level=RiskLevel.HIGH)),
+                then=Value(RiskLevel.HIGH),
+            ),
+            When(
+                Exists(of_partnership.filter(stored_risk_level=RiskLevel.MEDIUM)),
+                then=Value(RiskLevel.MEDIUM),
+            ),
+            default=Value(RiskLevel.LOW),
+            output_field=models.CharField(),
+        ),
+        "has_independent_auditor": Exists(of_partnership.filter(auditor_is_independent=True)),
+    }
+
+
 def with_partnership_risk_level(partnerships, agreements):
     """Annotate ``derived_risk_level`` on ``partnerships``: the highest risk among the
-    ``agreements`` of each (the public pages and the API pass the public ones), low when
-    it has none."""
-    terms = _data_sharing_terms(agreements).filter(
-        agreement__in=agreements, agreement__partnership=OuterRef("pk")
+    ``agreements`` of each, low when it has none (computed afresh; the public lists read
+    the stored ``Partnership.highest_risk_level``)."""
+    return partnerships.annotate(
+        derived_risk_level=partnership_facts_rules(agreements)["highest_risk_level"]
     )
-    return partnerships.annotate(derived_risk_level=_highest_risk_level(terms))
 
 
 def public_agreement_values(prefix: str = "") -> dict[str, str]:
@@ -115,42 +158,43 @@ class AgreementQuerySet(models.QuerySet):
             public_agreement() | Q(Exists(of_member.filter(partnership=OuterRef("partnership"))))
         )
 
-    # Risk -----------------------------------------------------------------------
+    # Risk and auditors: the stored facts (``agreements.derived``) ------------------
 
     def with_risk_level(self):
-        """Annotate ``derived_risk_level`` (low, medium, high) by the rule of the terms.
+        """Annotate ``derived_risk_level`` (low, medium, high): the stored risk level, which
+        ``agreements.derived`` keeps by ``risk_level_rule``.
 
         Not named ``risk_level``, which would shadow ``Agreement.risk_level()``.
         """
-        return self.annotate(derived_risk_level=_highest_risk_level(self._terms()))
+        return self.annotate(derived_risk_level=F("stored_risk_level"))
+
+    def with_risk_level_by_rule(self):
+        """``with_risk_level`` computed afresh from the terms (what is stored, checked)."""
+        return self.annotate(derived_risk_level=risk_level_rule(self))
 
     def high_risk(self):
+        """A high-risk term, by the rule of the terms themselves: the flagging job's
+        condition, read where the stored level is re-derived."""
         return self.filter(Exists(self._terms().high_risk()))
 
     def _terms(self):
         return _data_sharing_terms(self).filter(agreement=OuterRef("pk"))
 
-    # Auditors -----------------------------------------------------------------
-
     def with_independent_auditor(self):
-        return self.filter(independent_auditor__isnull=False).exclude(_auditor_is_party())
+        """An auditor that is not a party (the stored ``auditor_is_independent``)."""
+        return self.filter(auditor_is_independent=True)
 
     def without_independent_auditor(self):
         """No auditor, or an auditor that is itself a party (so not independent)."""
-        return self.filter(Q(independent_auditor__isnull=True) | Q(_auditor_is_party()))
+        return self.exclude(auditor_is_independent=True)
 
     def lacking_independent_auditor(self):
         """In force, and no auditor or an auditor that is itself a party (so not independent)."""
         return self.in_force().without_independent_auditor()
 
-    def with_auditor_independence(self):
-        """Annotate ``auditor_is_independent``: an auditor that is not a party."""
-        return self.annotate(
-            auditor_is_independent=ExpressionWrapper(
-                Q(independent_auditor__isnull=False) & ~Q(_auditor_is_party()),
-                output_field=models.BooleanField(),
-            )
-        )
+    def with_auditor_independence_by_rule(self):
+        """Annotate ``auditor_independence`` computed afresh (what is stored, checked)."""
+        return self.annotate(auditor_independence=auditor_independence_rule())
 
     # Oversight conditions ---------------------------------------------------
 

@@ -9,6 +9,8 @@ written by hand, so the page cannot say something the code does not do.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from .choices import DataCategory, Direction, RiskLevel, SurveillancePractice
 
 RISK_ORDER = [RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH]
@@ -106,19 +108,23 @@ def rule_in_words() -> dict[str, str]:
     def labels(values, choices):
         # "Victim records" -> "victim records", but "NGO to police" keeps its capitals.
         names = [choices(value).label for value in sorted(values)]
+        names = [str(n) for n in names]
         names = [n if n[1:2].isupper() else n[0].lower() + n[1:] for n in names]
-        return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+        if len(names) == 1:
+            return names[0]
+        return _("%(some)s or %(last)s") % {"some": ", ".join(names[:-1]), "last": names[-1]}
 
     towards = labels(TOWARDS_POLICE, Direction)
     return {
-        RiskLevel.HIGH: (
-            f"High when {labels(HIGH_RISK_CATEGORIES_TO_POLICE, DataCategory)} "
-            f"flow to the police (direction: {towards}), or when any surveillance "
-            "practice is involved."
-        ),
-        RiskLevel.MEDIUM: (
-            f"Medium when {labels(MEDIUM_RISK_CATEGORIES, DataCategory)} are shared "
-            "in either direction, or when onward sharing to third parties is allowed."
-        ),
-        RiskLevel.LOW: "Low otherwise, and when an agreement records no data-sharing terms.",
+        RiskLevel.HIGH: _(
+            "High when %(categories)s flow to the police (direction: %(towards)s), or when "
+            "any surveillance practice is involved."
+        )
+        % {"categories": labels(HIGH_RISK_CATEGORIES_TO_POLICE, DataCategory), "towards": towards},
+        RiskLevel.MEDIUM: _(
+            "Medium when %(categories)s are shared in either direction, or when onward "
+            "sharing to third parties is allowed."
+        )
+        % {"categories": labels(MEDIUM_RISK_CATEGORIES, DataCategory)},
+        RiskLevel.LOW: _("Low otherwise, and when an agreement records no data-sharing terms."),
     }

@@ -27,6 +27,7 @@ from partnerships.services import (
 from publication.models import Revision
 
 from . import permissions
+from .derived import derived_facts_refresh
 from .documents import ExtractedText, check_pdf, extract_text, sha256_of
 from .models import Agreement, AgreementDocument, DataSharingTerm, DocumentText
 
@@ -87,6 +88,13 @@ def _save_terms(
         term.save()
 
 
+def _derived_refresh(agreement: Agreement) -> None:
+    """Store the agreement's derived facts anew (its terms or its auditor changed), in
+    this transaction, and let the instance show them."""
+    derived_facts_refresh(agreement_ids=[agreement.pk])
+    agreement.refresh_from_db(fields=["stored_risk_level", "auditor_is_independent"])
+
+
 def _flags_refresh(agreement: Agreement) -> None:
     """Raise and close the agreement's flags now rather than tonight: a flagging run over
     that agreement alone, enqueued once the save commits; if the broker is down, the
@@ -119,6 +127,7 @@ def agreement_create(
     agreement.save()
     _save_terms(agreement, add=terms, change=(), remove=())
     _refresh_next_review_due(agreement)
+    _derived_refresh(agreement)
     _flags_refresh(agreement)
     return agreement
 
@@ -194,7 +203,8 @@ def agreements_create_bulk(
     3. Insert the agreements, then their terms, ``BULK_BATCH`` at a time (the audit
        trail's triggers record each row); ``on_batch(n)`` is told each time ``n`` more are
        in. An agreement superseding one created in the same call gets it after the insert.
-    4. Once the transaction commits, one flagging run over all of them.
+    4. Store their derived facts (``derived_facts_refresh``: one statement), and once the
+       transaction commits, one flagging run over all of them.
 
     Each is a draft, as one made with the form is: the publication workflow starts there.
     """
@@ -240,6 +250,8 @@ def agreements_create_bulk(
         Agreement.objects.bulk_update(
             [item.agreement for item in later], ["supersedes"], batch_size=BULK_BATCH
         )
+    # Their risk levels and auditors' independence, in one statement for all of them.
+    derived_facts_refresh(agreement_ids=[agreement.pk for agreement in created])
     if created:
         enqueue_on_commit(FLAGGING_TASK, agreement_ids=[agreement.pk for agreement in created])
     return created
@@ -272,6 +284,7 @@ def agreement_update(
         agreement.save()
         _save_terms(agreement, add=terms_to_add, change=terms_to_change, remove=terms_to_remove)
         _refresh_next_review_due(agreement)
+        _derived_refresh(agreement)
         _flags_refresh(agreement)
 
     change_or_propose(agreement, change, actor=actor, form_data=form_data, revision=revision)
@@ -287,6 +300,7 @@ def auditor_assign(*, agreement: Agreement, actor, auditor: Organization | None)
     agreement.independent_auditor = auditor
     _check_auditor(agreement)
     agreement.save(update_fields=["independent_auditor", "updated_at"])
+    _derived_refresh(agreement)
     _flags_refresh(agreement)
     return agreement
 

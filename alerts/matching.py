@@ -3,6 +3,9 @@ send one e-mail per alert and period.
 
 Set-based throughout: the number of queries depends on the number of distinct kinds of
 record and of changed records, never on the number of alerts.
+
+Webhooks do not wait for the e-mail's period: the matching run queues each match for the
+alert's endpoints at once (``alerts.webhooks.webhooks_queue``).
 """
 
 from __future__ import annotations
@@ -16,17 +19,21 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q, Value
+from django.db.models import DateTimeField, F, Func, Q, Value
 from django.template.loader import render_to_string
+from django.utils.translation import ngettext
 
 from agreements.models import Agreement
 from audit.chain import audit_chain_head
-from audit.history import public_history
+from audit.history import HistoryEntry, public_history
+from incidents.models import Incident
 from oversight.feeds import public_flag_detail
+from oversight.models import Review
 from publication.withholding import withheld_by_record
+from reports.models import Report
 
-from .models import Alert, AlertItem, AlertMembership, MatchCursor
-from .searches import KINDS, changed_in, changed_since
+from .models import OWN_RECORD, Alert, AlertItem, AlertMembership, MatchCursor, Record
+from .searches import FOLLOWED, KINDS, changed_in, changed_since, review_path
 from .webhooks import webhooks_queue
 
 logger = logging.getLogger(__name__)
@@ -38,14 +45,23 @@ PERIODS = {
     Alert.Frequency.DAILY: dt.timedelta(days=1),
     Alert.Frequency.WEEKLY: dt.timedelta(days=7),
 }
+# Told when a record reached the public in the window (or with its agreement).
+PUBLISHED = "Published"
 
 
-def _matches(kind: str, queries: dict[str, list[int]], after: int, upto: int):
-    """``(record id, alert id)`` for every alert of ``kind`` whose search matches a public
-    record changed in (after, upto]: one statement, a UNION ALL of one SELECT per distinct
+class _MonthAfter(Func):
+    """A calendar month after a time: the same day of the next month, or that month's last
+    day (PostgreSQL's interval arithmetic: 31 January + 1 month is 28 February)."""
+
+    template = "(%(expressions)s + interval '1 month')"
+    output_field = DateTimeField()
+
+
+def _matches(kind: str, queries: dict[str, list[int]], changed):
+    """``(record id, alert id)`` for every alert of ``kind`` whose search matches a record
+    of ``changed`` (public records): one statement, a UNION ALL of one SELECT per distinct
     search (the alerts sharing a search share it)."""
     search = KINDS[kind]
-    changed = search.public().filter(changed_in(kind, after, upto))
     selects = []
     for index, query in enumerate(queries):
         filterset = search.filtered(query, changed)
@@ -57,6 +73,33 @@ def _matches(kind: str, queries: dict[str, list[int]], after: int, upto: int):
     rows = selects[0].union(*selects[1:], all=True) if len(selects) > 1 else selects[0]
     alert_ids = list(queries.values())
     return [(record_id, alert_id) for record_id, index in rows for alert_id in alert_ids[index]]
+
+
+def _followed_matches(record: str, queries: dict[str, list[int]], after: int, upto: int):
+    """``(record id, alert id)`` for the public records of ``record`` (``FOLLOWED``) that
+    the window published or changed, for every search of the registry that matches their
+    partnership: one query for the records, one statement for the searches."""
+    if not queries:
+        return []
+    followed = FOLLOWED[record]
+    rows = set(
+        followed.public()
+        .filter(followed.changed_in(after, upto))
+        .values_list("pk", followed.partnership)
+    )
+    if not rows:
+        return []
+    by_partnership: dict[int, list[int]] = defaultdict(list)
+    for pk, partnership_id in rows:
+        by_partnership[partnership_id].append(pk)
+    partnerships = KINDS[Alert.Kind.PARTNERSHIPS].public().filter(pk__in=by_partnership)
+    return sorted(
+        {
+            (pk, alert_id)
+            for partnership_id, alert_id in _matches(Alert.Kind.PARTNERSHIPS, queries, partnerships)
+            for pk in by_partnership[partnership_id]
+        }
+    )
 
 
 def _left(kind: str, pairs, after: int, upto: int) -> set[tuple[int, int]]:
@@ -82,10 +125,12 @@ def alerts_match(*, now: dt.datetime) -> int:
     2. Claim the window by compare-and-swap on the cursor; a run that loses finds nothing.
     3. Per kind: the alerts grouped by their search, matched in one statement; and the
        records that matched an alert before and no longer do (``AlertMembership``).
+       Per kind of followed record (``FOLLOWED``): those the window published or changed,
+       matched by their partnership against the registry's searches in one statement.
     4. ``bulk_create`` the items, ignoring those already pending (one per alert and
        record), and the webhook deliveries of the alerts' endpoints
-       (``alerts.webhooks.webhooks_queue``), in the transaction of the claim: a failed
-       run leaves the window unclaimed.
+       (``alerts.webhooks.webhooks_queue``, whatever the alert's e-mail frequency), in the
+       transaction of the claim: a failed run leaves the window unclaimed.
     """
     cursor, _ = MatchCursor.objects.get_or_create(name=CURSOR)
     head = audit_chain_head()
@@ -102,14 +147,34 @@ def alerts_match(*, now: dt.datetime) -> int:
         searches: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for alert_id, kind, query in Alert.objects.values_list("pk", "kind", "query"):
             searches[kind][query].append(alert_id)
-        matches = {kind: _matches(kind, queries, after, upto) for kind, queries in searches.items()}
+        # ``{record type: [(record id, alert id)]}``: matched, and to tell (with those that
+        # left a search); a kind of record may be both listed and followed.
+        matches: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        told: dict[str, set[tuple[int, int]]] = defaultdict(set)
+        for kind, queries in searches.items():
+            changed = KINDS[kind].public().filter(changed_in(kind, after, upto))
+            pairs = _matches(kind, queries, changed)
+            matches[OWN_RECORD[kind]] += pairs
+            told[OWN_RECORD[kind]].update(pairs, _left(kind, pairs, after, upto))
+        for record in FOLLOWED:
+            pairs = _followed_matches(
+                record, searches.get(Alert.Kind.PARTNERSHIPS, {}), after, upto
+            )
+            matches[record] += pairs
+            told[record].update(pairs)
         items = [
-            AlertItem(alert_id=alert_id, record_id=record_id, since_seq=after, created_at=now)
-            for kind, pairs in matches.items()
-            for record_id, alert_id in {*pairs, *_left(kind, pairs, after, upto)}
+            AlertItem(
+                alert_id=alert_id,
+                record_type=record,
+                record_id=record_id,
+                since_seq=after,
+                created_at=now,
+            )
+            for record, pairs in told.items()
+            for record_id, alert_id in pairs
         ]
         AlertItem.objects.bulk_create(items, ignore_conflicts=True)
-        webhooks_queue(matches=matches, window_end=upto, now=now)
+        webhooks_queue(matches=matches, window_start=after, window_end=upto, now=now)
     return len(items)
 
 
@@ -123,27 +188,33 @@ class Entry:
 
 
 def due_alerts(now: dt.datetime):
-    """Alerts whose period has passed since their last e-mail."""
-    due = Q(last_sent_at=None)
+    """Alerts whose period has passed since their last e-mail: a monthly one's is a
+    calendar month (``_MonthAfter``)."""
+    due = Q(last_sent_at=None) | Q(frequency=Alert.Frequency.MONTHLY, month_after__lte=now)
     for frequency, period in PERIODS.items():
         due |= Q(frequency=frequency, last_sent_at__lte=now - period)
-    return Alert.objects.filter(due)
+    return Alert.objects.alias(month_after=_MonthAfter(F("last_sent_at"))).filter(due)
 
 
 def _absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _partnership_entries(ids: set[int], since: dict[int, int]) -> dict[int, Entry]:
+def change_lines(history: list[HistoryEntry], since: int) -> list[str]:
+    """The public changes after position ``since``, one line each (oldest last)."""
+    return [
+        f"{entry.action.capitalize()} {entry.record.lower()}"
+        + "".join(f"; {c.label}: {c.old or '—'} → {c.new or '—'}" for c in entry.changes)
+        for entry in history
+        if entry.seq > since
+    ]
+
+
+def _partnership_entries(since: dict[int, int]) -> dict[int, Entry]:
     search = KINDS[Alert.Kind.PARTNERSHIPS]
     entries = {}
-    for partnership in search.public().filter(pk__in=ids):
-        changes = [
-            f"{entry.action.capitalize()} {entry.record.lower()}"
-            + "".join(f"; {c.label}: {c.old or '—'} → {c.new or '—'}" for c in entry.changes)
-            for entry in public_history(partnership)
-            if entry.seq > since[partnership.pk]
-        ]
+    for partnership in search.public().filter(pk__in=since):
+        changes = change_lines(public_history(partnership), since[partnership.pk])
         entries[partnership.pk] = Entry(
             title=str(partnership),
             url=_absolute(partnership.get_absolute_url()),
@@ -152,9 +223,12 @@ def _partnership_entries(ids: set[int], since: dict[int, int]) -> dict[int, Entr
     return entries
 
 
-def _flag_entries(ids: set[int]) -> dict[int, Entry]:
+def _flag_entries(since: dict[int, int]) -> dict[int, Entry]:
     flags = list(
-        KINDS[Alert.Kind.FLAGS].public().filter(pk__in=ids).select_related("agreement__partnership")
+        KINDS[Alert.Kind.FLAGS]
+        .public()
+        .filter(pk__in=since)
+        .select_related("agreement__partnership")
     )
     withheld = withheld_by_record(Agreement, {flag.agreement_id for flag in flags})
     entries = {}
@@ -172,11 +246,80 @@ def _flag_entries(ids: set[int]) -> dict[int, Entry]:
     return entries
 
 
+def _history_entries(records, since: dict[int, int], title, path) -> dict[int, Entry]:
+    """Public records told by their public changes (their children's included) since
+    each one's window, named by ``title(record)`` and linked to ``path(record)``; one
+    published with the record that gates it has no change of its own to tell."""
+    entries = {}
+    for record in records:
+        changes = change_lines(public_history(record), since[record.pk])
+        entries[record.pk] = Entry(
+            title=title(record),
+            url=_absolute(path(record)),
+            changes=changes or [f"{PUBLISHED} with its agreement (see its page)"],
+        )
+    return entries
+
+
+def _review_entries(since: dict[int, int]) -> dict[int, Entry]:
+    return _history_entries(
+        Review.objects.public().filter(pk__in=since).select_related("agreement__partnership"),
+        since,
+        lambda review: (
+            f"{review.get_kind_display()}: {review.agreement.title} "
+            f"({review.agreement.partnership})"
+        ),
+        review_path,
+    )
+
+
+def _incident_entries(since: dict[int, int]) -> dict[int, Entry]:
+    # The title is never withheld: it names the incident everywhere.
+    return _history_entries(
+        Incident.objects.public().filter(pk__in=since),
+        since,
+        lambda incident: f"Incident: {incident.title}",
+        lambda incident: incident.get_absolute_url(),
+    )
+
+
+def _report_entries(since: dict[int, int]) -> dict[int, Entry]:
+    """Published reports: never rewritten, so there is nothing to tell but their
+    publication (and the version a correction replaces)."""
+    entries = {}
+    reports = Report.objects.public().filter(pk__in=since).select_related("partnership", "replaces")
+    for report in reports:
+        changes = [f"{PUBLISHED} on {report.published_at:%Y-%m-%d}"]
+        if report.replaces:
+            changes.append(
+                f"It corrects version {report.replaces.version}: {report.correction_note}"
+            )
+        entries[report.pk] = Entry(
+            title=str(report), url=_absolute(report.get_absolute_url()), changes=changes
+        )
+    return entries
+
+
+# How each kind of record is told in an e-mail: ``{record id: since}`` → ``{id: Entry}``.
+DESCRIBED = {
+    Record.PARTNERSHIP: _partnership_entries,
+    Record.FLAG: _flag_entries,
+    Record.REVIEW: _review_entries,
+    Record.INCIDENT: _incident_entries,
+    Record.REPORT: _report_entries,
+}
+
+
 def alert_message(alert: Alert, entries: list[Entry]) -> EmailMultiAlternatives:
     context = {"alert": alert, "entries": entries, "page_url": _absolute(alert.page_url())}
     unsubscribe = alert.unsubscribe_url()
     message = EmailMultiAlternatives(
-        subject=f"Partnership Registry: {len(entries)} new or changed for “{alert.name}”",
+        subject=ngettext(
+            "Partnership Registry: %(n)s new or changed for “%(name)s”",
+            "Partnership Registry: %(n)s new or changed for “%(name)s”",
+            len(entries),
+        )
+        % {"n": len(entries), "name": alert.name},
         body=render_to_string("alerts/email/alert.txt", context),
         to=[alert.follower.user.email],
         headers={
@@ -210,20 +353,11 @@ def alerts_send(*, now: dt.datetime) -> int:
         .select_related("alert__follower__user")
         .order_by("alert_id", "pk")
     )
-    by_kind: dict[str, dict[int, int]] = defaultdict(dict)
+    by_record: dict[str, dict[int, int]] = defaultdict(dict)
     for item in items:
-        since = by_kind[item.alert.kind]
+        since = by_record[item.record_type]
         since[item.record_id] = min(since.get(item.record_id, item.since_seq), item.since_seq)
-    described = {
-        Alert.Kind.PARTNERSHIPS: _partnership_entries(
-            set(by_kind[Alert.Kind.PARTNERSHIPS]), by_kind[Alert.Kind.PARTNERSHIPS]
-        )
-        if by_kind[Alert.Kind.PARTNERSHIPS]
-        else {},
-        Alert.Kind.FLAGS: _flag_entries(set(by_kind[Alert.Kind.FLAGS]))
-        if by_kind[Alert.Kind.FLAGS]
-        else {},
-    }
+    described = {record: DESCRIBED[record](since) for record, since in by_record.items()}
     still = set(
         AlertMembership.objects.filter(
             alert_id__in={item.alert_id for item in items},
@@ -232,10 +366,11 @@ def alerts_send(*, now: dt.datetime) -> int:
     )
     grouped: dict[int, tuple[Alert, list[Entry]]] = {}
     for item in items:
-        entry = described[item.alert.kind].get(item.record_id)
+        entry = described[item.record_type].get(item.record_id)
         if entry is None:  # no longer public: never sent
             continue
-        if (item.alert_id, item.record_id) not in still:
+        own = item.record_type == OWN_RECORD[item.alert.kind]
+        if own and (item.alert_id, item.record_id) not in still:
             entry = Entry(entry.title, entry.url, [*entry.changes, LEFT])
         grouped.setdefault(item.alert_id, (item.alert, []))[1].append(entry)
     sent = []

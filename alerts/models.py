@@ -4,7 +4,9 @@ alerts found.
 A follower is a public account: an e-mail address confirmed by a link, and nothing else
 (no organization, no staff page: ``alerts.middleware``). Its alerts are saved searches: the
 query string of the registry page (``/partnerships/?…``) or of the flags list, matched by
-``alerts.matching`` against the published changes of the audit log.
+``alerts.matching`` against the published changes of the audit log. A search of the
+registry also follows the records of the partnerships it matches (their oversight
+reviews, incidents and transparency reports: ``alerts.searches.FOLLOWED``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 def new_token() -> str:
@@ -41,13 +44,15 @@ class Alert(models.Model):
     """A saved search of the registry (``kind``) with the query string of its page."""
 
     class Kind(models.TextChoices):
-        PARTNERSHIPS = "partnerships", "Partnerships"
-        FLAGS = "flags", "Flags"
+        PARTNERSHIPS = "partnerships", _("Partnerships")
+        FLAGS = "flags", _("Flags")
+        INCIDENTS = "incidents", _("Incidents")
 
     class Frequency(models.TextChoices):
-        IMMEDIATELY = "immediately", "As it happens (every few minutes)"
-        DAILY = "daily", "Once a day"
-        WEEKLY = "weekly", "Once a week"
+        IMMEDIATELY = "immediately", _("As it happens (every few minutes)")
+        DAILY = "daily", _("Once a day")
+        WEEKLY = "weekly", _("Once a week")
+        MONTHLY = "monthly", _("Once a month")
 
     follower = models.ForeignKey(Follower, on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=20, choices=Kind)
@@ -77,7 +82,7 @@ class Alert(models.Model):
         return self.page_url()
 
     def page_url(self) -> str:
-        path = reverse("public:registry" if self.kind == self.Kind.PARTNERSHIPS else "feeds:flags")
+        path = reverse(PAGES[self.kind])
         return f"{path}?{self.query}" if self.query else path
 
     def unsubscribe_url(self) -> str:
@@ -86,12 +91,40 @@ class Alert(models.Model):
         )
 
 
+# The page each kind of alert saves the search of ("Alert me").
+PAGES = {
+    Alert.Kind.PARTNERSHIPS: "public:registry",
+    Alert.Kind.FLAGS: "feeds:flags",
+    Alert.Kind.INCIDENTS: "public:incidents",
+}
+
+
+class Record(models.TextChoices):
+    """The kinds of record an alert tells of: those its search lists (partnerships, flags),
+    and those a search of the registry follows through their partnership."""
+
+    PARTNERSHIP = "partnership", _("Partnership")
+    FLAG = "flag", _("Flag")
+    REVIEW = "review", _("Oversight review")
+    INCIDENT = "incident", _("Incident")
+    REPORT = "report", _("Transparency report")
+
+
+# The records an alert's own search lists, by its kind.
+OWN_RECORD = {
+    Alert.Kind.PARTNERSHIPS: Record.PARTNERSHIP,
+    Alert.Kind.FLAGS: Record.FLAG,
+    Alert.Kind.INCIDENTS: Record.INCIDENT,
+}
+
+
 class AlertItem(models.Model):
     """Outbox: a record an alert matched, waiting for the alert's next e-mail. Claimed by
     setting ``sent_at`` (compare-and-swap on ``sent_at=None``) before it is sent."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="items")
-    record_id = models.BigIntegerField(help_text="A partnership or a flag, by the alert's kind.")
+    record_type = models.CharField(max_length=20, choices=Record, default=Record.PARTNERSHIP)
+    record_id = models.BigIntegerField(help_text="A record of its ``record_type``.")
     since_seq = models.BigIntegerField(
         help_text="The audit events after this position are the changes to tell."
     )
@@ -104,7 +137,7 @@ class AlertItem(models.Model):
             # A record changed twice before the e-mail is one item (the first change's
             # position kept): re-runs and overlapping runs add nothing.
             models.UniqueConstraint(
-                fields=["alert", "record_id"],
+                fields=["alert", "record_type", "record_id"],
                 condition=Q(sent_at=None),
                 name="alerts_item_one_pending_per_record",
             )
@@ -193,9 +226,9 @@ class WebhookDelivery(models.Model):
     endpoint's page: the last attempt's status code, duration and error."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
@@ -223,7 +256,7 @@ class WebhookDelivery(models.Model):
         constraints = [
             # A matching run queues a record once per endpoint: re-runs add nothing.
             models.UniqueConstraint(
-                fields=["endpoint", "record_id", "window_end"],
+                fields=["endpoint", "event_type", "record_id", "window_end"],
                 condition=Q(record_id__isnull=False),
                 name="alerts_delivery_one_per_run",
             )

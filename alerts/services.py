@@ -8,11 +8,13 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 
 from .matching import estimate
 from .models import Alert, Follower
@@ -24,18 +26,33 @@ CONFIRM_SALT = "alerts.follower-confirm"
 CONFIRM_MAX_AGE = dt.timedelta(days=3)
 
 
-def follower_signup(*, email: str, password: str) -> Follower:
-    """A follower account, inactive until its e-mail address is confirmed by the link sent
-    to it. Its user name is its e-mail address (it logs in with it)."""
+def _password_mark(user) -> str:
+    """Binds a confirmation link to the password it was sent with: signing up again (with
+    another password) voids the earlier links."""
+    return salted_hmac(CONFIRM_SALT, user.password).hexdigest()[:16]
+
+
+def follower_signup(*, email: str, password: str) -> None:
+    """Sign up ``email``: what happens is told by e-mail only, so that the page never
+    tells whether the address has an account.
+
+    - A new address: a follower account, inactive until the address is confirmed by the
+      link sent to it. Its user name is its e-mail address (it logs in with it).
+    - An address that signed up and has not confirmed yet: a new link (with the new
+      password; the earlier links no longer work).
+    - An address with an account: an e-mail saying so, with the links to log in and to
+      set a new password; the account is left as it is.
+    """
     email = email.strip().lower()
     user_model = get_user_model()
     with transaction.atomic():
         existing = user_model.objects.filter(username__iexact=email).first()
         unconfirmed = Follower.objects.filter(user=existing, confirmed_at=None).first()
         if existing is not None and unconfirmed is None:
-            raise ValidationError({"email": "An account with this e-mail address exists already."})
+            make_password(password)  # the same work as a sign-up: no timing tells either
+            transaction.on_commit(lambda: _send_account_exists(email))
+            return
         if unconfirmed is not None:
-            # Signing up again before confirming: a new link (and the new password).
             user, follower = existing, unconfirmed
         else:
             user = user_model(username=email, email=email, is_active=False)
@@ -44,35 +61,53 @@ def follower_signup(*, email: str, password: str) -> Follower:
         user.full_clean()
         user.save()
         follower = follower or Follower.objects.create(user=user)
-    token = signing.dumps(follower.pk, salt=CONFIRM_SALT)
+    token = signing.dumps([follower.pk, _password_mark(user)], salt=CONFIRM_SALT)
     link = settings.SITE_URL.rstrip("/") + reverse("alerts:confirm", kwargs={"token": token})
     transaction.on_commit(lambda: _send_confirmation(email, link))
-    return follower
+
+
+def _send(email: str, subject: str, text: str) -> None:
+    """Logged, never raised: signing up again with the address sends it again."""
+    try:
+        send_mail(subject, text, None, [email])
+    except Exception:
+        logger.exception("an e-mail to a follower signing up could not be sent")
 
 
 def _send_confirmation(email: str, link: str) -> None:
-    """Logged, never raised: signing up again with the address sends a new link."""
-    try:
-        send_mail(
-            "Confirm your e-mail address to follow the Partnership Registry",
-            f"To confirm your address and start following the registry, open this link:\n\n"
-            f"{link}\n\nIt is valid for {CONFIRM_MAX_AGE.days} days. If you did not sign up, "
-            "ignore this message: nothing will be sent to you.",
-            None,
-            [email],
-        )
-    except Exception:
-        logger.exception("the confirmation e-mail to a new follower could not be sent")
+    _send(
+        email,
+        "Confirm your e-mail address to follow the Partnership Registry",
+        f"To confirm your address and start following the registry, open this link:\n\n"
+        f"{link}\n\nIt is valid for {CONFIRM_MAX_AGE.days} days. If you did not sign up, "
+        "ignore this message: nothing will be sent to you.",
+    )
+
+
+def _send_account_exists(email: str) -> None:
+    site = settings.SITE_URL.rstrip("/")
+    _send(
+        email,
+        "You already have an account on the Partnership Registry",
+        "Someone (you, we hope) asked to sign up with this address, but it already has an "
+        "account: nothing was changed.\n\n"
+        f"Log in with this address as your user name: {site}{reverse('login')}\n"
+        f"Forgotten your password? Set a new one: {site}{reverse('password_reset')}\n\n"
+        "If you did not ask, ignore this message.",
+    )
 
 
 def follower_confirm(*, token: str, now: dt.datetime) -> Follower | None:
-    """The follower of a valid confirmation link, now active; None for a bad link."""
+    """The follower of a valid confirmation link, now active; None for a bad link (or
+    one voided by a later sign-up with the address)."""
     try:
-        pk = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
-    except signing.BadSignature:
+        pk, mark = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    except (signing.BadSignature, TypeError, ValueError):
         return None
     follower = Follower.objects.select_related("user").filter(pk=pk).first()
     if follower is None:
+        return None
+    if mark != _password_mark(follower.user):
         return None
     with transaction.atomic():
         if Follower.objects.filter(pk=pk, confirmed_at=None).update(confirmed_at=now):

@@ -3,6 +3,7 @@ which followers may not use (``alerts.middleware``)."""
 
 from __future__ import annotations
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.mixins import AccessMixin
@@ -40,9 +41,21 @@ class FollowerRequiredMixin(AccessMixin):
 
 
 class SignUpView(FormView):
+    """Signing up. Rate-limited per client address and per e-mail address
+    (``ACCOUNT_RATE_LIMITS["follower_signup"]``: 429 past it). Whether the address has an
+    account is told by e-mail only (``services.follower_signup``): every accepted sign-up
+    leads to the same page."""
+
     template_name = "alerts/signup.html"
     form_class = SignUpForm
     success_url = reverse_lazy("alerts:signup_sent")
+
+    def post(self, request, *args, **kwargs):
+        email = request.POST.get("email", "").strip().lower()
+        # A blank address is counted per client, not as one address shared by everyone.
+        key = email or "blank:" + request.META.get("REMOTE_ADDR", "")
+        limited = ratelimit.consume_or_429(request, action="follower_signup", key=key)
+        return limited or super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         try:

@@ -3,22 +3,28 @@ to the follower's HTTPS endpoints and signed per Standard Webhooks (``standardwe
 
 - Queued by the matching run (``webhooks_queue``), set-based: one statement for the
   endpoints, one presentation of the matched records per kind, one ``bulk_create``.
+- Queued as soon as the matching run finds the record, whatever the alert's e-mail
+  frequency: webhooks are for machines, and a machine wants the change now.
 - Delivered by ``webhooks_deliver``: due deliveries claimed in one ``update`` (with a
   lease: a worker that dies leaves them due again), posted with a short timeout, no
   redirects, and the address checked again (SSRF); retried with back-off (``RETRY_DELAYS``);
   the owner is told after ``WEBHOOK_NOTIFY_AFTER`` failures in a row, and the endpoint is
   disabled after the last retry of a delivery.
+- What is checked is what is connected to: the host name is resolved once, every address
+  checked, and the connection made to the checked address (``post``), the TLS handshake
+  (SNI, certificate) and the ``Host`` header still for the host name. A second resolution,
+  which could answer a private address (DNS rebinding), never happens.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import ipaddress
 import logging
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -33,13 +39,21 @@ from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from audit.api import entry_json
+from audit.history import public_history
 from core.api.columns import URLs
 from core.api.defaults import dumps
 from core.tasks import enqueue_on_commit
-from public.api.oversight import FlagViewSet
+from incidents.models import Incident
+from oversight.models import Review
+from partnerships.models import Partnership
+from public.api.incidents import IncidentViewSet
+from public.api.oversight import FlagViewSet, ReviewViewSet
 from public.api.partnerships import PartnershipViewSet
+from reports.models import Report
 
-from .models import Alert, WebhookDelivery, WebhookEndpoint, new_webhook_secret
+from .models import Alert, Record, WebhookDelivery, WebhookEndpoint, new_webhook_secret
+from .searches import review_path
 
 logger = logging.getLogger(__name__)
 
@@ -60,13 +74,56 @@ TIMEOUT_SECONDS = 5
 RESPONSE_BYTES = 300
 BATCH = 200
 ROTATION_OVERLAP = dt.timedelta(hours=24)
-# The public API's endpoint of each kind, and its route's basename (DRF clears the class's
-# own ``basename`` once the URLs are loaded).
+# The public API's endpoint of each kind of record, and its route's basename (DRF clears
+# the class's own ``basename`` once the URLs are loaded).
 VIEWSETS = {
-    Alert.Kind.PARTNERSHIPS: (PartnershipViewSet, "partnership"),
-    Alert.Kind.FLAGS: (FlagViewSet, "flag"),
+    Record.PARTNERSHIP: (PartnershipViewSet, "partnership"),
+    Record.FLAG: (FlagViewSet, "flag"),
+    Record.REVIEW: (ReviewViewSet, "review"),
+    Record.INCIDENT: (IncidentViewSet, "incident"),
 }
-EVENT_TYPES = {Alert.Kind.PARTNERSHIPS: "partnership.changed", Alert.Kind.FLAGS: "flag.changed"}
+EVENT_TYPES = {Record.PARTNERSHIP: "partnership.changed", Record.FLAG: "flag.changed"}
+# Records with a public change history: their messages tell what changed in the window
+# and where the public reads them; a record that was not public before it is "published".
+HISTORIES = {
+    Record.PARTNERSHIP: (
+        lambda ids: Partnership.objects.public().filter(pk__in=ids),
+        lambda partnership: partnership.get_absolute_url(),
+    ),
+    Record.REVIEW: (
+        lambda ids: Review.objects.public().filter(pk__in=ids).select_related("agreement"),
+        review_path,
+    ),
+    Record.INCIDENT: (
+        lambda ids: Incident.objects.public().filter(pk__in=ids),
+        lambda incident: incident.get_absolute_url(),
+    ),
+}
+
+
+def _present_reports(ids: Iterable[int]) -> dict[int, dict]:
+    """Published transparency reports (the API has none): what their page shows of them,
+    with the addresses of the page, its PDF and its CSV."""
+    site = settings.SITE_URL.rstrip("/")
+    urls = SiteURLs(None)
+    return {
+        report.pk: {
+            "id": report.pk,
+            "partnership": {
+                "title": report.partnership.title,
+                "url": urls.absolute(report.partnership.get_absolute_url()),
+            },
+            "year": report.year,
+            "version": report.version,
+            "published_at": report.published_at,
+            "sha256": report.sha256,
+            "correction_note": report.correction_note,
+            "html_url": site + report.html_url,
+            "pdf_url": site + report.pdf_url,
+            "csv_url": site + report.csv_url,
+        }
+        for report in Report.objects.public().filter(pk__in=ids).select_related("partnership")
+    }
 
 
 # Addresses -----------------------------------------------------------------------------
@@ -83,17 +140,29 @@ def _allowed_networks():
     return [ipaddress.ip_network(n) for n in settings.WEBHOOK_ALLOWED_PRIVATE_NETWORKS]
 
 
-def address_refusal(url: str) -> str | None:
-    """Why the endpoint may not be called, or None: HTTPS only, and no address of the
-    host may be private, loopback, link-local, reserved or multicast (except the networks
-    of ``WEBHOOK_ALLOWED_PRIVATE_NETWORKS``, for tests; there plain HTTP is allowed too)."""
+@dataclass(frozen=True)
+class Checked:
+    """An endpoint's host resolved and checked: ``addresses`` are those to connect to (in
+    the resolver's order), or ``refusal`` says why none may be."""
+
+    addresses: tuple[str, ...] = ()
+    refusal: str | None = None
+
+
+def address_check(url: str) -> Checked:
+    """Resolve the endpoint's host once and check every address: HTTPS only, and no
+    address may be private, loopback, link-local, reserved or multicast (except the
+    networks of ``WEBHOOK_ALLOWED_PRIVATE_NETWORKS``, for tests; there plain HTTP is
+    allowed too)."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        return "The address must be an https:// address."
+        return Checked(refusal="The address must be an https:// address.")
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        return "The address's host name does not resolve."
+    except (socket.gaierror, UnicodeError, ValueError):
+        return Checked(refusal="The address's host name does not resolve.")
+    if not infos:
+        return Checked(refusal="The address's host name does not resolve.")
     allowed = _allowed_networks()
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
@@ -107,10 +176,17 @@ def address_refusal(url: str) -> str | None:
             or address.is_multicast
             or address.is_unspecified
         ):
-            return "The address resolves to a private, loopback or link-local network."
+            return Checked(
+                refusal="The address resolves to a private, loopback or link-local network."
+            )
         if parts.scheme != "https":
-            return "The address must be an https:// address."
-    return None
+            return Checked(refusal="The address must be an https:// address.")
+    return Checked(addresses=tuple(dict.fromkeys(info[4][0] for info in infos)))
+
+
+def address_refusal(url: str) -> str | None:
+    """Why the endpoint may not be called (``address_check``), or None."""
+    return address_check(url).refusal
 
 
 # Followers' actions --------------------------------------------------------------------
@@ -141,9 +217,9 @@ def endpoint_enable(*, endpoint: WebhookEndpoint) -> None:
     )
 
 
-def _message(event_type: str, data, now: dt.datetime) -> str:
-    """The Standard Webhooks payload: type, timestamp, data."""
-    return dumps({"type": event_type, "timestamp": now.isoformat(), "data": data}).decode()
+def _message(event_type: str, data, now: dt.datetime, **extra) -> str:
+    """The Standard Webhooks payload: type, timestamp, data (and ``extra``)."""
+    return dumps({"type": event_type, "timestamp": now.isoformat(), "data": data, **extra}).decode()
 
 
 def _new_delivery(endpoint_id: int, event_type: str, body: str, now, **fields):
@@ -182,36 +258,71 @@ def enqueue_delivery() -> None:
 # Queueing (from the matching run) ----------------------------------------------------------
 
 
-def _present(kind: str, ids: Iterable[int]) -> dict[int, dict]:
+def _present(record: str, ids: Iterable[int]) -> dict[int, dict]:
     """The records as the public API shows them (its detail), from its own querysets."""
-    viewset_class, basename = VIEWSETS[kind]
+    viewset_class, basename = VIEWSETS[record]
     viewset = viewset_class()
     rows = list(viewset.base_queryset().filter(pk__in=ids).values(*viewset.row_fields))
     return {item["id"]: item for item in viewset.shape.present(rows, SiteURLs(None), basename)}
 
 
+def _bodies(record: str, ids: set[int], window_start: int | None, now) -> dict[int, tuple]:
+    """``{id: (event type, body)}`` of the public records of ``ids``: the record as the
+    API shows it (``data``) and, for a record with a public history (``HISTORIES``), its
+    public changes since ``window_start`` (``changes``, as the API's history shows them)
+    and its public page (``page_url``)."""
+    if record == Record.REPORT:
+        return {
+            pk: ("report.published", _message("report.published", item, now))
+            for pk, item in _present_reports(ids).items()
+        }
+    shown = _present(record, ids)
+    if record not in HISTORIES:
+        return {
+            pk: (EVENT_TYPES[record], _message(EVENT_TYPES[record], item, now))
+            for pk, item in shown.items()
+        }
+    records, page = HISTORIES[record]
+    bodies = {}
+    for instance in records(shown):
+        history = public_history(instance)
+        since = window_start or 0
+        new = not any(entry.seq <= since for entry in history)
+        event_type = EVENT_TYPES.get(record) or f"{record}.{'published' if new else 'changed'}"
+        extra = {
+            "changes": [entry_json(entry) for entry in history if entry.seq > since],
+            "page_url": settings.SITE_URL.rstrip("/") + page(instance),
+        }
+        bodies[instance.pk] = (event_type, _message(event_type, shown[instance.pk], now, **extra))
+    return bodies
+
+
 def webhooks_queue(
-    *, matches: dict[str, list[tuple[int, int]]], window_end: int, now: dt.datetime
+    *,
+    matches: dict[str, list[tuple[int, int]]],
+    window_end: int,
+    now: dt.datetime,
+    window_start: int | None = None,
 ) -> int:
     """Queue one delivery per enabled endpoint of each alert that matched a record:
-    ``matches`` is ``{kind: [(record id, alert id)]}``. Returns how many."""
+    ``matches`` is ``{record type: [(record id, alert id)]}``, found by the matching run
+    of the audit log window (window_start, window_end]. Returns how many."""
     endpoints = defaultdict(list)
     for endpoint_id, alert_id in WebhookEndpoint.objects.filter(disabled_at=None).values_list(
         "pk", "alert_id"
     ):
         endpoints[alert_id].append(endpoint_id)
     deliveries = []
-    for kind, pairs in matches.items():
+    for record_type, pairs in matches.items():
         wanted = [(record, alert) for record, alert in pairs if endpoints.get(alert)]
         if not wanted:
             continue
-        shown = _present(kind, {record for record, _ in wanted})
-        bodies = {record: _message(EVENT_TYPES[kind], item, now) for record, item in shown.items()}
+        bodies = _bodies(record_type, {record for record, _ in wanted}, window_start, now)
         deliveries += [
             _new_delivery(
                 endpoint_id,
-                EVENT_TYPES[kind],
-                bodies[record],
+                bodies[record][0],
+                bodies[record][1],
                 now,
                 record_id=record,
                 window_end=window_end,
@@ -235,23 +346,73 @@ class Response:
     excerpt: str
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is a failure: it could lead to an address the check refused."""
-
-    def redirect_request(self, *args, **kwargs):
-        return None
+def tls_context() -> ssl.SSLContext:
+    """Certificates verified against the system's authorities, for the host name."""
+    return ssl.create_default_context()
 
 
-def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
-    opener = urllib.request.build_opener(_NoRedirects)
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - checked
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to ``addresses``, those the check resolved and accepted (the first that
+    answers), whatever the host name would resolve to now; ``host`` stays the URL's (the
+    ``Host`` header)."""
+
+    def __init__(self, host, port, *, addresses: tuple[str, ...], **kwargs):
+        super().__init__(host, port, **kwargs)
+        self.addresses = addresses
+
+    def connect(self):
+        error: OSError = OSError("No address to connect to.")
+        for address in self.addresses:
+            try:
+                self.sock = socket.create_connection((address, self.port), self.timeout)
+                return
+            except OSError as refused:
+                error = refused
+        raise error
+
+
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
+    """The same over TLS: the handshake names the host (SNI) and its certificate is
+    verified for the host name, not for the address."""
+
+    default_port = 443
+
+    def __init__(self, host, port, *, addresses, context: ssl.SSLContext, **kwargs):
+        super().__init__(host, port, addresses=addresses, **kwargs)
+        self.context = context
+
+    def connect(self):
+        super().connect()
+        self.sock = self.context.wrap_socket(self.sock, server_hostname=self.host)
+
+
+def post(url: str, body: bytes, headers: dict[str, str], *, addresses: tuple[str, ...]) -> Response:
+    """POST to ``url`` at the checked ``addresses``; a redirect is answered as it is (never
+    followed: it could lead to an address the check refused)."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    if parts.scheme == "https":
+        connection: http.client.HTTPConnection = _PinnedHTTPSConnection(
+            parts.hostname,
+            parts.port,
+            addresses=addresses,
+            context=tls_context(),
+            timeout=TIMEOUT_SECONDS,
+        )
+    else:
+        connection = _PinnedHTTPConnection(
+            parts.hostname, parts.port, addresses=addresses, timeout=TIMEOUT_SECONDS
+        )
     try:
-        with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            return Response(response.status, response.read(RESPONSE_BYTES).decode(errors="replace"))
-    except urllib.error.HTTPError as error:
-        return Response(error.code, error.read(RESPONSE_BYTES).decode(errors="replace"))
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        return Response(None, str(getattr(error, "reason", error))[:RESPONSE_BYTES])
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        return Response(response.status, response.read(RESPONSE_BYTES).decode(errors="replace"))
+    except (http.client.HTTPException, OSError) as error:  # TLS, timeouts, refusals
+        return Response(None, str(error)[:RESPONSE_BYTES] or type(error).__name__)
+    finally:
+        connection.close()
 
 
 def signed_headers(delivery: WebhookDelivery, now: dt.datetime) -> dict[str, str]:
@@ -319,7 +480,8 @@ def webhooks_deliver(
 
     1. Claim up to ``BATCH`` due deliveries of enabled endpoints in one ``update``
        (compare-and-swap on their due time), holding them for ``LEASE``.
-    2. For each: check the address again (it may resolve elsewhere now), sign, post.
+    2. For each: resolve and check the address again (it may resolve elsewhere now),
+       sign, and post to the address checked (``post``).
     3. A 2xx: delivered, the endpoint's failures reset. Otherwise: retried after the next
        delay of ``RETRY_DELAYS``, failed after the last one, the endpoint disabled.
     """
@@ -341,12 +503,15 @@ def webhooks_deliver(
     ):
         try:
             started = time.monotonic()
-            refusal = address_refusal(delivery.endpoint.url)
-            if refusal:
-                response = Response(None, refusal)
+            checked = address_check(delivery.endpoint.url)
+            if checked.refusal:
+                response = Response(None, checked.refusal)
             else:
                 response = send(
-                    delivery.endpoint.url, delivery.body.encode(), signed_headers(delivery, now)
+                    delivery.endpoint.url,
+                    delivery.body.encode(),
+                    signed_headers(delivery, now),
+                    addresses=checked.addresses,
                 )
             duration = int((time.monotonic() - started) * 1000)
             WebhookDelivery.objects.filter(pk=delivery.pk).update(

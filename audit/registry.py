@@ -100,6 +100,7 @@ def track(
     named_among: Callable[[], models.QuerySet] | None = None,
     acting_for: str | None = None,
     withheld: WithheldLookup | None = None,
+    derived: Sequence[str] = (),
 ) -> type[AuditEvent]:
     """Audit ``model``: create its event model ``<Model>Event`` and register it.
 
@@ -121,8 +122,13 @@ def track(
       withheld from the public now; a public history shows "withheld" in place of every
       old and new value of such a field (the audit layer knows no withholding: the app
       passes the lookup, e.g. ``publication.withholding.withheld_by_record``).
+    - ``derived``: fields the record stores but derives from other records (a cache kept
+      by the app's services): neither snapshotted nor recorded as a change, since the
+      changes they follow are recorded where they happen.
     """
-    event_model = audit_event_model(model, name=f"{model.__name__}Event", parent=parent)
+    event_model = audit_event_model(
+        model, name=f"{model.__name__}Event", parent=parent, exclude=derived
+    )
     registration = Registration(
         model=model,
         event_model=event_model,

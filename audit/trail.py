@@ -29,6 +29,7 @@ their first audited write to their commit: the price of a single, gap-free chain
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 
 import pghistory
 import pgtrigger
@@ -160,7 +161,13 @@ def _chain_lock_trigger():
     )
 
 
-def audit_event_model(tracked_model: type[models.Model], *, name: str, parent: str | None = None):
+def audit_event_model(
+    tracked_model: type[models.Model],
+    *,
+    name: str,
+    parent: str | None = None,
+    exclude: Sequence[str] = (),
+):
     """The append-only, hash-chained event model recording every create, update and
     delete of ``tracked_model``. Called by ``audit.registry.track`` only: an event model
     made otherwise would be in neither the chain's head nor its verification.
@@ -174,6 +181,7 @@ def audit_event_model(tracked_model: type[models.Model], *, name: str, parent: s
         Created(trigger_name="audit_insert"),
         Changed(trigger_name="audit_update"),
         Deleted(trigger_name="audit_delete"),
+        exclude=list(exclude),
         model_name=name,
         abstract=False,
         base_model=AuditEvent,

@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from benchmarks.flagging_sql import HAND_WRITTEN
+from oversight.derived import derived_refresh
 from partnerships.models import Organization, Partnership, PartnershipParty
 
 TABLES = [
@@ -51,8 +52,9 @@ def generate(agreements: int, *, flags: bool = False) -> int:
     """Empty the registry tables and fill them: ``agreements // 10`` partnerships of an NGO
     and a police agency; agreements over every status, with dates, auditors, signatories,
     public and non-public document versions, terms, DPIAs and findings spread so that every
-    flag kind occurs; with ``flags``, the flags the nightly run would raise on them. Returns
-    the number of partnerships.
+    flag kind occurs; with ``flags``, the flags the nightly run would raise on them; then
+    the agreements' derived facts (``oversight.derived.derived_refresh``). Returns the
+    number of partnerships.
 
     The audit triggers are off while the rows are written: a generated registry has no
     history to record, and recording millions of events would take most of the run.
@@ -62,6 +64,11 @@ def generate(agreements: int, *, flags: bool = False) -> int:
         partnerships = _generate(agreements)
         if flags:
             _raise_flags()
+        # The facts the agreements store (risk level, auditor independence, open flags'
+        # kinds), derived as a bulk write derives them: set-based, one statement each.
+        derived_refresh()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE agreements_agreement")
         return partnerships
     finally:
         audit_triggers(enabled=True)

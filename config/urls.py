@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from accounts.views import admin_login
 from agreements.feeds import AgreementFeed
 from core.health import healthz
 from feedback.feeds import PartnershipFeedbackFeed
+from incidents.feeds import IncidentFeed
 from oversight.feeds import FlagFeed
 from public.feeds import FeedView
 from public.robots import robots_txt
@@ -24,6 +27,7 @@ feeds = (
         # Atom for feed readers; for a browser, a page of the same entries (public.feeds).
         path("flags/", FeedView.as_view(feed=FlagFeed()), name="flags"),
         path("agreements/", FeedView.as_view(feed=AgreementFeed()), name="agreements"),
+        path("incidents/", FeedView.as_view(feed=IncidentFeed()), name="incidents"),
         # Atom only: a partnership's feedback (its page shows the same items).
         path("feedback/<slug:slug>/", PartnershipFeedbackFeed(), name="feedback"),
     ],
@@ -35,6 +39,11 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("healthz", healthz, name="healthz"),
+    # The language switcher of every page's header (POST language, next): it sets the
+    # language cookie and goes back to the same page. Exempt from CSRF, as all it changes is
+    # the reader's language: a CSRF token would set a cookie on every public page, which
+    # could then no longer be cached.
+    path("language/", csrf_exempt(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     # Staff pages. Logging in (django-allauth), password and second-factor pages, then the
     # registry's; before the public pages, whose partnerships/<slug>/ would take
@@ -44,6 +53,9 @@ urlpatterns = [
     path("partnerships/", include("partnerships.urls")),
     path("", include("agreements.urls")),
     path("oversight/", include("oversight.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("", include("activities.urls")),
+    path("", include("reports.urls")),
     path("feedback/", include("feedback.urls")),
     path("imports/", include("imports.urls")),
     # Followers: sign-up, their alerts, and the no-login unsubscribe link of the e-mails.

@@ -8,6 +8,7 @@ beside its field: ``core/error_summary.py``).
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # The formats a typed date is read in: year-month-day, or with the month in words. Never
 # digits alone in another order: 03/04/2025 is in March or in April depending on who typed
@@ -21,8 +22,8 @@ DATE_INPUT_FORMATS = (
     "%b %d %Y",
     "%b %d, %Y",
 )
-DATE_HINT = "Year-month-day, for example 2025-03-31."
-DATE_INVALID = "Enter a real date as year-month-day, for example 2025-03-31."
+DATE_HINT = _("Year-month-day, for example 2025-03-31.")
+DATE_INVALID = _("Enter a real date as year-month-day, for example 2025-03-31.")
 
 
 class DateInput(forms.DateInput):

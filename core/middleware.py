@@ -1,6 +1,8 @@
-"""Response headers every answer carries."""
+"""Response headers every answer carries, and the reader's language."""
 
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils.cache import patch_vary_headers
 
 
 def permissions_policy_header(policy: dict[str, list[str]]) -> str:
@@ -24,4 +26,16 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         if self.header:
             response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's: the reader's language from the language cookie, else Accept-Language; sets
+    Content-Language and ``Vary: Accept-Language``. Since the cookie picks the language too,
+    an answer varies on ``Cookie`` as well, so that a shared cache never serves a page in
+    another reader's language."""
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        patch_vary_headers(response, ("Cookie",))
         return response

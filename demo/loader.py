@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from agreements.models import Agreement, AgreementSignatory, DataSharingTerm
+from oversight.derived import derived_refresh
 from oversight.models import Finding, Review
 from partnerships.forms import PartnershipForm
 from partnerships.models import (
@@ -39,6 +40,7 @@ from publication.choices import PublicationStatus, WithholdingReason
 from publication.models import Revision, Withholding
 from publication.services import revision_store
 
+from .activities import load_demo_activities, load_demo_report
 from .feedback import load_demo_feedback
 
 SEED_CSV = Path(__file__).resolve().parent / "fixtures" / "seed_partnerships.csv"
@@ -608,6 +610,10 @@ def load_demo_registry(*, today: date, reset_passwords: bool = False) -> LoadRep
        partnership waiting for the other party's approval, and an announced embargo.
     6. Public feedback on that partnership: published, answered, hidden, reported.
     7. ``next_review_due`` of each agreement, from its reviews.
+    8. Joint activities with their results on that partnership and two of the seed table,
+       and its published transparency report of last year (``demo/activities.py``).
+    9. The facts the agreements and partnerships store (``oversight.derived``): the rows
+       above were written as they are, not through the services that store them.
     """
     report = LoadReport()
     with SEED_CSV.open(newline="", encoding="utf-8") as seed:
@@ -638,11 +644,27 @@ def load_demo_registry(*, today: date, reset_passwords: bool = False) -> LoadRep
             partnership_slug=REFUGE_REFERRALS["slug"], ngo_slug=NORTHBRIDGE["ngo"][0]
         ),
     )
+    next_reviews_due()
+    seeded = Partnership.objects.public().exclude(slug=REFUGE_REFERRALS["slug"]).order_by("pk")
+    demo_slugs = [REFUGE_REFERRALS["slug"], *seeded.values_list("slug", flat=True)[:2]]
+    report.count(
+        "joint activities", load_demo_activities(partnership_slugs=demo_slugs, today=today)
+    )
+    report.count(
+        "transparency reports",
+        load_demo_report(partnership_slug=REFUGE_REFERRALS["slug"], today=today),
+    )
+    derived_refresh()
+    return report
+
+
+def next_reviews_due() -> None:
+    """Store each agreement's ``next_review_due``, from its reviews (the demo's rows are
+    written as they are, not through the services that keep it)."""
     for agreement in Agreement.objects.prefetch_related("reviews"):
         due = agreement.compute_next_review_due()
         if agreement.next_review_due != due:
             Agreement.objects.filter(pk=agreement.pk).update(next_review_due=due)
-    return report
 
 
 def _load_seed_row(report: LoadReport, row: dict[str, str], today: date) -> None:

@@ -18,6 +18,7 @@ import time
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
+from django.utils.translation import gettext
 
 SALT = "feedback.form-challenge"
 MIN_SECONDS = 3
@@ -38,11 +39,11 @@ def challenge_error(token: str, now: float | None = None) -> str | None:
     try:
         issued = float(signing.loads(token, salt=SALT))
     except (signing.BadSignature, TypeError, ValueError):
-        return "The form could not be checked. Please reload the page and send it again."
+        return gettext("The form could not be checked. Please reload the page and send it again.")
     if now - issued < MIN_SECONDS:
-        return "That was sent very fast. Please wait a few seconds and send it again."
+        return gettext("That was sent very fast. Please wait a few seconds and send it again.")
     if now - issued > MAX_AGE:
-        return "The form has expired. Please reload the page and send it again."
+        return gettext("The form has expired. Please reload the page and send it again.")
     return None
 
 

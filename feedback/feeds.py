@@ -3,6 +3,7 @@
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
 
 from partnerships.models import Partnership
 
@@ -18,10 +19,10 @@ class PartnershipFeedbackFeed(Feed):
         return get_object_or_404(Partnership.objects.public(), slug=slug)
 
     def title(self, obj):
-        return f"Feedback on {obj.title} — Partnership Registry"
+        return _("Feedback on %(title)s — Partnership Registry") % {"title": obj.title}
 
     def subtitle(self, obj):
-        return "Public feedback on the partnership and the parties' responses, newest first."
+        return _("Public feedback on the partnership and the parties' responses, newest first.")
 
     def link(self, obj):
         return obj.get_absolute_url() + "#feedback"

@@ -2,6 +2,8 @@
 answering it and closing a partnership to it."""
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from core.forms import StaffForm
@@ -9,7 +11,7 @@ from core.forms import StaffForm
 from .challenge import challenge_error, challenge_issue
 from .models import MAX_TEXT_LENGTH, Feedback
 
-HONEYPOT_MESSAGE = "Your feedback could not be accepted. Leave the last field empty."
+HONEYPOT_MESSAGE = _("Your feedback could not be accepted. Leave the last field empty.")
 
 
 class FeedbackForm(StaffForm):
@@ -18,37 +20,45 @@ class FeedbackForm(StaffForm):
     limit; the rate limits are the service's."""
 
     category = forms.ChoiceField(
-        choices=[("", "Choose one"), *Feedback.Category.choices],
-        help_text="What kind of feedback this is.",
+        choices=[("", _("Choose one")), *Feedback.Category.choices],
+        label=_("Category"),
+        help_text=_("What kind of feedback this is."),
     )
     agreement = forms.ModelChoiceField(
         queryset=Agreement.objects.none(),
         required=False,
-        empty_label="The partnership as a whole",
-        label="About",
+        empty_label=_("The partnership as a whole"),
+        label=_("About"),
     )
     text = forms.CharField(
-        label="Your feedback",
+        label=_("Your feedback"),
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": MAX_TEXT_LENGTH}),
         max_length=MAX_TEXT_LENGTH,
-        help_text=f"At most {MAX_TEXT_LENGTH} characters. Please do not name people or give "
-        "phone numbers or addresses. Links become clickable once a moderator publishes it.",
+        help_text=format_lazy(
+            _(
+                "At most {limit} characters. Please do not name people or give phone numbers "
+                "or addresses. Links become clickable once a moderator publishes it."
+            ),
+            limit=MAX_TEXT_LENGTH,
+        ),
     )
     display_name = forms.CharField(
-        label="Name to show",
+        label=_("Name to show"),
         required=False,
         max_length=80,
-        help_text="Optional: shown with your feedback. Leave it empty to stay anonymous.",
+        help_text=_("Optional: shown with your feedback. Leave it empty to stay anonymous."),
     )
     email = forms.EmailField(
-        label="Your e-mail address",
-        help_text="Never shown. We send you a link to confirm your feedback, and use it for "
-        "nothing else; unconfirmed feedback is deleted after 7 days.",
+        label=_("Your e-mail address"),
+        help_text=_(
+            "Never shown. We send you a link to confirm your feedback, and use it for "
+            "nothing else; unconfirmed feedback is deleted after 7 days."
+        ),
     )
     # The honeypot: hidden from people by CSS and from screen readers by aria-hidden.
     website = forms.CharField(
         required=False,
-        label="Leave this field empty",
+        label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     challenge = forms.CharField(widget=forms.HiddenInput)

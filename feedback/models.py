@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from audit.registry import track
@@ -39,26 +40,26 @@ class FeedbackAuthor(models.Model):
 
 class Feedback(TimeStampedModel):
     class Category(models.TextChoices):
-        CONCERN = "concern", "Concern"
-        EXPERIENCE = "experience", "Experience"
-        CORRECTION = "correction", "Correction"
-        QUESTION = "question", "Question"
-        SUPPORT = "support", "Support"
+        CONCERN = "concern", _("Concern")
+        EXPERIENCE = "experience", _("Experience")
+        CORRECTION = "correction", _("Correction")
+        QUESTION = "question", _("Question")
+        SUPPORT = "support", _("Support")
 
     class Status(models.TextChoices):
-        UNCONFIRMED = "unconfirmed", "Unconfirmed"
-        PENDING = "pending", "Awaiting moderation"
-        PUBLISHED = "published", "Published"
-        HIDDEN = "hidden", "Hidden by moderators"
-        UNDER_REVIEW = "under_review", "Hidden pending review"
+        UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+        PENDING = "pending", _("Awaiting moderation")
+        PUBLISHED = "published", _("Published")
+        HIDDEN = "hidden", _("Hidden by moderators")
+        UNDER_REVIEW = "under_review", _("Hidden pending review")
 
     class HiddenReason(models.TextChoices):
-        OFF_TOPIC = "off_topic", "Off topic"
-        PERSONAL_DATA = "personal_data", "Personal data"
-        ABUSIVE = "abusive", "Abusive"
-        SPAM = "spam", "Spam"
-        DUPLICATE = "duplicate", "Duplicate"
-        LEGAL = "legal", "Legal reasons"
+        OFF_TOPIC = "off_topic", _("Off topic")
+        PERSONAL_DATA = "personal_data", _("Personal data")
+        ABUSIVE = "abusive", _("Abusive")
+        SPAM = "spam", _("Spam")
+        DUPLICATE = "duplicate", _("Duplicate")
+        LEGAL = "legal", _("Legal reasons")
 
     partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="feedback")
     agreement = models.ForeignKey(

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from agreements.models import Agreement
 from core.services import require
@@ -113,7 +114,7 @@ def feedback_submit(
     if author.banned_at is None:
         path = reverse("feedback:confirm", kwargs={"token": confirmation_token(feedback)})
         _mail_on_commit(
-            subject=f"Confirm your feedback on {partnership.title}",
+            subject=gettext("Confirm your feedback on %(title)s") % {"title": partnership.title},
             template="feedback/email/confirm.txt",
             context={
                 "partnership": partnership,
@@ -245,7 +246,8 @@ def feedback_report(*, feedback: Feedback, client_address: str) -> ReportOutcome
         author = feedback.author
         if author is not None:
             _mail_on_commit(
-                subject=f"Your feedback on {feedback.partnership.title} is hidden for review",
+                subject=gettext("Your feedback on %(title)s is hidden for review")
+                % {"title": feedback.partnership.title},
                 template="feedback/email/hidden_for_review.txt",
                 context={"feedback": feedback},
                 to=author.email,

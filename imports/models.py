@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 
@@ -16,15 +17,15 @@ class ImportJob(TimeStampedModel):
     as it goes."""
 
     class Kind(models.TextChoices):
-        PARTNERSHIPS = "partnerships", "Partnerships"
-        AGREEMENTS = "agreements", "Agreements"
+        PARTNERSHIPS = "partnerships", _("Partnerships")
+        AGREEMENTS = "agreements", _("Agreements")
 
     class Status(models.TextChoices):
-        CHECKING = "checking", "Checking the file"
-        CHECKED = "checked", "Checked: ready to apply"
-        APPLYING = "applying", "Applying"
-        APPLIED = "applied", "Applied"
-        FAILED = "failed", "Failed: nothing was changed"
+        CHECKING = "checking", _("Checking the file")
+        CHECKED = "checked", _("Checked: ready to apply")
+        APPLYING = "applying", _("Applying")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Failed: nothing was changed")
 
     RUNNING = (Status.CHECKING, Status.APPLYING)
 

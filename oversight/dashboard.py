@@ -17,6 +17,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 
 from agreements.models import Agreement, RiskLevel
 from core.csv import csv_cell
@@ -32,7 +33,7 @@ SORTS = {
     "risk": "risk_rank",
     "next_review": "next_review_due",
     "overdue": "review_due_in_force",  # the days overdue grow as the due date recedes
-    "auditor": "auditor_is_independent",
+    "auditor": "auditor_rank",
     "flags": "open_flag_count",
 }
 DEFAULT_SORT = "-overdue"
@@ -44,8 +45,9 @@ def dashboard_rows(filters: dict, *, sort: str):
     ``-`` for descending). A fixed number of queries whatever the number of rows."""
     rows = (
         Agreement.objects.with_risk_level()
-        .with_auditor_independence()
         .annotate(
+            # No auditor sorts with a party as auditor: not independent.
+            auditor_rank=Coalesce("auditor_is_independent", Value(False)),
             risk_rank=Case(
                 When(derived_risk_level=RiskLevel.HIGH, then=Value(3)),
                 When(derived_risk_level=RiskLevel.MEDIUM, then=Value(2)),

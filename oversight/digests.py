@@ -11,6 +11,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from agreements.models import Agreement
 from partnerships.models import Membership
@@ -155,8 +157,9 @@ def _recipients(agreement_ids: set[int]) -> dict[str, set[int]]:
 def _digest_subject(context: dict) -> str:
     parts = []
     if context["flags"]:
-        parts.append(f"{len(context['flags'])} new flag{'s' if len(context['flags']) > 1 else ''}")
+        n = len(context["flags"])
+        parts.append(ngettext("%(n)s new flag", "%(n)s new flags", n) % {"n": n})
     if context["reminders"]:
         n = len(context["reminders"])
-        parts.append(f"{n} review{'s' if n > 1 else ''} due soon")
-    return f"Partnership Registry: {', '.join(parts)}"
+        parts.append(ngettext("%(n)s review due soon", "%(n)s reviews due soon", n) % {"n": n})
+    return _("Partnership Registry: %(what)s") % {"what": ", ".join(parts)}

@@ -4,6 +4,7 @@ a flag's text the public may read (``public_flag_detail``, also the API's)."""
 from collections.abc import Container
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from partnerships.feeds import FEED_LENGTH, RegistryFeed
@@ -39,8 +40,8 @@ def public_flag_detail(kind: str, detail: str, withheld: Container[str]) -> str:
 
 
 class FlagFeed(RegistryFeed):
-    base_title = "Partnership Registry: newly raised flags"
-    subtitle = (
+    base_title = _("Partnership Registry: newly raised flags")
+    subtitle = _(
         "Problems the registry found by itself in public agreements: reviews overdue, "
         "no independent auditor, expired but active, high risk without a DPIA, corrective "
         "actions overdue."

@@ -20,11 +20,13 @@ from datetime import datetime
 from operator import itemgetter
 
 from django.db import DataError, IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from agreements.derived import derived_facts_refresh
 from agreements.models import Agreement
 
+from .derived import open_flag_kinds_refresh
 from .models import Flag
 from .rules import FACTS, FLAG_RULES, FlagRule
 
@@ -75,7 +77,7 @@ def flags_close(
     today = timezone.localdate(now)
     # NOT EXISTS, not NOT IN: PostgreSQL hashes a NOT IN subquery only while it fits in
     # work_mem, and past that re-runs it for every flag (minutes at a million rows).
-    still_holds = rule.agreements(today).order_by().filter(pk=OuterRef("agreement_id"))
+    still_holds = rule.agreements(today, now).order_by().filter(pk=OuterRef("agreement_id"))
     open_flags = Flag.objects.open().filter(kind=rule.kind, raised_at__lte=now)
     return (
         _within(open_flags, agreement_ids, "agreement_id")
@@ -91,7 +93,7 @@ def holds_end(
     longer holds (on ``agreement_ids`` only, if given): should it hold again later, that is
     news, and the flag is raised again whatever the facts."""
     today = timezone.localdate(now)
-    still_holds = rule.agreements(today).order_by().filter(pk=OuterRef("agreement_id"))
+    still_holds = rule.agreements(today, now).order_by().filter(pk=OuterRef("agreement_id"))
     held = Flag.objects.filter(
         kind=rule.kind, resolved_facts__isnull=False, hold_ended_at__isnull=True
     )
@@ -114,7 +116,7 @@ def flags_raise(
     """
     today = timezone.localdate(now)
     already_open = Flag.objects.open().filter(kind=rule.kind, agreement=OuterRef("pk"))
-    candidates = _within(rule.agreements(today), agreement_ids, "pk")
+    candidates = _within(rule.agreements(today, now), agreement_ids, "pk")
     candidates = candidates.exclude(Exists(already_open)).exclude(
         Exists(_held_on_todays_facts(rule, today).filter(pk=OuterRef("pk")))
     )
@@ -164,6 +166,14 @@ def _flags_insert(kind: str, now: datetime, flags: list[tuple[int, str]]) -> int
         return cursor.rowcount
 
 
+def _open_flag_kinds_store(*, rule: FlagRule, now: datetime) -> int:
+    """Store the open flags' kinds of the agreements whose flags of ``rule``'s kind this
+    run raised or closed (they carry its ``now``): one statement, in the kind's
+    transaction."""
+    changed = Flag.objects.filter(kind=rule.kind).filter(Q(raised_at=now) | Q(resolved_at=now))
+    return open_flag_kinds_refresh(agreement_ids=changed.values("agreement_id"))
+
+
 def _detail(rule: FlagRule, row: dict, today) -> str:
     try:
         return rule.detail(row, today)
@@ -176,11 +186,14 @@ def flagging_run(*, now: datetime, agreement_ids: Collection[int] | None = None)
     """The flagging run: over the whole registry (the nightly run), or, with
     ``agreement_ids``, over those agreements only (after a staff write).
 
+    0. Store anew the agreements' risk levels and auditors' independence that differ from
+       their rules (``agreements.derived``), which the conditions read.
     1. Expire the agreements set to auto-expire that are past their expiry date.
     2. For each kind of flag: close the open flags whose condition cleared, end the holds
        of the flags resolved by hand whose condition cleared, then raise flags on the
        agreements that meet the condition and have none open and none held closed on
-       today's facts.
+       today's facts; then store the open flags' kinds of the agreements whose flags of
+       the kind changed (``Agreement.open_flag_kinds``), in the same transaction.
 
     An empty ``agreement_ids`` does nothing. A kind that fails on bad data is logged and
     skipped; the other kinds still run. Connection errors propagate, so that the task
@@ -190,6 +203,9 @@ def flagging_run(*, now: datetime, agreement_ids: Collection[int] | None = None)
         agreement_ids = sorted(set(agreement_ids))
         if not agreement_ids:
             return FlaggingReport()
+    # The stored facts the conditions read, re-derived first: a write that went around the
+    # services (a raw update, a restore) is caught up before it is judged.
+    derived_facts_refresh(agreement_ids=agreement_ids)
     report = FlaggingReport(expired=agreements_expire(now=now, agreement_ids=agreement_ids))
     for rule in FLAG_RULES:
         try:
@@ -201,6 +217,8 @@ def flagging_run(*, now: datetime, agreement_ids: Collection[int] | None = None)
                 report.raised[str(rule.kind)] = flags_raise(
                     rule=rule, now=now, agreement_ids=agreement_ids
                 )
+                if report.closed[str(rule.kind)] or report.raised[str(rule.kind)]:
+                    _open_flag_kinds_store(rule=rule, now=now)
         except (IntegrityError, DataError):
             logger.exception("flagging: %s failed; the other kinds go on", rule.kind)
             report.failed.append(str(rule.kind))

@@ -3,6 +3,7 @@
 from django import forms
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, RiskLevel
 from core.forms import StaffForm, StaffModelForm
@@ -151,8 +152,8 @@ class FindingResolveForm(StaffForm):
 class StaysClosed(models.TextChoices):
     """How long a flag resolved by hand stays closed (``services.flag_resolve``)."""
 
-    UNTIL_CHANGED = "until_changed", "Until the facts it is resolved on change"
-    UNTIL_DATE = "until_date", "Until a date, or until those facts change if sooner"
+    UNTIL_CHANGED = "until_changed", _("Until the facts it is resolved on change")
+    UNTIL_DATE = "until_date", _("Until a date, or until those facts change if sooner")
 
 
 class FlagResolveForm(StaffForm):

@@ -5,18 +5,20 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 from django.db import models
 from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from audit.registry import track
 from core.models import TimeStampedModel
 from partnerships.models import Organization, PartnershipParty
+from publication.withholding import withheld_by_record
 
 # A completed DPIA keeps a high-risk agreement unflagged for this long.
 DPIA_VALID_FOR = relativedelta(months=12)
 
 # The independence rule in words (``ReviewQuerySet.not_independent_condition``), for the
 # methodology page and the API's documentation.
-REVIEW_INDEPENDENCE = (
+REVIEW_INDEPENDENCE = _(
     "A review or audit is independent when the reviewing organization is not a party to the "
     "partnership and has declared no funding, staff or contractual ties to a party. A review "
     "recorded before reviewers were asked to declare their ties is judged on the first "
@@ -81,27 +83,27 @@ class ReviewQuerySet(models.QuerySet):
 
 class Review(TimeStampedModel):
     class Kind(models.TextChoices):
-        SCHEDULED_REVIEW = "scheduled_review", "Scheduled review"
-        AUDIT = "audit", "Audit"
-        DPIA = "dpia", "Data-protection impact assessment"
-        COMMUNITY_REVIEW = "community_review", "Community review"
+        SCHEDULED_REVIEW = "scheduled_review", _("Scheduled review")
+        AUDIT = "audit", _("Audit")
+        DPIA = "dpia", _("Data-protection impact assessment")
+        COMMUNITY_REVIEW = "community_review", _("Community review")
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        IN_PROGRESS = "in_progress", "In progress"
-        COMPLETED = "completed", "Completed"
+        SCHEDULED = "scheduled", _("Scheduled")
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Completed")
 
     class Outcome(models.TextChoices):
-        COMPLIANT = "compliant", "Compliant"
-        CONCERNS = "concerns", "Concerns"
-        NON_COMPLIANT = "non_compliant", "Non-compliant"
+        COMPLIANT = "compliant", _("Compliant")
+        CONCERNS = "concerns", _("Concerns")
+        NON_COMPLIANT = "non_compliant", _("Non-compliant")
 
     class ConflictOfInterest(models.TextChoices):
         """The reviewer's declaration of funding, staff or contractual ties to a party."""
 
-        NOT_DECLARED = "not_declared", "Not declared"
-        NONE = "none", "No ties"
-        DECLARED = "declared", "Ties declared"
+        NOT_DECLARED = "not_declared", _("Not declared")
+        NONE = "none", _("No ties")
+        DECLARED = "declared", _("Ties declared")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="reviews")
@@ -193,13 +195,18 @@ class Review(TimeStampedModel):
 
 # What each declaration means, for the methodology page (in the order of the choices).
 DECLARATION_EXPLANATIONS = {
-    Review.ConflictOfInterest.NOT_DECLARED: "Recorded before reviewers were asked to declare "
-    "their ties: the review is independent when its reviewer is not a party.",
-    Review.ConflictOfInterest.NONE: "The reviewer declared no funding, staff or contractual "
-    "ties to a party.",
-    Review.ConflictOfInterest.DECLARED: "The reviewer declared ties to a party and described "
-    "them; the description is published with the review unless it is withheld, with the "
-    "reason. The review is not independent.",
+    Review.ConflictOfInterest.NOT_DECLARED: _(
+        "Recorded before reviewers were asked to declare "
+        "their ties: the review is independent when its reviewer is not a party."
+    ),
+    Review.ConflictOfInterest.NONE: _(
+        "The reviewer declared no funding, staff or contractual ties to a party."
+    ),
+    Review.ConflictOfInterest.DECLARED: _(
+        "The reviewer declared ties to a party and described "
+        "them; the description is published with the review unless it is withheld, with the "
+        "reason. The review is not independent."
+    ),
 }
 
 
@@ -211,14 +218,14 @@ class FindingQuerySet(models.QuerySet):
 
 class Finding(TimeStampedModel):
     class Severity(models.TextChoices):
-        INFO = "info", "Information"
-        MINOR = "minor", "Minor"
-        MAJOR = "major", "Major"
-        CRITICAL = "critical", "Critical"
+        INFO = "info", _("Information")
+        MINOR = "minor", _("Minor")
+        MAJOR = "major", _("Major")
+        CRITICAL = "critical", _("Critical")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RESOLVED = "resolved", "Resolved"
+        OPEN = "open", _("Open")
+        RESOLVED = "resolved", _("Resolved")
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="findings")
     severity = models.CharField(max_length=10, choices=Severity)
@@ -299,11 +306,13 @@ class Flag(models.Model):
     """A problem the scheduled job found by itself. Closed flags stay on the record."""
 
     class Kind(models.TextChoices):
-        REVIEW_OVERDUE = "review_overdue", "Review overdue"
-        NO_INDEPENDENT_AUDITOR = "no_independent_auditor", "No independent auditor"
-        EXPIRED_BUT_ACTIVE = "expired_but_active", "Expired but still active"
-        HIGH_RISK_WITHOUT_DPIA = "high_risk_without_dpia", "High risk without a DPIA"
-        CORRECTIVE_ACTION_OVERDUE = "corrective_action_overdue", "Corrective action overdue"
+        REVIEW_OVERDUE = "review_overdue", _("Review overdue")
+        NO_INDEPENDENT_AUDITOR = "no_independent_auditor", _("No independent auditor")
+        EXPIRED_BUT_ACTIVE = "expired_but_active", _("Expired but still active")
+        HIGH_RISK_WITHOUT_DPIA = "high_risk_without_dpia", _("High risk without a DPIA")
+        CORRECTIVE_ACTION_OVERDUE = "corrective_action_overdue", _("Corrective action overdue")
+        BREACH_NOTIFIED_LATE = "breach_notified_late", _("Data breach notified late")
+        INCIDENT_WITHOUT_REVIEW = "incident_without_review", _("Incident without a review")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="flags")
     kind = models.CharField(max_length=30, choices=Kind)
@@ -414,6 +423,21 @@ class ReviewReminder(models.Model):
 
 # The audit trail: every create, update and delete of these records, written by database
 # triggers, and what the staff history shows of them (see ``audit.registry``).
-ReviewEvent = track(Review, record="Review", slug="review")
-FindingEvent = track(Finding, record="Finding", slug="finding", parent="review")
+ReviewEvent = track(
+    Review,
+    record="Review",
+    slug="review",
+    # What the public API shows of a review (never its private notes); public while its
+    # agreement is (the followers' alerts tell its public changes).
+    public_fields=tuple(f for f in Review.EDITABLE_FIELDS if f != "notes"),
+    gated_by="agreement",
+    withheld=withheld_by_record,
+)
+FindingEvent = track(
+    Finding,
+    record="Finding",
+    slug="finding",
+    parent="review",
+    public_fields=tuple(f for f in Finding.PUBLIC_FIELDS if f != "id"),
+)
 FlagEvent = track(Flag, record="Flag", slug="flag")

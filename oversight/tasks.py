@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from core.tasks import JOB_OPTIONS
 
+from .derived import derived_refresh
 from .digests import digests_send
 from .flagging import flagging_run
 
@@ -19,3 +20,9 @@ def run_flagging(agreement_ids: list[int] | None = None) -> dict:
 @shared_task(**JOB_OPTIONS)
 def send_digests() -> dict:
     return digests_send(now=timezone.now()).as_dict()
+
+
+@shared_task(**JOB_OPTIONS)
+def refresh_derived() -> dict:
+    """The agreements' stored derived facts, re-derived where they differ (a safety net)."""
+    return derived_refresh()

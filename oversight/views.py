@@ -11,7 +11,6 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +19,7 @@ from django.views import View
 from django.views.generic import DetailView
 
 from agreements.models import Agreement
+from core import keyset
 from core.views import add_service_errors
 from partnerships.permissions import can_see_private_records, can_see_review_notes
 from publication.withholding import mask, withheld_fields
@@ -50,6 +50,18 @@ class _Echo:
         return value
 
 
+def dashboard_page(rows, params) -> keyset.Page:
+    """The page by ``cursor`` (the Previous and Next links: as cheap at any depth as the
+    first) or by ``page`` number; the first page for a cursor of another sort or a number
+    that is not one (or too deep)."""
+    raw = params.get("page", "")
+    number = int(raw) if raw.isdigit() and int(raw) > 0 else None
+    try:
+        return keyset.page(rows, size=PAGE_SIZE, cursor=params.get("cursor"), number=number)
+    except (keyset.BadCursor, keyset.PageTooDeep):
+        return keyset.page(rows, size=PAGE_SIZE)
+
+
 class DashboardView(LoginRequiredMixin, View):
     """Every agreement, restricted ones included, for members of oversight organizations:
     filters, sortable columns, pages of 50, and the same table as CSV (``?format=csv``:
@@ -66,13 +78,22 @@ class DashboardView(LoginRequiredMixin, View):
         today = timezone.localdate()
         if request.GET.get("format") == "csv":
             return self.csv_response(rows, today)
-        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = dashboard_page(rows, request.GET)
         for agreement in page:
             agreement.days_overdue = days_overdue(agreement, today)
+        count = keyset.cheap_count(rows)
         return render(
             request,
             "oversight/dashboard.html",
-            {"form": form, "page": page, "columns": COLUMNS, "sort": sort, "today": today},
+            {
+                "form": form,
+                "page": page,
+                "count": count,
+                "page_count": max(1, -(-count.value // PAGE_SIZE)),
+                "columns": COLUMNS,
+                "sort": sort,
+                "today": today,
+            },
         )
 
     @staticmethod

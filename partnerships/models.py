@@ -6,10 +6,12 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from audit.registry import name_publicly, track
-from core.models import TimeStampedModel
+from core.models import StoresDerivedFacts, TimeStampedModel
 from publication.models import Publishable
 from publication.withholding import withheld_by_record
 
@@ -35,25 +37,25 @@ ORI_FORMAT = (
 
 class Organization(TimeStampedModel):
     class Kind(models.TextChoices):
-        NGO = "ngo", "NGO"
-        POLICE_AGENCY = "police_agency", "Police agency"
-        OVERSIGHT_BODY = "oversight_body", "Oversight body"
-        COMMUNITY_BOARD = "community_board", "Community board"
-        AUDITOR = "auditor", "Auditor"
-        OTHER = "other", "Other"
+        NGO = "ngo", _("NGO")
+        POLICE_AGENCY = "police_agency", _("Police agency")
+        OVERSIGHT_BODY = "oversight_body", _("Oversight body")
+        COMMUNITY_BOARD = "community_board", _("Community board")
+        AUDITOR = "auditor", _("Auditor")
+        OTHER = "other", _("Other")
 
     class NgoType(models.TextChoices):
-        HUMAN_RIGHTS = "human_rights", "Human rights"
-        COMMUNITY_DEVELOPMENT = "community_development", "Community development"
-        ADVOCACY_NETWORK = "advocacy_network", "Advocacy network"
-        RESEARCH_INSTITUTION = "research_institution", "Research institution"
-        VICTIM_SUPPORT = "victim_support", "Victim support"
-        SERVICE_PROVIDER = "service_provider", "Service provider"
+        HUMAN_RIGHTS = "human_rights", _("Human rights")
+        COMMUNITY_DEVELOPMENT = "community_development", _("Community development")
+        ADVOCACY_NETWORK = "advocacy_network", _("Advocacy network")
+        RESEARCH_INSTITUTION = "research_institution", _("Research institution")
+        VICTIM_SUPPORT = "victim_support", _("Victim support")
+        SERVICE_PROVIDER = "service_provider", _("Service provider")
 
     class Scope(models.TextChoices):
-        LOCAL = "local", "Local"
-        NATIONAL = "national", "National"
-        INTERNATIONAL = "international", "International"
+        LOCAL = "local", _("Local")
+        NATIONAL = "national", _("National")
+        INTERNATIONAL = "international", _("International")
 
     # Organizations whose members oversee partnerships rather than run them.
     OVERSIGHT_KINDS = (Kind.OVERSIGHT_BODY, Kind.COMMUNITY_BOARD, Kind.AUDITOR)
@@ -157,12 +159,12 @@ class Source(TimeStampedModel):
     """Evidence for a partnership or an agreement, for journalists to cite."""
 
     class Kind(models.TextChoices):
-        OFFICIAL_DOCUMENT = "official_document", "Official document"
-        FOI_RESPONSE = "foi_response", "Freedom-of-information response"
-        NEWS_REPORT = "news_report", "News report"
-        NGO_REPORT = "ngo_report", "NGO report"
-        COURT_RECORD = "court_record", "Court record"
-        OTHER = "other", "Other"
+        OFFICIAL_DOCUMENT = "official_document", _("Official document")
+        FOI_RESPONSE = "foi_response", _("Freedom-of-information response")
+        NEWS_REPORT = "news_report", _("News report")
+        NGO_REPORT = "ngo_report", _("NGO report")
+        COURT_RECORD = "court_record", _("Court record")
+        OTHER = "other", _("Other")
 
     title = models.CharField(max_length=300)
     url = models.URLField("URL", max_length=500, blank=True)
@@ -185,17 +187,18 @@ class Source(TimeStampedModel):
         return self.title
 
 
-class Partnership(Publishable, TimeStampedModel):
+class Partnership(StoresDerivedFacts, Publishable, TimeStampedModel):
     class Status(models.TextChoices):
-        PROPOSED = "proposed", "Proposed"
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
-        ENDED = "ended", "Ended"
+        PROPOSED = "proposed", _("Proposed")
+        # Its own context: a partnership is feminine in Spanish (activa), an agreement not.
+        ACTIVE = "active", pgettext_lazy("partnership status", "Active")
+        SUSPENDED = "suspended", _("Suspended")
+        ENDED = "ended", _("Ended")
 
     class DatePrecision(models.TextChoices):
-        DAY = "day", "Day"
-        MONTH = "month", "Month"
-        YEAR = "year", "Year"
+        DAY = "day", _("Day")
+        MONTH = "month", _("Month")
+        YEAR = "year", _("Year")
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=200, unique=True, help_text="Stable public identifier.")
@@ -220,6 +223,25 @@ class Partnership(Publishable, TimeStampedModel):
         Organization, through="PartnershipParty", related_name="partnerships"
     )
     sources = models.ManyToManyField(Source, related_name="partnerships", blank=True)
+
+    # Facts of its public agreements, stored so that the public lists filter by them from
+    # columns; never edited: ``agreements.derived`` keeps them with every write that
+    # changes an agreement's stored facts or whether it is public.
+    highest_risk_level = models.CharField(
+        max_length=10,
+        # An agreement's ``RiskLevel`` (the partnerships' layer is below its declaration).
+        default="low",
+        db_default="low",
+        editable=False,
+        help_text="The highest risk level among its public agreements; low without any.",
+    )
+    has_independent_auditor = models.BooleanField(
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text="One of its public agreements has an auditor that is not a party.",
+    )
+    DERIVED_FIELDS = ("highest_risk_level", "has_independent_auditor")
 
     # What a staff form edits (the slug is made from the title, once).
     EDITABLE_FIELDS = (
@@ -266,7 +288,15 @@ class Partnership(Publishable, TimeStampedModel):
 
     class Meta:
         ordering = ["title"]
-        indexes = [*Publishable.Meta.indexes]
+        indexes = [
+            *Publishable.Meta.indexes,
+            # ?risk_level=... of the public registry, in its order (title, id).
+            models.Index(
+                fields=["highest_risk_level", "title", "id"],
+                condition=Q(**public_values()),
+                name="partnership_public_risk_idx",
+            ),
+        ]
         constraints = [
             *Publishable.Meta.constraints,
             models.CheckConstraint(
@@ -298,11 +328,11 @@ class Partnership(Publishable, TimeStampedModel):
 
 class PartnershipParty(TimeStampedModel):
     class Role(models.TextChoices):
-        LEAD_NGO = "lead_ngo", "Lead NGO"
-        PARTNER_NGO = "partner_ngo", "Partner NGO"
-        POLICE_AGENCY = "police_agency", "Police agency"
-        FUNDER = "funder", "Funder"
-        OTHER = "other", "Other"
+        LEAD_NGO = "lead_ngo", _("Lead NGO")
+        PARTNER_NGO = "partner_ngo", _("Partner NGO")
+        POLICE_AGENCY = "police_agency", _("Police agency")
+        FUNDER = "funder", _("Funder")
+        OTHER = "other", _("Other")
 
     NGO_ROLES = (Role.LEAD_NGO, Role.PARTNER_NGO)
 
@@ -313,9 +343,9 @@ class PartnershipParty(TimeStampedModel):
         yet: an import checks a new partnership's before creating it)."""
         missing = []
         if not set(roles) & set(cls.NGO_ROLES):
-            missing.append("an NGO")
+            missing.append(_("an NGO"))
         if cls.Role.POLICE_AGENCY not in roles:
-            missing.append("a police agency")
+            missing.append(_("a police agency"))
         return missing
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="parties")
@@ -343,8 +373,8 @@ class Membership(TimeStampedModel):
     """A person acting for an organization. People are private: never published."""
 
     class Role(models.TextChoices):
-        EDITOR = "editor", "Editor"
-        VIEWER = "viewer", "Viewer"
+        EDITOR = "editor", _("Editor")
+        VIEWER = "viewer", _("Viewer")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -394,6 +424,7 @@ SourceEvent = track(Source, record="Source", slug="source", named_by="title")
 PartnershipEvent = track(
     Partnership,
     record="Partnership",
+    derived=Partnership.DERIVED_FIELDS,
     slug="partnership",
     public_fields=Partnership.PUBLIC_FIELDS,
     public_if=public_values(),

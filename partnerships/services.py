@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import connection, models, transaction
 from django.db.models import Max
+from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -231,6 +232,7 @@ def party_add(
         raise ValidationError(f"{organization} cannot be chosen as a party.")
     party = _party_create(partnership, organization, role)
     submission_withdraw_saved(partnership)
+    parties_changed.send(sender=PartnershipParty, partnership_ids=[partnership.pk])
     _flags_refresh(partnership)
     return party
 
@@ -246,7 +248,14 @@ def party_remove(*, party: PartnershipParty, actor) -> None:
     party.delete()
     _check_party_roles(partnership)
     submission_withdraw_saved(partnership)
+    parties_changed.send(sender=PartnershipParty, partnership_ids=[partnership.pk])
     _flags_refresh(partnership)
+
+
+# A domain event, sent inside the transaction of a change of a partnership's parties
+# (``partnership_ids``): a layer above that stores facts derived from the parties keeps
+# them with it (``agreements.derived``: whether each agreement's auditor is independent).
+parties_changed = Signal()
 
 
 def _flags_refresh(partnership: Partnership) -> None:

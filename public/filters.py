@@ -17,9 +17,9 @@ the search looks at the public values only (``partnerships.search``).
 import django_filters
 from django.db.models import Case, Exists, F, OuterRef, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, DataSharingTerm, RiskLevel
-from agreements.querysets import with_partnership_risk_level
 from agreements.search import search_agreements
 from core.filters import (
     BooleanFilter,
@@ -84,7 +84,7 @@ class PublicOrderingFilter(OrderingFilter):
 def published_since():
     return UpdatedSinceFilter(
         field_name="published_at",
-        label="Published since",
+        label=_("Published since"),
         help_text="Only records published at or after this ISO 8601 date or date and time "
         "(a date means midnight in the registry's time zone): approved by a second editor, "
         "or out of embargo. Records whose publication time was not recorded do not match.",
@@ -106,75 +106,75 @@ class PartnershipFilter(django_filters.FilterSet):
     region = ChoicesUnlessWithheld(
         choices=Region.choices,
         withheld=(Partnership, "region"),
-        label="Region",
+        label=_("Region"),
         help_text=choices_help("Region of the partnership; repeat for several.", Region.choices),
     )
     country = CountryUnlessWithheld(
         withheld=(Partnership, "country"),
-        label="Country",
+        label=_("Country"),
         help_text="ISO 3166-1 alpha-2 code of the partnership's country, e.g. GB.",
     )
     status = MultipleChoiceFilter(
         choices=Partnership.Status.choices,
-        label="Status",
+        label=_("Status"),
         help_text=choices_help(
             "Status of the partnership; repeat for several.", Partnership.Status.choices
         ),
     )
     focus_area = django_filters.CharFilter(
         method="filter_focus_area",
-        label="Focus area",
+        label=_("Focus area"),
         help_text="Slug of a focus area, e.g. domestic-violence. An unknown slug matches nothing.",
     )
     organization = django_filters.CharFilter(
         method="filter_organization",
-        label="Organization",
+        label=_("Organization"),
         help_text="Slug of an organization that is a party to the partnership. An unknown "
         "slug matches nothing.",
     )
     risk_level = MultipleChoiceFilter(
         choices=RiskLevel.choices,
         method="filter_risk_level",
-        label="Risk level",
+        label=_("Risk level"),
         help_text="Risk level of the partnership: the highest among its public agreements "
         "(low when it has none). One of: low, medium, high; repeat for several.",
     )
     data_category = MultipleChoiceFilter(
         choices=DataSharingTerm.DataCategory.choices,
         method="filter_terms",
-        label="Data category",
+        label=_("Data category"),
         help_text="Partnerships with a public agreement sharing this category of data; "
         "repeat for several.",
     )
     surveillance_practice = MultipleChoiceFilter(
         choices=DataSharingTerm.SurveillancePractice.choices,
         method="filter_terms",
-        label="Surveillance practice",
+        label=_("Surveillance practice"),
         help_text="Partnerships with a public agreement involving this surveillance "
         "practice; repeat for several.",
     )
     legal_basis = MultipleChoiceFilter(
         choices=DataSharingTerm.LegalBasis.choices,
         method="filter_terms",
-        label="Legal basis",
+        label=_("Legal basis"),
         help_text="Partnerships with a public agreement sharing data on this legal basis; "
         "repeat for several.",
     )
     has_independent_auditor = BooleanFilter(
         method="filter_has_independent_auditor",
-        label="Has an independent auditor",
+        label=_("Has an independent auditor"),
         help_text="true: at least one of its public agreements has an auditor that is not a "
         "party to the partnership; false: none has.",
     )
     review_overdue = BooleanFilter(
         method="filter_review_overdue",
-        label="Review overdue",
+        label=_("Review overdue"),
         help_text="true: at least one of its signed or active public agreements is past its "
         "review date; false: none is.",
     )
     has_source = BooleanFilter(
         method="filter_has_source",
-        label="Has a source",
+        label=_("Has a source"),
         help_text="true: at least one source (a document, report or news article) is "
         "recorded for the partnership itself; false: none is (its page says “No source "
         "recorded”). The sources of its agreements are not counted.",
@@ -182,7 +182,7 @@ class PartnershipFilter(django_filters.FilterSet):
     flag = MultipleChoiceFilter(
         choices=Flag.Kind.choices,
         method="filter_flag",
-        label="Open flag",
+        label=_("Open flag"),
         help_text="Partnerships with a public agreement that has an open flag of this kind; "
         "repeat for several.",
     )
@@ -190,14 +190,14 @@ class PartnershipFilter(django_filters.FilterSet):
         field_name="established_on",
         lookup_expr="gte",
         withheld=(Partnership, "established_on"),
-        label="Established on or after",
+        label=_("Established on or after"),
         help_text="ISO 8601 date, e.g. 2020-01-01 (inclusive).",
     )
     established_before = DateUnlessWithheld(
         field_name="established_on",
         lookup_expr="lte",
         withheld=(Partnership, "established_on"),
-        label="Established on or before",
+        label=_("Established on or before"),
         help_text="ISO 8601 date, e.g. 2020-12-31 (inclusive).",
     )
     updated_since = UpdatedSinceFilter()
@@ -214,7 +214,7 @@ class PartnershipFilter(django_filters.FilterSet):
             ("id", "id"),
         ),
         withheld={name: (Partnership, name) for name in ("established_on", "region", "country")},
-        label="Ordering",
+        label=_("Ordering"),
         help_text="Sort by title, established_on, updated_at, published_at, status, region, "
         "country or id; prefix with - for descending; separate several with commas. Empty "
         "and withheld values come last. Default: title, or relevance with `search`.",
@@ -242,9 +242,12 @@ class PartnershipFilter(django_filters.FilterSet):
         """The open flags of the agreements."""
         return Flag.objects.open().filter(agreement__in=self.agreements())
 
+    # The risk level and the auditors' independence are those the partnership stores about
+    # its public agreements (``agreements.derived``): a subclass widening ``agreements()``
+    # computes them afresh (``with_partnership_risk_level``).
     def with_risk_level(self, qs):
         """``derived_risk_level``: the highest among the agreements, low without any."""
-        return with_partnership_risk_level(qs, self.agreements())
+        return qs.annotate(derived_risk_level=F("highest_risk_level"))
 
     def _with_agreement(self, qs, agreements, value: bool = True):
         exists = Exists(agreements.filter(partnership=OuterRef("pk")))
@@ -260,14 +263,14 @@ class PartnershipFilter(django_filters.FilterSet):
         return qs.filter(Exists(parties))
 
     def filter_risk_level(self, qs, name, value):
-        return self.with_risk_level(qs).filter(derived_risk_level__in=value)
+        return qs.filter(highest_risk_level__in=value)
 
     def filter_terms(self, qs, name, value):
         terms = self.terms().filter(**{f"{name}__in": value})
         return qs.filter(Exists(terms.filter(agreement__partnership=OuterRef("pk"))))
 
     def filter_has_independent_auditor(self, qs, name, value):
-        return self._with_agreement(qs, self.agreements().with_independent_auditor(), value)
+        return qs.filter(has_independent_auditor=value)
 
     def filter_review_overdue(self, qs, name, value):
         today = timezone.localdate()
@@ -278,8 +281,7 @@ class PartnershipFilter(django_filters.FilterSet):
         return qs.with_sources(value)
 
     def filter_flag(self, qs, name, value):
-        flags = self.open_flags().filter(kind__in=value, agreement__partnership=OuterRef("pk"))
-        return qs.filter(Exists(flags))
+        return self._with_agreement(qs, self.agreements().filter(open_flag_kinds__overlap=value))
 
 
 class AgreementFilter(django_filters.FilterSet):
@@ -293,53 +295,53 @@ class AgreementFilter(django_filters.FilterSet):
         field_name="partnership__region",
         choices=Region.choices,
         withheld=(Partnership, "region", "partnership"),
-        label="Region",
+        label=_("Region"),
         help_text=choices_help("Region of the partnership.", Region.choices),
     )
     country = CountryUnlessWithheld(
         field_name="partnership__country",
         withheld=(Partnership, "country", "partnership"),
-        label="Country",
+        label=_("Country"),
         help_text="ISO 3166-1 alpha-2 code of the partnership's country, e.g. GB.",
     )
     focus_area = django_filters.CharFilter(
         method="filter_focus_area",
-        label="Focus area",
+        label=_("Focus area"),
         help_text="Slug of a focus area of the partnership. An unknown slug matches nothing.",
     )
     status = MultipleChoiceFilter(
         choices=Agreement.Status.choices,
-        label="Status",
+        label=_("Status"),
         help_text=choices_help("Status of the agreement.", Agreement.Status.choices),
     )
     kind = MultipleChoiceFilter(
         choices=Agreement.Kind.choices,
-        label="Kind",
+        label=_("Kind"),
         help_text=choices_help("Kind of agreement.", Agreement.Kind.choices),
     )
     partnership = django_filters.CharFilter(
         field_name="partnership__slug",
-        label="Partnership",
+        label=_("Partnership"),
         help_text="Slug of the partnership, e.g. safe-homes: its public agreements. An "
         "unknown slug matches nothing.",
     )
     organization = django_filters.CharFilter(
         method="filter_organization",
-        label="Organization",
+        label=_("Organization"),
         help_text="Slug of an organization that is a party to the partnership, a signatory "
         "or the auditor (unless the auditor is withheld). An unknown slug matches nothing.",
     )
     risk_level = MultipleChoiceFilter(
         choices=RiskLevel.choices,
         method="filter_risk_level",
-        label="Risk level",
+        label=_("Risk level"),
         help_text="Derived from the data-sharing terms (see the methodology page). "
         "One of: low, medium, high.",
     )
     data_category = MultipleChoiceFilter(
         choices=DataSharingTerm.DataCategory.choices,
         method="filter_terms",
-        label="Data category",
+        label=_("Data category"),
         help_text=choices_help(
             "Agreements with a data-sharing term of this category. Term filters given "
             "together must hold for the same term.",
@@ -349,7 +351,7 @@ class AgreementFilter(django_filters.FilterSet):
     direction = MultipleChoiceFilter(
         choices=DataSharingTerm.Direction.choices,
         method="filter_terms",
-        label="Direction",
+        label=_("Direction"),
         help_text=choices_help(
             "Agreements with a data-sharing term flowing this way (bidirectional terms "
             "are only matched by bidirectional).",
@@ -359,7 +361,7 @@ class AgreementFilter(django_filters.FilterSet):
     legal_basis = MultipleChoiceFilter(
         choices=DataSharingTerm.LegalBasis.choices,
         method="filter_terms",
-        label="Legal basis",
+        label=_("Legal basis"),
         help_text=choices_help(
             "Agreements with a data-sharing term on this legal basis.",
             DataSharingTerm.LegalBasis.choices,
@@ -368,7 +370,7 @@ class AgreementFilter(django_filters.FilterSet):
     surveillance_practice = MultipleChoiceFilter(
         choices=DataSharingTerm.SurveillancePractice.choices,
         method="filter_terms",
-        label="Surveillance practice",
+        label=_("Surveillance practice"),
         help_text=choices_help(
             "Agreements with a data-sharing term involving this practice.",
             DataSharingTerm.SurveillancePractice.choices,
@@ -376,39 +378,39 @@ class AgreementFilter(django_filters.FilterSet):
     )
     has_independent_auditor = BooleanFilter(
         method="filter_has_independent_auditor",
-        label="Has an independent auditor",
+        label=_("Has an independent auditor"),
         help_text="true: an auditor that is not a party to the partnership; false: no "
         "auditor, or one that is a party.",
     )
     review_overdue = BooleanFilter(
         method="filter_review_overdue",
-        label="Review overdue",
+        label=_("Review overdue"),
         help_text="true: signed or active and its next review was due before today.",
     )
     has_source = BooleanFilter(
         method="filter_has_source",
-        label="Has a source",
+        label=_("Has a source"),
         help_text="true: at least one source is recorded for the agreement itself; false: "
         "none is (its page says “No source recorded”).",
     )
     flag = MultipleChoiceFilter(
         choices=Flag.Kind.choices,
         method="filter_flag",
-        label="Open flag",
+        label=_("Open flag"),
         help_text=choices_help("Agreements with an open flag of this kind.", Flag.Kind.choices),
     )
     expires_after = DateUnlessWithheld(
         field_name="expires_on",
         lookup_expr="gte",
         withheld=(Agreement, "expires_on"),
-        label="Expires on or after",
+        label=_("Expires on or after"),
         help_text="ISO 8601 date (inclusive).",
     )
     expires_before = DateUnlessWithheld(
         field_name="expires_on",
         lookup_expr="lte",
         withheld=(Agreement, "expires_on"),
-        label="Expires on or before",
+        label=_("Expires on or before"),
         help_text="ISO 8601 date (inclusive).",
     )
     updated_since = UpdatedSinceFilter()
@@ -429,7 +431,7 @@ class AgreementFilter(django_filters.FilterSet):
             name: (Agreement, name)
             for name in ("signed_on", "effective_from", "expires_on", REVIEW_DUE)
         },
-        label="Ordering",
+        label=_("Ordering"),
         help_text="Sort by title, status, signed_on, effective_from, expires_on, "
         "next_review_due, updated_at, published_at or id; prefix with - for descending. "
         "Empty and withheld values come last. Default: title, or relevance with `search`.",
@@ -472,7 +474,7 @@ class AgreementFilter(django_filters.FilterSet):
         return queryset.filter(Exists(party) | Exists(signatory) | auditor)
 
     def filter_risk_level(self, queryset, name, value):
-        return queryset.with_risk_level().filter(derived_risk_level__in=value)
+        return queryset.filter(stored_risk_level__in=value)
 
     def filter_has_independent_auditor(self, queryset, name, value):
         if value:
@@ -489,5 +491,4 @@ class AgreementFilter(django_filters.FilterSet):
         return queryset.with_sources(value)
 
     def filter_flag(self, queryset, name, value):
-        flags = Flag.objects.open().filter(agreement=OuterRef("pk"), kind__in=value)
-        return queryset.filter(Exists(flags))
+        return queryset.filter(open_flag_kinds__overlap=value)

@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, Q
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from core.filters import BooleanFilter
@@ -55,80 +56,88 @@ PANEL = (
     PanelFilter(
         "search",
         SEARCH,
-        help="In titles, summaries and the parties' names. “A phrase” in quotes; -word "
-        "leaves a word out; “or” between two words finds either.",
+        help=_(
+            "In titles, summaries and the parties' names. “A phrase” in quotes; -word "
+            "leaves a word out; “or” between two words finds either."
+        ),
     ),
     PanelFilter("region", CHECKBOXES),
-    PanelFilter("status", CHECKBOXES, label="Status of the partnership"),
+    PanelFilter("status", CHECKBOXES, label=_("Status of the partnership")),
     PanelFilter(
         "risk_level",
         CHECKBOXES,
-        help="The highest among its public agreements, from the data they share (see the "
-        "methodology page).",
+        help=_(
+            "The highest among its public agreements, from the data they share (see the "
+            "methodology page)."
+        ),
     ),
     PanelFilter("focus_area", SELECT),
     PanelFilter(
         "organization",
         SELECT,
-        help="An NGO, police agency or other organization that is a party to it.",
+        help=_("An NGO, police agency or other organization that is a party to it."),
     ),
     PanelFilter("country", SELECT),
     PanelFilter(
         "flag",
         CHECKBOXES,
-        help="A problem the registry's rules found in one of its public agreements, not "
-        "resolved yet.",
+        help=_(
+            "A problem the registry's rules found in one of its public agreements, not "
+            "resolved yet."
+        ),
         more=True,
     ),
     PanelFilter(
         "data_category",
         CHECKBOXES,
-        label="Data shared",
-        help="Shared under one of its public agreements.",
+        label=_("Data shared"),
+        help=_("Shared under one of its public agreements."),
         more=True,
     ),
     PanelFilter(
         "surveillance_practice",
         CHECKBOXES,
-        help="Involved in one of its public agreements.",
+        help=_("Involved in one of its public agreements."),
         more=True,
     ),
     PanelFilter(
         "legal_basis",
         CHECKBOXES,
-        help="The legal basis of a data sharing in one of its public agreements.",
+        help=_("The legal basis of a data sharing in one of its public agreements."),
         more=True,
     ),
     PanelFilter(
         "has_independent_auditor",
         YES_NO,
-        help="One of its public agreements has an auditor that is not itself a party.",
+        help=_("One of its public agreements has an auditor that is not itself a party."),
         more=True,
     ),
     PanelFilter(
         "review_overdue",
         YES_NO,
-        help="One of its signed or active public agreements is past its review date.",
+        help=_("One of its signed or active public agreements is past its review date."),
         more=True,
     ),
     PanelFilter(
         "has_source",
         YES_NO,
-        help="A document, report or news article is recorded for the partnership itself.",
+        help=_("A document, report or news article is recorded for the partnership itself."),
         more=True,
     ),
     PanelFilter("established_after", DATE, more=True),
     PanelFilter("established_before", DATE, more=True),
-    PanelFilter("updated_since", DATE, help="Changed on or after this day (inclusive).", more=True),
     PanelFilter(
-        "published_since", DATE, help="Published on or after this day (inclusive).", more=True
+        "updated_since", DATE, help=_("Changed on or after this day (inclusive)."), more=True
+    ),
+    PanelFilter(
+        "published_since", DATE, help=_("Published on or after this day (inclusive)."), more=True
     ),
 )
 # The filters the panel leaves out, and why: the columns' headers sort (``COLUMNS``).
 NOT_IN_PANEL = ("ordering",)
 # The parameters of the page besides its filters.
-PAGE_PARAMETERS = ("page",)
-YES_NO_CHOICES = (("true", "Yes"), ("false", "No"))
+PAGE_PARAMETERS = ("page", "cursor")
+YES_NO_CHOICES = (("true", _("Yes")), ("false", _("No")))
 
 
 def known_parameters() -> set[str]:
@@ -151,7 +160,7 @@ def without_empty_values(params: QueryDict) -> str:
     )
 
 
-def registry_query(params: QueryDict, *, drop=("page",)) -> str:
+def registry_query(params: QueryDict, *, drop=PAGE_PARAMETERS) -> str:
     """The registry's parameters of the request, without empty values, unknown parameters
     or ``drop``: the permalink of the view, and what the CSV and API links carry."""
     known = known_parameters()
@@ -411,13 +420,13 @@ class Column:
 
 
 COLUMNS = (
-    Column("Partnership", "title", "col-title"),  # and its focus areas
-    Column("Since", "established_on", "col-since"),
-    Column("Where", "country"),
-    Column("Status", "status"),
-    Column("Parties", css="col-parties"),
-    Column("Risk and flags"),
-    Column("Next review"),
+    Column(_("Partnership"), "title", "col-title"),  # and its focus areas
+    Column(_("Since"), "established_on", "col-since"),
+    Column(_("Where"), "country"),
+    Column(_("Status"), "status"),
+    Column(_("Parties"), css="col-parties"),
+    Column(_("Risk and flags")),
+    Column(_("Next review")),
 )
 
 
@@ -445,7 +454,7 @@ def headers(params: QueryDict, path: str, *, valid: bool) -> list[Header]:
     """The table's headers; a sortable one links to the list sorted by it (ascending, or
     descending when it is sorted ascending already), the other filters kept."""
     current = current_ordering(params, valid=valid)
-    kept = registry_query(params, drop=("page", "ordering"))
+    kept = registry_query(params, drop=(*PAGE_PARAMETERS, "ordering"))
     found = []
     for column in COLUMNS:
         if not column.ordering:

@@ -13,15 +13,18 @@ import datetime as dt
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, gettext_noop
+from django_countries import countries
 
 from agreements.models import Agreement, RiskLevel
 from feedback.statistics import feedback_figures
+from incidents.models import Incident
 from oversight.models import Flag, Review
 from partnerships.models import FocusArea, Partnership, Region
 from partnerships.search import WithheldValues
 
 WITHHELD = "withheld"
-WITHHELD_ROW = {"key": WITHHELD, "label": "Withheld"}
+WITHHELD_ROW = {"key": WITHHELD, "label": gettext_noop("Withheld")}
 
 
 def _breakdown(choices, counts: dict) -> list[dict]:
@@ -125,6 +128,38 @@ def review_figures(reviews) -> dict:
     }
 
 
+def incident_figures() -> dict:
+    """Published incidents (``Incident.objects.public()``) by kind, how they were found,
+    status and year of discovery, and the data breaches notified late without a reason
+    (the rule of the ``breach_notified_late`` flag). Two queries."""
+    incidents = Incident.objects.public()
+    late = incidents.notified_late(timezone.now()).values("pk")
+    rows = (
+        incidents.order_by()
+        .annotate(year=ExtractYear("discovered_at"))
+        .values("kind", "how_found", "status", "year")
+        .annotate(n=Count("pk", distinct=True), late=Count("pk", filter=Q(pk__in=late)))
+    )
+    tally = {field: {} for field in ("kind", "how_found", "status", "year")}
+    late_count = 0
+    for row in rows:
+        late_count += row["late"]
+        for field, counts in tally.items():
+            counts[row[field]] = counts.get(row[field], 0) + row["n"]
+    return {
+        "total": sum(tally["kind"].values()),
+        "by_kind": _breakdown(Incident.Kind.choices, tally["kind"]),
+        "by_how_found": _breakdown(Incident.HowFound.choices, tally["how_found"]),
+        "by_status": _breakdown(Incident.Status.choices, tally["status"]),
+        "by_year_discovered": [
+            {"key": str(year), "label": str(year), "count": tally["year"][year]}
+            for year in sorted(tally["year"])
+        ],
+        "data_breaches": tally["kind"].get(Incident.Kind.DATA_BREACH, 0),
+        "data_breaches_notified_late": late_count,
+    }
+
+
 def registry_figures() -> dict:
     """Counts of public partnerships by region, focus area, status and year established;
     public agreements by status and risk level, with the share of active agreements that
@@ -153,15 +188,19 @@ def registry_figures() -> dict:
     years = sorted(year for year in by_year if year not in (None, WITHHELD))
     year_rows = [{"key": str(y), "label": str(y), "count": by_year[y]} for y in years]
     if None in by_year:
-        year_rows.append({"key": "unknown", "label": "Unknown", "count": by_year[None]})
+        year_rows.append(
+            {"key": "unknown", "label": gettext_noop("Unknown"), "count": by_year[None]}
+        )
     year_rows += _withheld_row(by_year)
     by_region = _counts_unless_withheld(partnerships, "region", "region")
 
     active = agreements.filter(status=Agreement.Status.ACTIVE)
-    active_totals = active.aggregate(
-        total=Count("pk"),
-        with_auditor=Count("pk", filter=Q(pk__in=active.with_independent_auditor().values("pk"))),
-    )
+    # Two counts, each served by an index: a filter of one count by a subquery of the other
+    # may be planned row by row, which takes minutes over a million agreements.
+    active_totals = {
+        "total": active.count(),
+        "with_auditor": active.with_independent_auditor().count(),
+    }
     share = (
         round(active_totals["with_auditor"] / active_totals["total"], 4)
         if active_totals["total"]
@@ -200,4 +239,93 @@ def registry_figures() -> dict:
             "by_month": flags_by_month(flags, today),
         },
         "feedback": feedback_figures(),
+        "incidents": incident_figures(),
+        "by_country": country_figures(),
     }
+
+
+# Counts by country ----------------------------------------------------------------------
+
+# What is counted by the country of the partnership (``country_figures``), in this order:
+# the stats API's ``by_country`` keys and the map's measures, with their labels.
+COUNTRY_MEASURES = {
+    "partnerships": gettext_lazy("Public partnerships"),
+    "agreements": gettext_lazy("Public agreements"),
+    "high_risk_agreements": gettext_lazy("High-risk agreements"),
+    "open_flags": gettext_lazy("Open flags"),
+    "incidents": gettext_lazy("Public incidents"),
+}
+UNKNOWN_COUNTRY = "unknown"
+
+
+def _counts_by_country(queryset, partnership: str, **measures) -> dict[str, dict]:
+    """Each of ``measures`` (aggregates over ``queryset``) by the country of the partnership
+    whose id is the row's ``partnership`` ("pk" for partnerships themselves), as
+    ``{measure: {country: count}}``: the rows whose partnership's country is withheld from
+    the public are counted under ``WITHHELD``, whatever it is (one query)."""
+    country = "country" if partnership == "pk" else f"{partnership}__country"
+    withheld = WithheldValues(Partnership).records(["country"])
+    rows = (
+        queryset.order_by()
+        .annotate(
+            country_withheld=ExpressionWrapper(
+                Q(**{f"{partnership}__in": withheld}), output_field=BooleanField()
+            )
+        )
+        .values(country, "country_withheld")
+        .annotate(**measures)
+    )
+    counts: dict[str, dict] = {name: {} for name in measures}
+    for row in rows:
+        key = WITHHELD if row["country_withheld"] else (row[country] or UNKNOWN_COUNTRY)
+        for name in measures:
+            if row[name]:
+                counts[name][key] = counts[name].get(key, 0) + row[name]
+    return counts
+
+
+def _country_rows(counts: dict) -> list[dict]:
+    """The countries counted, by ISO code; then those unknown, then withheld (if any)."""
+    codes = sorted(key for key in counts if key not in (WITHHELD, UNKNOWN_COUNTRY))
+    rows = [{"key": code, "label": countries.name(code), "count": counts[code]} for code in codes]
+    if counts.get(UNKNOWN_COUNTRY):
+        rows.append(
+            {
+                "key": UNKNOWN_COUNTRY,
+                "label": gettext_noop("Unknown"),
+                "count": counts[UNKNOWN_COUNTRY],
+            }
+        )
+    return rows + _withheld_row(counts)
+
+
+def country_figures() -> dict[str, list[dict]]:
+    """Public partnerships, their public agreements, those of high risk (the risk rule,
+    ``with_risk_level``), the open flags of public agreements and the public incidents, by
+    the partnership's country (``COUNTRY_MEASURES``): for each, a ``{"key", "label",
+    "count"}`` list of the countries with at least one, by ISO 3166-1 alpha-2 code, then
+    ``withheld`` for the records whose partnership's country is withheld from the public
+    (listed when there are some). Four queries.
+    """
+    high_risk = Q(derived_risk_level=RiskLevel.HIGH)
+    counts = (
+        _counts_by_country(
+            Partnership.objects.public(), "pk", partnerships=Count("pk", distinct=True)
+        )
+        | _counts_by_country(
+            Agreement.objects.public().with_risk_level(),
+            "partnership",
+            agreements=Count("pk"),
+            high_risk_agreements=Count("pk", filter=high_risk),
+        )
+        | _counts_by_country(
+            Flag.objects.public().open(), "agreement__partnership", open_flags=Count("pk")
+        )
+        # An incident on the agreements of partnerships in two countries counts in both.
+        | _counts_by_country(
+            Incident.objects.public(),
+            "agreements__partnership",
+            incidents=Count("pk", distinct=True),
+        )
+    )
+    return {measure: _country_rows(counts[measure]) for measure in COUNTRY_MEASURES}

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import F, Model, Prefetch, Q
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, TemplateView
 
 from agreements import permissions as agreement_permissions
@@ -32,6 +32,7 @@ from agreements import revisions, risk
 from agreements.models import Agreement, AgreementDocument, DataSharingTerm, RiskLevel
 from audit.chain import audit_chain_head
 from audit.views import change_history_context
+from core import keyset
 from oversight import permissions as oversight_permissions
 from oversight.models import (
     DECLARATION_EXPLANATIONS,
@@ -56,7 +57,9 @@ from publication.withholding import mask
 from . import registry
 from .api.partnerships import partnership_queryset
 from .filters import PartnershipFilter
-from .stats import registry_figures
+from .incidents import incidents_on, record_incident_url
+from .maps import country_map
+from .summary import current_figures
 
 # Withheld values ------------------------------------------------------------------------
 
@@ -193,7 +196,11 @@ class MethodologyView(TemplateView):
             ],
             directions=DataSharingTerm.Direction.choices,
             category_table=risk.category_table(),
-            surveillance_table=[row for row in risk.surveillance_table() if row[0] != "None"],
+            surveillance_table=[
+                row
+                for row in risk.surveillance_table()
+                if row[0] != DataSharingTerm.SurveillancePractice.NONE.label
+            ],
             # In the order of Flag.Kind; a kind without a rule shows as such (and fails a test).
             flag_rules=[(kind, label, rules.get(kind)) for kind, label in Flag.Kind.choices],
             dpia_valid_months=DPIA_VALID_FOR.months + 12 * DPIA_VALID_FOR.years,
@@ -249,9 +256,8 @@ class RegistryView(TemplateView):
         filterset = PartnershipFilter(params, queryset=queryset)
         valid = filterset.is_valid()
         partnerships = filterset.qs if valid else Partnership.objects.none()
-        paginator = Paginator(partnerships, REGISTRY_PAGE_SIZE)
-        page = paginator.get_page(params.get("page"))
-        rows = list(page.object_list)
+        page, page_error = registry_page(partnerships, params)
+        rows = page.rows
         attach_registry_facts(rows)
         # The registry is the public list (its CSV and API links too), for everyone.
         present_withheld([(Partnership, rows)], as_public=True)
@@ -260,6 +266,9 @@ class RegistryView(TemplateView):
             (filters[name].label if name in filters else name, name, messages)
             for name, messages in filterset.errors.items()
         ]
+        if page_error:
+            errors.append(page_error)
+        count = keyset.cheap_count(partnerships)
         # With a bad value, the options without their counts (of the whole registry).
         options = registry.facet_options(
             filterset if valid else PartnershipFilter(QueryDict(), queryset=queryset)
@@ -279,7 +288,8 @@ class RegistryView(TemplateView):
             filter_errors=errors,
             partnerships=rows,
             page_obj=page,
-            paginator=paginator,
+            count=count,
+            page_count=max(1, -(-count.value // REGISTRY_PAGE_SIZE)),
             query=query,
             permalink=f"{self.request.path}?{query}" if query else self.request.path,
             api_url=f"{api}?{query}" if query else api,
@@ -291,6 +301,28 @@ class RegistryView(TemplateView):
             announced=[] if query else list(announced_partnerships()),
         )
         return context
+
+
+def registry_page(partnerships, params) -> tuple[keyset.Page, tuple | None]:
+    """The page of the registry the parameters ask for: by ``cursor`` (the previous and
+    next links: as cheap at any depth as the first) or by ``page`` number (shallow pages;
+    a page number that is not one shows the first page). A cursor not issued for this
+    list, or a page number too deep, shows no rows and an error naming the parameter."""
+    raw = params.get("page", "")
+    number = int(raw) if raw.isdigit() and int(raw) > 0 else None
+    try:
+        return keyset.page(
+            partnerships, size=REGISTRY_PAGE_SIZE, cursor=params.get("cursor"), number=number
+        ), None
+    except keyset.BadCursor:
+        message = "This is not a link to a page of this list: start again from the first page."
+        return keyset.Page([], None, None, None), ("Page", "cursor", [message])
+    except keyset.PageTooDeep as error:
+        message = (
+            f"Page numbers reach {error.last_page}; to read further, use the Next page links "
+            "(or narrow the list with the filters)."
+        )
+        return keyset.Page([], None, None, None), ("Page", "page", [message])
 
 
 def attach_registry_facts(partnerships: list) -> None:
@@ -369,8 +401,8 @@ def home_charts(figures: dict) -> list[HomeChart]:
     return [
         HomeChart(
             "region",
-            "Partnerships by region",
-            ["Partnerships"],
+            _("Partnerships by region"),
+            [_("Partnerships")],
             [
                 (r["label"], [r["count"]], link("region", r["key"]))
                 for r in partnerships["by_region"]
@@ -378,8 +410,8 @@ def home_charts(figures: dict) -> list[HomeChart]:
         ),
         HomeChart(
             "focus-area",
-            "Partnerships by focus area",
-            ["Partnerships"],
+            _("Partnerships by focus area"),
+            [_("Partnerships")],
             [
                 (r["label"], [r["count"]], link("focus_area", r["key"]))
                 for r in partnerships["by_focus_area"]
@@ -388,21 +420,21 @@ def home_charts(figures: dict) -> list[HomeChart]:
         ),
         HomeChart(
             "year",
-            "Partnerships by year established",
-            ["Partnerships"],
+            _("Partnerships by year established"),
+            [_("Partnerships")],
             [(r["label"], [r["count"]], "") for r in partnerships["by_year_established"]],
         ),
         HomeChart(
             "open-flags",
-            "Open flags by kind",
-            ["Open flags"],
+            _("Open flags by kind"),
+            [_("Open flags")],
             [(r["label"], [r["count"]], link("flag", r["key"])) for r in flags["open_by_kind"]],
             horizontal=True,
         ),
         HomeChart(
             "flags-by-month",
-            "Flags raised and closed per month",
-            ["Raised", "Closed"],
+            _("Flags raised and closed per month"),
+            [_("Raised"), _("Closed")],
             [(r["label"], [r["raised"], r["closed"]], "") for r in flags["by_month"]],
             kind="line",
         ),
@@ -417,12 +449,13 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        figures = registry_figures()
+        figures = current_figures()
         share = figures["agreements"]["share_active_with_independent_auditor"]
         context.update(
             figures=figures,
             auditor_share=None if share is None else round(share * 100),
             charts=home_charts(figures),
+            country_map=country_map(figures.get("by_country", {})),
             announced=list(announced_partnerships()),
         )
         return context
@@ -505,17 +538,17 @@ def agreement_stub(pk: int) -> Stub | None:
 
 # The dates a retracted record's stub keeps.
 STUB_DATES = {
-    Partnership: (("Established", "established_on"), ("Ended", "ended_on")),
+    Partnership: ((_("Established"), "established_on"), (_("Ended"), "ended_on")),
     Agreement: (
-        ("Signed", "signed_on"),
-        ("In effect from", "effective_from"),
-        ("Expires", "expires_on"),
+        (_("Signed"), "signed_on"),
+        (_("In effect from"), "effective_from"),
+        (_("Expires"), "expires_on"),
     ),
 }
 DATE_FORMATS = {
     Partnership.DatePrecision.YEAR: "Y",
-    Partnership.DatePrecision.MONTH: "F Y",
-    Partnership.DatePrecision.DAY: "j F Y",
+    Partnership.DatePrecision.MONTH: "YEAR_MONTH_FORMAT",
+    Partnership.DatePrecision.DAY: "DATE_FORMAT",
 }
 
 
@@ -528,7 +561,7 @@ def render_stub(request, stub: Stub):
         mask(record)
         for label, name in STUB_DATES[type(record)]:
             value, withholding = getattr(record, name), record.withheld.get(name)
-            date_format = "j F Y"
+            date_format = "DATE_FORMAT"
             if name == "established_on":
                 date_format = DATE_FORMATS.get(record.established_precision, date_format)
             if value or withholding:
@@ -608,7 +641,6 @@ def page_agreements(partnership: Partnership, *, private: bool, preview: bool):
     return (
         agreements.filter(partnership=partnership)
         .with_risk_level()
-        .with_auditor_independence()
         .select_related("independent_auditor", "supersedes")
         .prefetch_related(
             Prefetch("data_sharing_terms", queryset=DataSharingTerm.objects.order_by("pk")),
@@ -724,6 +756,7 @@ class PartnershipDetailView(StubMixin, DetailView):
             # The public learns of an embargoed agreement only if its editors announce it.
             announced_agreements=list(announced_agreements(partnership)) if as_public else [],
             api_links=api_links(partnership) if citable else [],
+            incidents=incidents_on(Agreement.objects.filter(partnership=partnership)),
             # The same people see the full history as the reviewers' notes.
             **change_history_context(
                 partnership, full_history="oversight:record_history" if sees_notes else None
@@ -793,6 +826,8 @@ class AgreementDetailView(StubMixin, DetailView):
             and agreement_permissions.can_assign_auditor(user, agreement),
             can_record_review=not preview
             and oversight_permissions.can_record_review(user, agreement),
+            incidents=incidents_on(Agreement.objects.filter(pk=agreement.pk)),
+            record_incident_url=None if preview else record_incident_url(user, agreement),
             sees_private=not as_public,
             sees_review_notes=sees_notes,
             preview=preview,

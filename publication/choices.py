@@ -2,6 +2,7 @@
 may be withheld from the public."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PublicationStatus(models.TextChoices):
@@ -12,11 +13,11 @@ class PublicationStatus(models.TextChoices):
     reaches a public surface.
     """
 
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted for publication"
-    EMBARGOED = "embargoed", "Approved, under embargo"
-    PUBLISHED = "published", "Published"
-    RETRACTED = "retracted", "Retracted"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted for publication")
+    EMBARGOED = "embargoed", _("Approved, under embargo")
+    PUBLISHED = "published", _("Published")
+    RETRACTED = "retracted", _("Retracted")
 
 
 # Approved: the public sees the record as it was approved (or will, once its embargo lifts),
@@ -32,21 +33,25 @@ class RevisionState(models.TextChoices):
     """Where an edit of an approved record stands: waiting for a second pair of eyes, sent
     back to its editors, approved (the record changed), or withdrawn by its editors."""
 
-    PENDING = "pending", "Waiting for approval"
-    SENT_BACK = "sent_back", "Sent back"
-    APPROVED = "approved", "Approved"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    PENDING = "pending", _("Waiting for approval")
+    SENT_BACK = "sent_back", _("Sent back")
+    APPROVED = "approved", _("Approved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 # What each state means, for the methodology page.
 STATE_EXPLANATIONS = {
-    PublicationStatus.DRAFT: "Being written by the parties' staff; not public.",
-    PublicationStatus.SUBMITTED: "Waiting for a second editor's approval; not public.",
-    PublicationStatus.EMBARGOED: "Approved, and published automatically when its embargo "
-    "lifts; not public unless its editors announce it.",
-    PublicationStatus.PUBLISHED: "On the public record: pages, API, exports, feeds and search.",
-    PublicationStatus.RETRACTED: "Taken off the public record; a stub with its title, dates and "
-    "the reason for the retraction remains.",
+    PublicationStatus.DRAFT: _("Being written by the parties' staff; not public."),
+    PublicationStatus.SUBMITTED: _("Waiting for a second editor's approval; not public."),
+    PublicationStatus.EMBARGOED: _(
+        "Approved, and published automatically when its embargo "
+        "lifts; not public unless its editors announce it."
+    ),
+    PublicationStatus.PUBLISHED: _("On the public record: pages, API, exports, feeds and search."),
+    PublicationStatus.RETRACTED: _(
+        "Taken off the public record; a stub with its title, dates and "
+        "the reason for the retraction remains."
+    ),
 }
 
 
@@ -54,28 +59,37 @@ class WithholdingReason(models.TextChoices):
     """Why a value is kept from the public (after OCDS ``withheldInformation`` and RDAP's
     redaction reasons). Each is explained on the methodology page."""
 
-    SURVIVOR_SAFETY = "survivor_safety", "Survivor safety"
-    ONGOING_INVESTIGATION = "ongoing_investigation", "Ongoing investigation"
-    THIRD_PARTY_PERSONAL_DATA = "third_party_personal_data", "Personal data of a third party"
-    SECURITY_OF_PREMISES = "security_of_premises", "Security of premises"
-    COMMERCIAL_CONFIDENTIALITY = "commercial_confidentiality", "Commercial confidentiality"
-    LEGAL_PRIVILEGE = "legal_privilege", "Legal privilege"
-    OTHER = "other", "Other"
+    SURVIVOR_SAFETY = "survivor_safety", _("Survivor safety")
+    ONGOING_INVESTIGATION = "ongoing_investigation", _("Ongoing investigation")
+    THIRD_PARTY_PERSONAL_DATA = "third_party_personal_data", _("Personal data of a third party")
+    SECURITY_OF_PREMISES = "security_of_premises", _("Security of premises")
+    COMMERCIAL_CONFIDENTIALITY = "commercial_confidentiality", _("Commercial confidentiality")
+    LEGAL_PRIVILEGE = "legal_privilege", _("Legal privilege")
+    OTHER = "other", _("Other")
 
 
 # What each reason means, for the methodology page and the staff form's help.
 REASON_EXPLANATIONS = {
-    WithholdingReason.SURVIVOR_SAFETY: "The value could help someone find or identify a "
-    "survivor of violence or trafficking, or a place where survivors stay.",
-    WithholdingReason.ONGOING_INVESTIGATION: "Publishing the value could prejudice a "
-    "criminal investigation or proceedings that are under way.",
-    WithholdingReason.THIRD_PARTY_PERSONAL_DATA: "The value is personal data of someone "
-    "who is not a party to the partnership.",
-    WithholdingReason.SECURITY_OF_PREMISES: "The value would reveal the location or the "
-    "security arrangements of premises such as a shelter or a police facility.",
-    WithholdingReason.COMMERCIAL_CONFIDENTIALITY: "The value is a trade secret or a "
-    "commercial term a party is bound to keep confidential.",
-    WithholdingReason.LEGAL_PRIVILEGE: "The value is legal advice or otherwise covered by "
-    "legal professional privilege.",
-    WithholdingReason.OTHER: "Another reason, which the rationale states.",
+    WithholdingReason.SURVIVOR_SAFETY: _(
+        "The value could help someone find or identify a "
+        "survivor of violence or trafficking, or a place where survivors stay."
+    ),
+    WithholdingReason.ONGOING_INVESTIGATION: _(
+        "Publishing the value could prejudice a "
+        "criminal investigation or proceedings that are under way."
+    ),
+    WithholdingReason.THIRD_PARTY_PERSONAL_DATA: _(
+        "The value is personal data of someone who is not a party to the partnership."
+    ),
+    WithholdingReason.SECURITY_OF_PREMISES: _(
+        "The value would reveal the location or the "
+        "security arrangements of premises such as a shelter or a police facility."
+    ),
+    WithholdingReason.COMMERCIAL_CONFIDENTIALITY: _(
+        "The value is a trade secret or a commercial term a party is bound to keep confidential."
+    ),
+    WithholdingReason.LEGAL_PRIVILEGE: _(
+        "The value is legal advice or otherwise covered by legal professional privilege."
+    ),
+    WithholdingReason.OTHER: _("Another reason, which the rationale states."),
 }

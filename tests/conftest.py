@@ -34,6 +34,15 @@ def pytest_collection_modifyitems(config, items):
 DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def translations_compiled():
+    """The interface's translations, compiled from the .po files as `make test` does, for a
+    run of pytest alone (a no-op when the .mo files are newer than the .po files)."""
+    from core.translations import compile_all
+
+    compile_all()
+
+
 @pytest.fixture(autouse=True)
 def focus_area_vocabulary(request, django_db_setup, django_db_blocker):
     """The focus-area vocabulary a data migration installs, put back before any test that

@@ -7,7 +7,9 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from agreements.derived import derived_facts_refresh, partnership_derived_facts_refresh
 from agreements.models import Agreement, AgreementDocument, AgreementSignatory, DataSharingTerm
+from oversight.derived import open_flag_kinds_refresh
 from oversight.models import Finding, Flag, Review
 from partnerships.models import (
     FocusArea,
@@ -110,9 +112,23 @@ class PartnershipFactory(factory.django.DjangoModelFactory):
     publication_status = PublicationStatus.PUBLISHED
 
 
+def _derived_refresh(agreement: Agreement) -> None:
+    """What the services do after a write: the agreement's derived facts stored anew, and
+    shown by the instance the test holds."""
+    derived_facts_refresh(agreement_ids=[agreement.pk])
+    open_flag_kinds_refresh(agreement_ids=[agreement.pk])
+    agreement.refresh_from_db(fields=Agreement.DERIVED_FIELDS)
+
+
 class PartnershipPartyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PartnershipParty
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        party = super()._create(model_class, *args, **kwargs)
+        partnership_derived_facts_refresh(partnership_ids=[party.partnership_id])
+        return party
 
     partnership = factory.SubFactory(PartnershipFactory)
     organization = factory.SubFactory(NgoFactory)
@@ -148,6 +164,12 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     review_interval_months = 12
     publication_status = PublicationStatus.PUBLISHED
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        agreement = super()._create(model_class, *args, **kwargs)
+        _derived_refresh(agreement)
+        return agreement
+
 
 class AgreementSignatoryFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -179,6 +201,12 @@ class DataSharingTermFactory(factory.django.DjangoModelFactory):
     purpose = "Monthly counts of referrals, for service planning."
     legal_basis = DataSharingTerm.LegalBasis.PUBLIC_TASK
     surveillance_practice = DataSharingTerm.SurveillancePractice.NONE
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        term = super()._create(model_class, *args, **kwargs)
+        _derived_refresh(term.agreement)
+        return term
 
 
 class ReviewFactory(factory.django.DjangoModelFactory):
@@ -213,3 +241,33 @@ class FlagFactory(factory.django.DjangoModelFactory):
     agreement = factory.SubFactory(AgreementFactory)
     kind = Flag.Kind.REVIEW_OVERDUE
     raised_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        flag = super()._create(model_class, *args, **kwargs)
+        _derived_refresh(flag.agreement)
+        return flag
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    """A published data breach, notified in time; pass ``agreements=[...]``."""
+
+    class Meta:
+        model = "incidents.Incident"
+        skip_postgeneration_save = True
+
+    kind = "data_breach"
+    title = factory.Sequence(lambda n: f"Incident {n}")
+    discovered_at = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    reported_to_authority_at = factory.LazyAttribute(
+        lambda incident: incident.discovered_at + dt.timedelta(hours=24)
+    )
+    authority = "Information Commissioner's Office"
+    nature = "Case files were sent to the wrong recipient."
+    how_found = "internal_audit"
+    publication_status = PublicationStatus.PUBLISHED
+
+    @factory.post_generation
+    def agreements(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.agreements.set(extracted)

@@ -14,7 +14,14 @@ from django.db import models
 
 from core import embedded_db
 
-from .environment import crontab_from_line, env, env_bool, env_postgresql, env_secret
+from .environment import (
+    crontab_from_line,
+    env,
+    env_bool,
+    env_postgresql,
+    env_secret,
+    postgresql_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
@@ -44,6 +51,8 @@ INSTALLED_APPS = [
     "django_countries",
     "pgtrigger",
     "pghistory",
+    # The shared building blocks; an app for its management command (translations).
+    "core",
     # Logging in, with a second factor (TOTP, security keys, recovery codes): accounts.
     "allauth",
     "allauth.account",
@@ -52,8 +61,11 @@ INSTALLED_APPS = [
     "publication",
     "partnerships",
     "agreements",
+    "incidents",
     "oversight",
+    "activities",
     "feedback",
+    "reports",
     "public",
     "accounts",
     "demo",
@@ -75,10 +87,14 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The reader's language (LANGUAGES); a response varies on Accept-Language and Cookie.
+    "core.middleware.LocaleMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: an anonymous reader's public page is read on a replica.
+    "core.routing.ReplicaMiddleware",
     # After authentication: the audit trail names the acting user and their organizations.
     "partnerships.middleware.OrganizationAuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -106,6 +122,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "oversight.context_processors.oversight",
                 "agreements.context_processors.publication",
+                # CONTENT_LANGUAGE: the lang of what the parties wrote.
+                "core.context_processors.content_language",
             ],
             "libraries": {"durations": "core.durations", "error_summary": "core.error_summary"},
         },
@@ -124,6 +142,24 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # A persistent connection is checked before a request reuses it, so that one the server
 # dropped meanwhile (a restart) is replaced rather than failing the request.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL's JIT compilation off for the app's connections: on the registry's queries it
+# costs more than it saves (benchmarks/RESULTS.md, "JIT"). DATABASE_JIT=on restores it.
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = " ".join(
+    [_options.get("options", ""), f"-c jit={'on' if env_bool('DATABASE_JIT', False) else 'off'}"]
+).strip()
+# Read-only replicas of the primary, comma-separated URLs: the public's reads (anonymous
+# GETs of the public pages, API, exports and feeds) go to one of them, every write, staff
+# page and job to the primary (core.routing). Each is an alias, replica_1, replica_2...
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _alias = f"replica_{_number}"
+    DATABASES[_alias] = postgresql_url("DATABASE_REPLICA_URLS", env.db_url_config(_url))
+    for _key in ("ATOMIC_REQUESTS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"):
+        DATABASES[_alias][_key] = DATABASES["default"][_key]
+    DATABASES[_alias]["OPTIONS"] = dict(_options)
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["core.routing.ReplicaRouter"]
 # The role that owns the tables, for `migrate --database=migrator` and
 # `setup_database_roles`; DATABASE_URL then names the app role, which may not change or
 # delete audit events (audit.roles).
@@ -171,9 +207,25 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/1m/ip",
     "login_failed": f"{LOGIN_FAILURE_LIMIT}/{LOGIN_LOCKOUT_MINUTES}m/key,"
     f"{LOGIN_ADDRESS_FAILURES_PER_MINUTE}/1m/ip",
+    # Followers signing up (alerts.views.SignUpView): per client address, and per e-mail
+    # address (the key), so that nobody floods an inbox with confirmation e-mails.
+    "follower_signup": env.str("FOLLOWER_SIGNUP_RATE_LIMIT", "10/1h/ip,3/1h/key"),
 }
 
+# The interface in English, Spanish and French (core.translations): the language comes from
+# the reader's choice (the switcher sets LANGUAGE_COOKIE_NAME) or their browser's
+# Accept-Language, never from the URL: every page has one address in every language.
 LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# What the parties write (titles, summaries, rationales) is shown as they wrote it, marked
+# with this language (lang=…) whatever the interface's.
+CONTENT_LANGUAGE = env.str("CONTENT_LANGUAGE", default="en")
+# Dates as each language writes them (templates name DATE_FORMAT, SHORT_DATE_FORMAT, …).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -276,6 +328,14 @@ CELERY_BEAT_SCHEDULE = {
         ),
     },
 }
+# The agreements' stored derived facts (risk level, auditor independence, open flags' kinds)
+# re-derived where they differ from their rules: a safety net, the writes keep them.
+CELERY_BEAT_SCHEDULE["refresh-derived"] = {
+    "task": "oversight.tasks.refresh_derived",
+    "schedule": crontab_from_line(
+        "DERIVED_REFRESH_SCHEDULE", env.str("DERIVED_REFRESH_SCHEDULE", "5 2 * * *")
+    ),
+}
 # Alerts (alerts/): every few minutes, match the published changes of the audit log against
 # the saved searches and send the e-mails due (immediately, daily or weekly).
 CELERY_BEAT_SCHEDULE["send-alerts"] = {
@@ -297,6 +357,23 @@ WEBHOOK_ALLOWED_PRIVATE_NETWORKS = env.list("WEBHOOK_ALLOWED_PRIVATE_NETWORKS", 
 WEBHOOK_NOTIFY_AFTER = env.int("WEBHOOK_NOTIFY_AFTER", default=3)
 # Public feedback: how many reports hide a published item pending review.
 FEEDBACK_REPORTS_TO_HIDE = env.int("FEEDBACK_REPORTS_TO_HIDE", default=3)
+# Transparency reports (reports/): each day, the job publishes the reports of the year just
+# ended once the day of the year set here (DD-MM) has come.
+TRANSPARENCY_REPORT_DATE = env.str("TRANSPARENCY_REPORT_DATE", default="02-01")
+CELERY_BEAT_SCHEDULE["generate-transparency-reports"] = {
+    "task": "reports.tasks.generate_yearly_reports",
+    "schedule": crontab_from_line(
+        "TRANSPARENCY_REPORT_SCHEDULE", env.str("TRANSPARENCY_REPORT_SCHEDULE", "20 4 * * *")
+    ),
+}
+# The home page's and /api/v1/stats/'s figures (public.summary): counted again a few
+# seconds after a request finds them behind a write (one count for a burst of writes),
+# and every night.
+REGISTRY_SUMMARY_DEBOUNCE_SECONDS = env.int("REGISTRY_SUMMARY_DEBOUNCE_SECONDS", default=5)
+CELERY_BEAT_SCHEDULE["refresh-registry-summary"] = {
+    "task": "public.tasks.refresh_registry_summary",
+    "schedule": crontab_from_line("SUMMARY_SCHEDULE", env.str("SUMMARY_SCHEDULE", "15 0 * * *")),
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Beat wakes at least once a minute and touches "<schedule file>.heartbeat" each time: the
 # beat container's health check reads it (core.beat). Run exactly one beat: a second one
@@ -351,7 +428,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The public record of partnerships between NGOs and police agencies: "
     "organizations, partnerships, agreements and their data-sharing terms, oversight "
     "reviews and flags. Read-only and anonymous. Every list takes `format=csv` or "
-    "`format=json` to download all matching rows.",
+    "`format=json` to download all matching rows. Lists come in pages: follow the `next` "
+    "and `previous` links, which carry a `cursor` and cost the same at any depth; `page` "
+    "numbers reach 10,000 rows deep (deeper is a 400 pointing to the cursor). `count` is "
+    "exact up to 10,000 rows and PostgreSQL's estimate above, as `count_is_estimate` says.",
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
@@ -373,6 +453,7 @@ SPECTACULAR_SETTINGS = {
         "AgreementKindEnum": "agreements.models.Agreement.Kind",
         "AgreementStatusEnum": "agreements.models.Agreement.Status",
         "RiskLevelEnum": "agreements.models.RiskLevel",
+        "DataCategoryEnum": "agreements.choices.DataCategory",
         "ClauseTopicEnum": "agreements.clauses.TOPIC_NAMES",
         "ReviewKindEnum": "oversight.models.Review.Kind",
         "ReviewStatusEnum": "oversight.models.Review.Status",

@@ -54,7 +54,11 @@ def env_postgresql(name: str, default: str | None = None) -> dict:
     """The database named by the URL in ``name``: PostgreSQL, the registry's one engine
     (its audit log, change histories and full-text search are PostgreSQL's). Any other
     engine stops the process with ImproperlyConfigured."""
-    database = env.db(name, default=default)
+    return postgresql_url(name, env.db(name, default=default))
+
+
+def postgresql_url(name: str, database: dict) -> dict:
+    """``database`` (a parsed URL, ``env.db_url_config``), refused unless PostgreSQL."""
     if database["ENGINE"] != POSTGRESQL_ENGINE:
         raise ImproperlyConfigured(
             f"{name} names a {database['ENGINE'].rsplit('.', 1)[-1]} database: the registry "

@@ -24,3 +24,8 @@ API_ANON_THROTTLE_RATE = "1000000/minute"
 STAFF_MFA_REQUIRED = False
 # The fake webhook receivers of the tests listen on 127.0.0.1 (refused in production).
 WEBHOOK_ALLOWED_PRIVATE_NETWORKS = ["127.0.0.1/32"]
+# A stand-in replica (the same database, through a second connection) for the tests of
+# the replica router (core.routing), which list it in DATABASE_REPLICAS; unused elsewhere.
+DATABASES["replica"] = DATABASES["default"] | {"TEST": {"MIRROR": "default"}}  # noqa: F405
+# The headline figures are counted again at once after a write (public.summary).
+REGISTRY_SUMMARY_DEBOUNCE_SECONDS = 0

@@ -27,6 +27,9 @@ field's own cell (its value as it is, headed by its key) is read back without on
 Rows are presented in batches (a page, or a chunk of an export): the related rows of a
 whole batch are fetched in one query per ``Many`` column, whatever its number of rows.
 
+A column of a choice (its schema a ``ChoiceField``) is followed by a ``Label`` column,
+``<key>_label``: the value in words, in the language of the request.
+
 Values withheld from the public: a shape with a ``Withheld`` column lists them (``withheld``,
 fetched for the whole batch in one query) and never shows them: their columns are null in
 the JSON and nullable in the schema, and hold ``[withheld: <reason>]`` in the CSV, where a
@@ -222,6 +225,27 @@ class Link(Column):
             return lambda row: f"{head}{row[field]}{tail}"
         pairs, tail = tuple(zip(texts, fields, strict=False)), texts[-1]
         return lambda row: "".join([f"{text}{row[field]}" for text, field in pairs]) + tail
+
+
+class Label(Column):
+    """The label of a choice column (``of``, its key) in the language of the request (the
+    language cookie, else Accept-Language): ``kind`` keeps its machine value, ``kind_label``
+    says it in words. Null when the value is empty; JSON only (the CSV keeps the values)."""
+
+    def __init__(self, of: str, choices, *, source: str | None = None):
+        self.choices = tuple(choices)
+        schema = serializers.CharField(
+            allow_null=True,
+            help_text=f"`{of}` in words, in the language asked for (Accept-Language: en, es "
+            "or fr); null when it has no value.",
+        )
+        super().__init__(f"{of}_label", schema, source=of if source is None else source, csv=())
+
+    def bind(self, batch):
+        # Translated once per batch, in the language active for the request.
+        labels = {value: str(label) for value, label in self.choices}
+        get = itemgetter(batch.prefix + self.source)
+        return lambda row: labels.get(get(row))
 
 
 class ApiUrl(Link):
@@ -463,7 +487,11 @@ class Shape:
     names its schema component (the serializer ``<name>Serializer``). At most one column
     is a ``Withheld``: the object's withheld values are then never shown (see it)."""
 
-    def __init__(self, name: str, *columns: Column, description: str | None = None):
+    def __init__(
+        self, name: str, *columns: Column, description: str | None = None, labels: bool = True
+    ):
+        # ``labels=False``: a shape that carries its own words for its choices.
+        columns = _with_labels(columns) if labels else columns
         keys = [column.key for column in columns]
         if len(set(keys)) != len(keys):
             raise ImproperlyConfigured(f"{name}: a key is declared twice in {keys}")
@@ -601,6 +629,23 @@ class Shape:
         }
         attributes = {"__doc__": self.description, "__module__": __name__, **fields}
         return type(f"{self.name}Serializer", (serializers.Serializer,), attributes)
+
+
+def _with_labels(columns: Sequence[Column]) -> tuple[Column, ...]:
+    """The columns, each column of a choice (its schema a ``ChoiceField``) followed by its
+    ``Label``, unless the shape declares that key itself."""
+    declared = {column.key for column in columns}
+    labelled = []
+    for column in columns:
+        labelled.append(column)
+        schema = column.schema
+        if (
+            type(column) is Column
+            and isinstance(schema, serializers.ChoiceField)
+            and f"{column.key}_label" not in declared
+        ):
+            labelled.append(Label(column.key, schema.choices.items(), source=column.source))
+    return tuple(labelled)
 
 
 def _nullable_while_withheld(field: serializers.Field, withheld_key: str) -> serializers.Field:

@@ -56,7 +56,7 @@ from .defaults import (
 
 EXPORT_CHUNK_SIZE = 2000
 # What every list takes besides its filters: pagination and the export format.
-LIST_PARAMETERS = ("page", "page_size", "format")
+LIST_PARAMETERS = ("page", "cursor", "page_size", "format")
 UNKNOWN_PARAMETER = "Not a parameter of this endpoint; the schema (/api/schema/) lists them."
 
 
@@ -163,7 +163,7 @@ class PublicViewSet(LicensedMixin, viewsets.ReadOnlyModelViewSet):
                 )
             return self.export(queryset, export)
         urls = URLs(request)
-        page = self.paginate_queryset(queryset.values(*self.row_fields))
+        page = self.paginate_queryset(queryset)  # .values() of row_fields, keys beside
         return self.get_paginated_response(self.present(list(page), urls))
 
     def refuse_unknown_parameters(self, request) -> None:

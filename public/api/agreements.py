@@ -252,7 +252,6 @@ class AgreementViewSet(PublicHistoryMixin, DocumentComparisonMixin, PublicViewSe
         return (
             Agreement.objects.public()
             .with_risk_level()
-            .with_auditor_independence()
             .with_review_overdue(timezone.localdate())
             .order_by("title", "pk")
         )

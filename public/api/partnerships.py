@@ -1,10 +1,9 @@
 """``/api/v1/organizations/`` and ``/api/v1/partnerships/``: public records only."""
 
-from django.db.models import Min, OuterRef, Subquery
+from django.db.models import F, Min, OuterRef, Subquery
 from rest_framework import serializers
 
 from agreements.models import Agreement, RiskLevel
-from agreements.querysets import with_partnership_risk_level
 from audit.api import PublicHistoryMixin
 from core.api.columns import (
     ApiUrl,
@@ -100,7 +99,9 @@ def partnership_queryset():
         .values("due")
     )
     return (
-        with_partnership_risk_level(Partnership.objects.public(), public_agreements)
+        Partnership.objects.public()
+        # Stored by ``agreements.derived``: the highest among its public agreements.
+        .annotate(derived_risk_level=F("highest_risk_level"))
         .annotate(next_review_due=Subquery(next_review))
         .order_by("title", "pk")
     )

@@ -143,6 +143,8 @@ def withheld_entry(model) -> Shape:
             ),
         ),
         description="A value withheld from the public, and why.",
+        # Its reason_label is the reason's label already (Withholding.as_public()).
+        labels=False,
     )
 
 

@@ -7,7 +7,8 @@ from rest_framework.response import Response
 
 from core.api.viewsets import public_view
 from core.licence import add_licence_headers
-from public.stats import registry_figures
+from public.stats import COUNTRY_MEASURES
+from public.summary import current_figures
 
 
 class BreakdownSerializer(serializers.Serializer):
@@ -91,12 +92,47 @@ class FeedbackFiguresSerializer(serializers.Serializer):
     by_category = BreakdownSerializer(many=True)
 
 
+class IncidentFiguresSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="Published incidents on public agreements.")
+    by_kind = BreakdownSerializer(many=True)
+    by_how_found = BreakdownSerializer(many=True)
+    by_status = BreakdownSerializer(many=True)
+    by_year_discovered = BreakdownSerializer(
+        many=True, help_text="By year of discovery, in the registry's time zone."
+    )
+    data_breaches = serializers.IntegerField()
+    data_breaches_notified_late = serializers.IntegerField(
+        help_text="Data breaches notified to the authority more than 72 hours after their "
+        "discovery, or not notified 72 hours after it, with no reason given for the delay."
+    )
+
+
+# ``public.stats.country_figures``: one breakdown per measure it counts.
+CountryFiguresSerializer = type(
+    "CountryFiguresSerializer",
+    (serializers.Serializer,),
+    {
+        measure: BreakdownSerializer(many=True, help_text=label)
+        for measure, label in COUNTRY_MEASURES.items()
+    },
+)
+
+
 class StatsSerializer(serializers.Serializer):
     partnerships = PartnershipFiguresSerializer()
     agreements = AgreementFiguresSerializer()
     reviews = ReviewFiguresSerializer()
     flags = FlagFiguresSerializer()
     feedback = FeedbackFiguresSerializer()
+    incidents = IncidentFiguresSerializer()
+    by_country = CountryFiguresSerializer(
+        help_text="Public partnerships, their public agreements, the high-risk ones, the open "
+        "flags of public agreements and the public incidents, by the partnership's country "
+        "(an incident on agreements of partnerships in two countries counts in both): the "
+        'countries with at least one, by ISO 3166-1 alpha-2 code, then "withheld" for the '
+        "records whose partnership's country is withheld from the public (when there are "
+        "some)."
+    )
 
 
 @extend_schema(
@@ -106,8 +142,10 @@ class StatsSerializer(serializers.Serializer):
     "agreements that have an independent auditor; reviews of published agreements, the "
     "share of completed ones that are independent, and their conflict-of-interest "
     "declarations; open and closed flags of published "
-    "agreements, open ones by kind. Each breakdown lists every key, zeros included. A "
-    "partnership whose region or date of establishment is withheld from the public is "
+    "agreements, open ones by kind; and partnerships, agreements, high-risk agreements, "
+    "open flags and incidents by country. Each breakdown lists every key, zeros included "
+    "(by country: the countries with at least one). A "
+    "partnership whose region, country or date of establishment is withheld from the public is "
     'counted under the key "withheld" of that breakdown, never under its value. Drafts, '
     "submissions, embargoed and retracted records are not counted.",
     responses={200: StatsSerializer},
@@ -115,4 +153,4 @@ class StatsSerializer(serializers.Serializer):
 @api_view(["GET"])
 @public_view
 def stats(request):
-    return add_licence_headers(Response(registry_figures()))
+    return add_licence_headers(Response(current_figures()))

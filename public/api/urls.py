@@ -19,9 +19,11 @@ from audit.api import audit_log_head
 from core.api.viewsets import public_view
 from core.licence import LicensedMixin, add_licence_headers, licence
 
+from .activities import ActivityViewSet
 from .agreements import AgreementViewSet
 from .docs import DocsView
 from .feedback import FeedbackViewSet
+from .incidents import IncidentViewSet
 from .oversight import FlagViewSet, ReviewViewSet
 from .partnerships import OrganizationViewSet, PartnershipViewSet
 from .stats import stats
@@ -33,8 +35,21 @@ router.register("agreements", AgreementViewSet, basename="agreement")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("flags", FlagViewSet, basename="flag")
 router.register("feedback", FeedbackViewSet, basename="feedback")
+router.register("activities", ActivityViewSet, basename="activity")
+router.register("incidents", IncidentViewSet, basename="incident")
 
-ENDPOINTS = ("organizations", "partnerships", "agreements", "reviews", "flags", "feedback")
+ENDPOINTS = (
+    "organizations",
+    "partnerships",
+    "agreements",
+    "reviews",
+    "flags",
+    "feedback",
+    "incidents",
+    "activities",
+)
+# Where an endpoint's basename is not its name less the plural's "s".
+BASENAMES = {"activities": "activity"}
 
 # Further entries of the root document: functions of the request returning a dict that
 # is merged into it (e.g. the head of the audit log).
@@ -51,7 +66,8 @@ def root_document(request) -> dict:
         "how_to_cite": "Cite the record's url (or html_url) and the date you retrieved it, "
         "with the licence.",
         "endpoints": {
-            name: build(reverse(f"api:{name.removesuffix('s')}-list")) for name in ENDPOINTS
+            name: build(reverse(f"api:{BASENAMES.get(name, name.removesuffix('s'))}-list"))
+            for name in ENDPOINTS
         }
         | {"stats": build(reverse("api:stats"))},
         "schema": build(reverse("api-schema")),

@@ -13,6 +13,7 @@ import itertools
 
 import pytest
 
+from agreements.derived import derived_facts_refresh
 from agreements.models import Agreement, DataSharingTerm
 from tests import factories
 
@@ -129,8 +130,15 @@ def test_the_sql_risk_level_agrees_with_the_rule_for_every_kind_of_term():
         ) in zip(agreements, COMBINATIONS, strict=True)
     )
     assert DataSharingTerm.objects.count() == len(EXPECTED)
+    # What a bulk write does after its inserts: the stored risk levels, in one statement.
+    assert derived_facts_refresh() == len(EXPECTED) - sum(
+        level == "low" for level in EXPECTED.values()
+    )
 
     annotated = dict(Agreement.objects.with_risk_level().values_list("title", "derived_risk_level"))
+    by_rule = dict(
+        Agreement.objects.with_risk_level_by_rule().values_list("title", "derived_risk_level")
+    )
     in_python = {
         agreement.title: agreement.risk_level()
         for agreement in Agreement.objects.prefetch_related("data_sharing_terms")
@@ -145,6 +153,7 @@ def test_the_sql_risk_level_agrees_with_the_rule_for_every_kind_of_term():
         }
 
     assert disagreements(annotated) == {}
+    assert disagreements(by_rule) == {}
     assert len(annotated) == len(EXPECTED)
     assert disagreements(in_python) == {}
     assert high_risk == {case for case, level in EXPECTED.items() if level == "high"}
@@ -186,6 +195,10 @@ def test_an_agreement_takes_the_highest_risk_of_its_terms(terms, expected):
 
     assert agreement.risk_level() == expected
     assert list(annotated.values_list("derived_risk_level", flat=True)) == [expected]
+    assert agreement.stored_risk_level == expected
+    assert Agreement.objects.with_risk_level_by_rule().get(pk=agreement.pk).derived_risk_level == (
+        expected
+    )
     assert Agreement.objects.high_risk().filter(pk=agreement.pk).exists() is (expected == "high")
 
 

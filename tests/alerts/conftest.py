@@ -1,10 +1,19 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.utils import timezone
 
 from alerts.matching import CURSOR
 from alerts.models import Alert, Follower, MatchCursor
 from audit.chain import audit_chain_head
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """The sign-up's rate limits count in the cache: each test starts uncounted."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def make_follower(email: str = "reader@example.org") -> Follower:

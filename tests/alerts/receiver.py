@@ -1,9 +1,12 @@
 """A fake webhook endpoint on 127.0.0.1: records each request and answers the status
-codes it is given, in turn (the last one for every later request)."""
+codes it is given, in turn (the last one for every later request). With ``tls`` (an
+``ssl.SSLContext`` of a server), it speaks HTTPS and records the host name each client
+named in its TLS handshake (SNI)."""
 
 from __future__ import annotations
 
 import contextlib
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,10 +24,12 @@ class Receiver:
     statuses: list[int]
     requests: list[Received] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
+    server_names: list[str | None] = field(default_factory=list)
+    port: int = 0
 
 
 @contextlib.contextmanager
-def fake_endpoint(*statuses: int):
+def fake_endpoint(*statuses: int, tls: ssl.SSLContext | None = None):
     receiver = Receiver(url="", statuses=list(statuses or [200]))
 
     class Handler(BaseHTTPRequestHandler):
@@ -45,7 +50,11 @@ def fake_endpoint(*statuses: int):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    receiver.port = server.server_address[1]
+    receiver.url = f"http://127.0.0.1:{receiver.port}/hook"
+    if tls is not None:
+        tls.sni_callback = lambda sock, name, context: receiver.server_names.append(name)
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

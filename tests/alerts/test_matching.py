@@ -12,7 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from alerts.matching import alerts_match, alerts_send
-from alerts.models import Alert, AlertItem, MatchCursor
+from alerts.models import Alert, AlertItem, MatchCursor, WebhookDelivery, WebhookEndpoint
+from incidents.models import Incident
+from oversight.models import Review
 from partnerships.models import Partnership, Visibility
 from publication.choices import PublicationStatus
 from tests import factories
@@ -165,6 +167,39 @@ def test_a_periodic_alert_waits_for_its_period(follower, partnership, frequency)
     assert "Second" in mail.outbox[1].body
 
 
+@pytest.mark.parametrize(
+    ("sent", "due"),
+    [
+        # The same day of the next month ...
+        (
+            dt.datetime(2026, 3, 15, 8, 0, tzinfo=dt.UTC),
+            dt.datetime(2026, 4, 15, 8, 0, tzinfo=dt.UTC),
+        ),
+        # ... or the next month's last day, when it is shorter.
+        (
+            dt.datetime(2026, 1, 31, 8, 0, tzinfo=dt.UTC),
+            dt.datetime(2026, 2, 28, 8, 0, tzinfo=dt.UTC),
+        ),
+    ],
+)
+def test_a_monthly_alert_waits_a_calendar_month(follower, partnership, sent, due):
+    make_alert(follower, f"partnership={partnership.slug}", frequency="monthly")
+    start_cursor_now()
+    with time_machine.travel(sent, tick=False):
+        change(partnership, title="First")
+        run_job(sent)
+    with time_machine.travel(sent + dt.timedelta(days=1), tick=False):
+        change(partnership, title="Second")
+
+    # A week, then just inside the month: nothing; at its end: the second change.
+    assert run_job(sent + dt.timedelta(days=7))[1] == 0
+    assert run_job(due - dt.timedelta(seconds=1))[1] == 0
+    assert len(mail.outbox) == 1
+    assert run_job(due)[1] == 1
+    assert len(mail.outbox) == 2
+    assert "Second" in mail.outbox[1].body
+
+
 def test_unsubscribing_deletes_the_alert_and_sends_nothing_more(client, follower, partnership):
     alert = make_alert(follower, f"partnership={partnership.slug}")
     start_cursor_now()
@@ -194,27 +229,44 @@ def _queries_of_a_run(count: int) -> tuple[int, int]:
     for i in range(count):
         alert_query = queries[i % len(queries)]
         make_alert(followers[i // 50], f"{alert_query}&established_after=2000-01-{1 + i % 28:02d}")
+    # Each with a webhook endpoint: the deliveries are queued by the same run.
+    WebhookEndpoint.objects.bulk_create(
+        WebhookEndpoint(alert=alert, url="https://example.org/hook")
+        for alert in Alert.objects.all()
+    )
     start_cursor_now()
     for partnership in partnerships:
         change(partnership, objectives=f"Changed for {count}")
+    # Their reviews too: followed through the partnerships the searches match.
+    Review.objects.update(public_summary=f"Reviewed for {count}")
+    Incident.objects.update(measures_taken=f"Measures for {count}")
     now = timezone.now() + dt.timedelta(days=count)
     with CaptureQueriesContext(connection) as matching:
         alerts_match(now=now)
     with CaptureQueriesContext(connection) as sending:
         alerts_send(now=now)
+    reviews = WebhookDelivery.objects.filter(event_type="review.changed")
+    assert reviews.values("endpoint").distinct().count() == count  # each alert's endpoint
     Alert.objects.all().delete()
     return len(matching), len(sending)
 
 
 def test_the_job_costs_the_same_queries_for_10_and_1000_alerts(ngo, police):
     for n in range(3):
-        factories.partnership_with_parties(ngo=ngo, police=police, title=f"Harbour scheme {n}")
+        partnership = factories.partnership_with_parties(
+            ngo=ngo, police=police, title=f"Harbour scheme {n}"
+        )
+        agreement = factories.AgreementFactory(partnership=partnership)
+        factories.ReviewFactory(agreement=agreement)
+        factories.IncidentFactory(agreements=[agreement])
     _queries_of_a_run(1)  # fills the per-process caches (content types)
     few = _queries_of_a_run(10)
     mail.outbox.clear()
     many = _queries_of_a_run(1000)
     assert few == many
     assert len(mail.outbox) == 1000
+    assert all("Reviewed for 1000" in message.body for message in mail.outbox)
+    assert all("Measures for 1000" in message.body for message in mail.outbox)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import runpy
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -21,7 +22,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from alerts import webhooks
-from alerts.matching import alerts_match
+from alerts.matching import alerts_match, alerts_send
 from alerts.models import WebhookDelivery, WebhookEndpoint
 from config.celery import app as celery_app
 from partnerships.models import Partnership
@@ -211,6 +212,8 @@ def test_another_followers_endpoint_is_a_404(client, followed, public_dns):
 
 def test_the_webhook_page_shows_the_secret_once(client, followed, public_dns):
     client.force_login(followed.follower.user)
+    form = client.get(reverse("alerts:webhook_new", kwargs={"pk": followed.pk})).content.decode()
+    assert "Posted as soon as it is matched" in form
     response = client.post(
         reverse("alerts:webhook_new", kwargs={"pk": followed.pk}),
         {"url": "https://example.org/hook"},
@@ -275,3 +278,190 @@ def test_the_readme_shows_the_receiver_example_as_it_is_run():
     example = (Path(settings.BASE_DIR) / "docs/examples/webhook_receiver.py").read_text()
     readme = (Path(settings.BASE_DIR) / "README.md").read_text()
     assert f"```python\n{example}```" in readme
+
+
+# What is checked is what is connected to (DNS rebinding) ----------------------------------
+
+
+def _resolver(monkeypatch, host: str, answers: list[str]) -> list[str]:
+    """``host`` resolves to each of ``answers`` in turn (the last one from then on): the
+    resolver is mocked, not the network. Returns the addresses it answered."""
+    resolve = socket.getaddrinfo
+    answered: list[str] = []
+
+    def getaddrinfo(name, port, *args, **kwargs):
+        if name != host:
+            return resolve(name, port, *args, **kwargs)
+        address = answers[min(len(answered), len(answers) - 1)]
+        answered.append(address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answered
+
+
+def test_a_host_resolving_to_a_private_address_the_second_time_is_never_connected_to_it(
+    followed, partnership, settings, monkeypatch
+):
+    settings.WEBHOOK_ALLOWED_PRIVATE_NETWORKS = []
+    # Registration and the delivery's check see a public address; any later lookup would
+    # see the loopback.
+    answered = _resolver(
+        monkeypatch, "rebind.example", ["93.184.215.14", "93.184.215.14", "127.0.0.1"]
+    )
+    connected = []
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address)
+        raise ConnectionRefusedError("no network in the tests")
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    webhooks.endpoint_create(alert=followed, url="https://rebind.example/hook")
+    queue_a_change(partnership)
+
+    assert webhooks.webhooks_deliver()["failed"] == 1
+
+    assert connected == [("93.184.215.14", 443)]
+    assert answered == ["93.184.215.14", "93.184.215.14"]  # resolved once per delivery
+
+
+def test_every_checked_address_is_tried_in_turn_and_no_other(
+    followed, partnership, settings, monkeypatch
+):
+    settings.WEBHOOK_ALLOWED_PRIVATE_NETWORKS = []
+    resolve = socket.getaddrinfo
+    calls = []
+
+    def getaddrinfo(name, port, *args, **kwargs):
+        if name != "two.example":
+            return resolve(name, port, *args, **kwargs)
+        calls.append(name)
+        if len(calls) > 2:  # a lookup after the delivery's check
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
+            for address in ("93.184.215.14", "93.184.215.15")
+        ]
+
+    connected = []
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address)
+        raise ConnectionRefusedError("no network in the tests")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    webhooks.endpoint_create(alert=followed, url="https://two.example/hook")
+    queue_a_change(partnership)
+
+    assert webhooks.webhooks_deliver()["failed"] == 1
+
+    assert connected == [("93.184.215.14", 443), ("93.184.215.15", 443)]
+    assert len(calls) == 2
+
+
+def test_a_host_that_turned_private_by_the_delivery_is_refused_unconnected(
+    followed, partnership, settings, monkeypatch
+):
+    settings.WEBHOOK_ALLOWED_PRIVATE_NETWORKS = []
+    _resolver(monkeypatch, "rebind.example", ["93.184.215.14", "127.0.0.1"])
+    connected = []
+    monkeypatch.setattr(
+        socket, "create_connection", lambda address, *a, **k: connected.append(address)
+    )
+    webhooks.endpoint_create(alert=followed, url="https://rebind.example/hook")
+    queue_a_change(partnership)
+
+    assert webhooks.webhooks_deliver()["failed"] == 1
+
+    assert connected == []
+    assert "private" in WebhookDelivery.objects.get().last_response
+
+
+def _server_tls(hostname: str, tmp_path) -> tuple[ssl.SSLContext, bytes]:
+    """A server's TLS context with a self-signed certificate for ``hostname``, and that
+    certificate (PEM) for the client to trust."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem = certificate.public_bytes(serialization.Encoding.PEM)
+    (tmp_path / "cert.pem").write_bytes(pem)
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    return context, pem
+
+
+@pytest.mark.parametrize("certified", ["hooks.example", "someone-else.example"])
+def test_https_to_the_checked_address_keeps_sni_certificate_and_host_for_the_name(
+    followed, partnership, monkeypatch, tmp_path, certified
+):
+    """The connection goes to the checked address (127.0.0.1, allowed in the tests), the
+    TLS handshake names the host, and its certificate must be the host's."""
+    server_tls, pem = _server_tls(certified, tmp_path)
+    monkeypatch.setattr(
+        webhooks, "tls_context", lambda: ssl.create_default_context(cadata=pem.decode())
+    )
+    _resolver(monkeypatch, "hooks.example", ["127.0.0.1"])
+    with fake_endpoint(200, tls=server_tls) as receiver:
+        endpoint = webhooks.endpoint_create(
+            alert=followed, url=f"https://hooks.example:{receiver.port}/hook"
+        )
+        queue_a_change(partnership)
+        counts = webhooks.webhooks_deliver()
+
+    assert receiver.server_names == ["hooks.example"]
+    delivery = WebhookDelivery.objects.get()
+    if certified == "hooks.example":
+        assert counts == {"delivered": 1, "failed": 0}
+        [request] = receiver.requests
+        assert request.headers["host"] == f"hooks.example:{receiver.port}"
+        assert Webhook(endpoint.secret).verify(request.body, request.headers)["data"]["id"] == (
+            partnership.pk
+        )
+    else:
+        assert counts == {"delivered": 0, "failed": 1}
+        assert receiver.requests == []
+        assert "certificate" in delivery.last_response.lower()
+
+
+def test_webhooks_are_posted_as_soon_as_matched_whatever_the_email_frequency(follower, partnership):
+    alert = make_alert(follower, f"partnership={partnership.slug}", frequency="monthly")
+    now = timezone.now()
+    with fake_endpoint(200) as receiver:
+        webhooks.endpoint_create(alert=alert, url=receiver.url)
+        queue_a_change(partnership, now)
+        assert alerts_send(now=now) == 1  # the first e-mail: never sent before
+        webhooks.webhooks_deliver(now=now)
+        change(partnership, title="Changed an hour later")
+        alerts_match(now=now + dt.timedelta(hours=1))
+        webhooks.webhooks_deliver(now=now + dt.timedelta(hours=1))
+        # The e-mail waits for its month; the webhook did not.
+        assert alerts_send(now=now + dt.timedelta(hours=1)) == 0
+
+    assert len(receiver.requests) == 2
+    assert json.loads(receiver.requests[1].body)["data"]["title"] == "Changed an hour later"
+    assert len(mail.outbox) == 1

@@ -112,12 +112,13 @@ def body(response) -> str:
 def test_the_sentinel_never_appears_on_any_public_surface(client, secrets):
     seen = {}
     walk(client, "http://testserver/api/v1/", seen)
-    lists = ["organizations", "partnerships", "agreements", "reviews", "flags"]
+    lists = ["organizations", "partnerships", "agreements", "reviews", "flags", "incidents"]
     extra = [
         *(f"/api/v1/{name}/?format={fmt}" for name in lists for fmt in ("csv", "json")),
         *(f"/api/v1/{name}/?search={SENTINEL}" for name in lists),
         *(f"/api/v1/{name}/?page_size=500" for name in lists),
         "/api/v1/stats/",
+        "/map/",
         "/api/schema/",
         "/api/schema/?format=json",
         "/api/docs/",
@@ -281,9 +282,11 @@ def public_surfaces(client) -> dict:
         ),
         "/feeds/agreements/",
         "/feeds/flags/",
+        "/feeds/incidents/",
         "/feeds/agreements/?region=africa",
         "/sitemap.xml",
         "/api/v1/stats/",
+        "/map/",
         "/api/schema/",
         "/api/schema/?format=json",
         "/api/docs/",

@@ -168,5 +168,5 @@ def test_the_reviews_list_costs_the_same_queries_for_2_and_100_reviews(client, r
     two = count(client, "/api/v1/reviews/?page_size=100")
     populate(registry, 98)
     hundred = count(client, "/api/v1/reviews/?page_size=100")
-    assert two == hundred <= 4
+    assert two == hundred <= 5  # with the count's estimate (core.keyset.cheap_count)
     assert count(client, "/api/v1/reviews/?page_size=100&independent=false") == hundred

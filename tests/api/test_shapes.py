@@ -12,6 +12,7 @@ from core.api.columns import Column, Shape, URLs
 from feedback.models import Feedback, FeedbackResponse
 from public.api.urls import router
 from tests import factories
+from tests.activities.factories import ActivityFactory, ActivityResultFactory
 from tests.publication.withheld import withhold
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,14 @@ def everything_filled(registry):
     withhold(mou.data_sharing_terms.first(), "purpose")
     withhold(document, "file")
     withhold(review, "public_summary")
+    incident = factories.IncidentFactory(agreements=[mou])
+    incident.sources.add(source)
+    withhold(incident, "nature")
+    # A published joint activity, with a party involved and a result.
+    activity = ActivityFactory(partnership=registry.safe_homes, organizations=[registry.ngo])
+    result = ActivityResultFactory(activity=activity)
+    withhold(activity, "description")
+    withhold(result, "value")
     return registry
 
 

@@ -46,7 +46,9 @@ def leave_out_flags(monkeypatch):
 
 def test_the_chain_view_covers_exactly_the_registered_event_tables():
     assert chain_view_tables() == registered_tables()
-    assert len(registered_tables()) == 21
+    # + joint activities, their results, transparency reports, and incidents with their
+    # links to agreements and sources.
+    assert len(registered_tables()) == 21 + 3 + 3
 
 
 def test_every_event_model_is_registered():
@@ -77,6 +79,12 @@ def test_the_staff_history_urls_are_the_registered_slugs():
         "feedback",
         "feedback-response",
         "feedback-closure",
+        "activity",
+        "activity-result",
+        "report",
+        "incident",
+        "incident-agreement-link",
+        "incident-source-link",
     }
 
 

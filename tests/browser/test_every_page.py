@@ -31,6 +31,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.live_server_helper import LiveServer
 
 from agreements import services
@@ -78,6 +79,10 @@ class DemoRecords:
     source_pk: int
     invitation: str  # a token inviting the board member to join the NGO
     admin_second_factor: SecondFactor  # the administrator's authenticator app
+    staff_activity_pk: int = 0  # a joint activity of the demo staff's partnership
+    report_kwargs: dict | None = None  # its published transparency report of last year
+    public_incident_pk: int = 0  # published, on the public agreement
+    staff_incident_pk: int = 0  # on the demo staff's agreement, submitted by the NGO editor
 
 
 # Who opens which page, on which record: (url name, persona, its kwargs, its query string).
@@ -199,6 +204,22 @@ PAGES = [
     # Signing up for alerts: anyone.
     ("alerts:signup", "anonymous", None, ""),
     ("alerts:signup_sent", "anonymous", None, ""),
+    # Joint activities (the demo staff's), and last year's transparency report.
+    ("activities:new", "ngo_editor", lambda r: {"slug": r.staff_partnership.slug}, ""),
+    ("activities:edit", "ngo_editor", lambda r: {"pk": r.staff_activity_pk}, ""),
+    ("activities:publication", "ngo_editor", lambda r: {"pk": r.staff_activity_pk}, ""),
+    ("reports:report", "anonymous", lambda r: r.report_kwargs, ""),
+    # The map, and incidents: the public's, then the staff pages of the NGO's submission
+    # (its editor edits it; the police editor, the second pair of eyes, may send it back).
+    ("public:map", "anonymous", None, ""),
+    ("public:incidents", "anonymous", None, ""),
+    ("public:incident", "anonymous", lambda r: {"pk": r.public_incident_pk}, ""),
+    ("incidents:detail", "ngo_editor", lambda r: {"pk": r.staff_incident_pk}, ""),
+    ("incidents:edit", "ngo_editor", lambda r: {"pk": r.staff_incident_pk}, ""),
+    ("incidents:retract", "ngo_editor", lambda r: {"pk": r.staff_incident_pk}, ""),
+    ("incidents:withhold", "ngo_editor", lambda r: {"pk": r.staff_incident_pk}, ""),
+    ("incidents:detail", "police_editor", lambda r: {"pk": r.staff_incident_pk}, ""),
+    ("incidents:send_back", "police_editor", lambda r: {"pk": r.staff_incident_pk}, ""),
 ]
 # Rows whose page answers other than 200: an invalid link's page.
 STATUS = {"feedback:confirm": 400}
@@ -234,6 +255,15 @@ NOT_A_PAGE = {
     "feedback:report": WRITE,
     "imports:job_apply": WRITE,
     "feeds:feedback": "Atom only: the partnership's page shows the same items",
+    "reports:report_pdf": NOT_HTML,
+    "reports:report_csv": NOT_HTML,
+    "reports:request": WRITE,
+    "reports:publish": WRITE,
+    "reports:correct": WRITE,
+    "incidents:submit": WRITE,
+    "incidents:approve": WRITE,
+    "incidents:revision_approve": WRITE,
+    "set_language": "the target of the language switcher's POST, in every page's header",
 }
 # Pages of work still in progress beside this test, which need records this module does not
 # make yet (a feedback item, an import job): their rows come with that work.
@@ -402,6 +432,18 @@ def load_demo_registry() -> DemoRecords:
             inviter=users["ngo_editor"],
         ),
         admin_second_factor=SecondFactor(users["admin"]),
+        staff_activity_pk=staff_partnership.activities.order_by("pk").first().pk,
+        public_incident_pk=factories.IncidentFactory(agreements=[public_agreement]).pk,
+        staff_incident_pk=factories.IncidentFactory(
+            agreements=[staff_agreement],
+            publication_status="submitted",
+            submitted_by=users["ngo_editor"],
+            submitted_at=timezone.now(),
+        ).pk,
+        report_kwargs={
+            "slug": staff_partnership.slug,
+            "year": staff_partnership.reports.get().year,
+        },
     )
 
 

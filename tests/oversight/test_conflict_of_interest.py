@@ -273,10 +273,10 @@ def test_the_review_page_says_a_declared_tie_makes_it_not_independent(
 def test_the_methodology_page_states_the_rule_and_the_declarations(client):
     html = client.get(reverse("public:methodology")).content.decode()
 
-    assert escape(REVIEW_INDEPENDENCE) in html
+    assert escape(str(REVIEW_INDEPENDENCE)) in html
     for value, explanation in DECLARATION_EXPLANATIONS.items():
         assert f"<dt>{escape(COI(value).label)}</dt>" in html
-        assert escape(explanation) in html
+        assert escape(str(explanation)) in html
     assert list(DECLARATION_EXPLANATIONS) == list(COI)
 
 

@@ -139,12 +139,48 @@ def corrective_action_overdue(partnership, auditor, oversight_body):
     return agreement, change
 
 
+def breach_notified_late(partnership, auditor, oversight_body):
+    agreement = in_force(partnership, auditor)
+    factories.IncidentFactory(
+        agreements=[agreement],
+        discovered_at=NOW - dt.timedelta(days=5),
+        reported_to_authority_at=None,
+    )
+
+    def change():  # a second breach, not notified either
+        factories.IncidentFactory(
+            agreements=[agreement],
+            discovered_at=NOW - dt.timedelta(days=4),
+            reported_to_authority_at=None,
+        )
+
+    return agreement, change
+
+
+def incident_without_review(partnership, auditor, oversight_body):
+    agreement = in_force(partnership, auditor)
+
+    def closed_incident():
+        factories.IncidentFactory(
+            agreements=[agreement],
+            kind="security_incident",
+            discovered_at=NOW - dt.timedelta(days=3),
+            status="closed",
+            closed_on=TODAY,
+        )
+
+    closed_incident()
+    return agreement, closed_incident  # another incident closed without a review
+
+
 KINDS = {
     Flag.Kind.REVIEW_OVERDUE: review_overdue,
     Flag.Kind.NO_INDEPENDENT_AUDITOR: no_independent_auditor,
     Flag.Kind.EXPIRED_BUT_ACTIVE: expired_but_active,
     Flag.Kind.HIGH_RISK_WITHOUT_DPIA: high_risk_without_dpia,
     Flag.Kind.CORRECTIVE_ACTION_OVERDUE: corrective_action_overdue,
+    Flag.Kind.BREACH_NOTIFIED_LATE: breach_notified_late,
+    Flag.Kind.INCIDENT_WITHOUT_REVIEW: incident_without_review,
 }
 
 
@@ -440,3 +476,30 @@ def test_every_rule_names_the_facts_a_hand_resolution_rests_on():
         rule = rule_of(kind)
         assert rule.facts, kind
         assert rule.facts_in_words
+
+
+def test_a_hold_recorded_before_the_auditor_fact_was_stored_still_holds(
+    partnership, auditor, board_member
+):
+    """Before the agreement stored ``auditor_is_independent`` (null with no auditor), a
+    hold on "no independent auditor" recorded false for an agreement without one: the
+    data migration says null there, so that the next run does not raise it again."""
+    import importlib
+
+    migration = importlib.import_module("oversight.migrations.0011_resolved_facts_without_auditor")
+    agreement = in_force(partnership, auditor, independent_auditor=None)
+    run()
+    flag = resolve(agreement.flags.get(kind=Flag.Kind.NO_INDEPENDENT_AUDITOR), board_member)
+    assert flag.resolved_facts == {"independent_auditor_id": None, "auditor_is_independent": None}
+    # As such a hold was recorded before.
+    Flag.objects.filter(pk=flag.pk).update(
+        resolved_facts={"independent_auditor_id": None, "auditor_is_independent": False}
+    )
+
+    with connection.cursor() as cursor:
+        cursor.execute(migration.FORWARD)
+    run()
+
+    assert len(flags_of(agreement, Flag.Kind.NO_INDEPENDENT_AUDITOR)) == 1
+    flag.refresh_from_db()
+    assert flag.resolved_facts == {"independent_auditor_id": None, "auditor_is_independent": None}

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, transaction
 
+from agreements.derived import derived_facts_refresh
 from agreements.models import Agreement
 from oversight.models import Finding, Flag, Review
 from oversight.rules import corrective_action_overdue, high_risk_without_dpia
@@ -433,6 +434,11 @@ def test_lacking_independent_auditor_selects_agreements_in_force_without_an_outs
         status=status,
         independent_auditor=request.getfixturevalue(auditor) if auditor else None,
     )
+    # What every write of an auditor does in its transaction: the stored independence.
+    derived_facts_refresh(agreement_ids=[agreement.pk])
+    stored = Agreement.objects.with_auditor_independence_by_rule().get(pk=agreement.pk)
+    assert stored.auditor_is_independent is stored.auditor_independence
+    assert (stored.auditor_is_independent is True) is independent
     selected = status in IN_FORCE and not independent
 
     assert titles(Agreement.objects.lacking_independent_auditor()) == (

@@ -396,7 +396,7 @@ def test_a_flag_text_naming_a_withheld_value_is_not_shown(client, registry):
     withhold(registry.trafficking_mou, "expires_on")
     item = client.get(f"/api/v1/flags/{flag.pk}/").json()
     assert "30 June 2026" not in item["detail"]
-    assert item["detail"].startswith(Flag.Kind.EXPIRED_BUT_ACTIVE.label)
+    assert item["detail"].startswith(str(Flag.Kind.EXPIRED_BUT_ACTIVE.label))
     assert "withheld" in item["detail"]
     rows = rows_of(client.get("/api/v1/flags/?format=csv"))
     assert "30 June 2026" not in str(rows)

@@ -89,7 +89,8 @@ def assert_invalid_with_message(page: Page, id_: str, message: str) -> None:
     field = page.by_id(id_)
     assert field.attrs.get("aria-invalid") == "true"
     assert f"{id_}_error" in field.attrs["aria-describedby"].split()
-    assert message in page.by_id(f"{id_}_error").text
+    # str(): a message may be a lazy translation (core.forms.DATE_INVALID).
+    assert str(message) in page.by_id(f"{id_}_error").text
 
 
 # The agreement form: an error near the top, one far down in a data-sharing term ------------

@@ -9,14 +9,21 @@ with a public agreement and a public document; ``restricted`` the same, restrict
 ``private-document`` a public agreement's unpublished document version.
 """
 
+import datetime as dt
+
 import pytest
+from django.core.cache import cache
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from feedback.models import Feedback
 from imports.models import ImportJob
 from partnerships.models import Membership, PartnershipParty, Visibility
 from partnerships.services import invitation_token
+from reports.models import Report
+from reports.snapshot import build_snapshot, canonical
 from tests import factories
+from tests.activities.factories import ActivityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +43,9 @@ STAFF_NAMESPACES = (
     "feedback",
     "imports",
     "alerts",
+    "incidents",
+    "activities",
+    "reports",
 )
 # The public pages the staff use too: the same page shows a party its restricted records.
 STAFF_PUBLIC_PAGES = {"public:registry", "public:partnership", "public:agreement"}
@@ -210,9 +220,11 @@ MATRIX = {
     ("imports:job", "GET", "public"): (302, 200, 403, 404, 403, 404),
     ("imports:job_progress", "GET", "public"): (302, 200, 403, 404, 403, 404),
     ("imports:job_apply", "POST", "public"): (302, 302, 403, 404, 403, 404),
-    # Alerts: anyone signs up (an empty form is the page again) and confirms by a link (an
-    # invalid one: 400); a follower's pages refuse staff accounts (tests/alerts test a
-    # follower); the unsubscribe link needs no login (an unknown token: 404).
+    # Alerts: anyone signs up (an empty form is the page again, signed in or not: the form
+    # answers everyone alike and a staff account's session is left as it is; its rate limits
+    # are tests/alerts') and confirms by a link (an invalid one: 400); a follower's pages
+    # refuse staff accounts (tests/alerts test a follower); the unsubscribe link needs no
+    # login (an unknown token: 404).
     ("alerts:signup", "GET", "public"): PAGE,
     ("alerts:signup", "POST", "public"): PAGE,
     ("alerts:signup_sent", "GET", "public"): PAGE,
@@ -228,6 +240,56 @@ MATRIX = {
     ("alerts:webhook", "POST", "public"): FOLLOWERS_ONLY,
     ("alerts:unsubscribe", "GET", "public"): (404,) * 6,
     ("alerts:unsubscribe", "POST", "public"): (404,) * 6,
+    # Incidents (a draft on the scenario's agreement): a party's editors and oversight editors
+    # record and edit them; whoever sees one sees its staff page; an empty form is the page
+    # again with its errors. Approving or sending back: the second pair of eyes (another
+    # party's editor; oversight only where no other party has one). A step the record's
+    # state refuses (approving a draft) is a redirect with the reason.
+    ("incidents:manage", "GET", "public"): AUDITOR_PUBLIC,
+    ("incidents:new", "GET", "public"): AUDITOR_PUBLIC,
+    ("incidents:new", "POST", "public"): AUDITOR_PUBLIC,
+    ("incidents:detail", "GET", "public"): PUBLICATION_RESTRICTED,
+    ("incidents:edit", "GET", "public"): AUDITOR_RESTRICTED,
+    ("incidents:edit", "POST", "public"): AUDITOR_RESTRICTED,
+    ("incidents:submit", "POST", "public"): (302, 302, 403, 404, 302, 302),
+    ("incidents:approve", "POST", "public"): (302, 302, 403, 404, 403, 302),
+    ("incidents:revision_approve", "POST", "public"): (302, 302, 403, 404, 403, 302),
+    ("incidents:send_back", "GET", "public"): (302, 200, 403, 404, 403, 200),
+    ("incidents:send_back", "POST", "public"): (302, 200, 403, 404, 403, 200),
+    ("incidents:retract", "GET", "public"): AUDITOR_RESTRICTED,
+    ("incidents:retract", "POST", "public"): AUDITOR_RESTRICTED,
+    ("incidents:withhold", "GET", "public"): AUDITOR_RESTRICTED,
+    ("incidents:withhold", "POST", "public"): AUDITOR_RESTRICTED,
+    # Joint activities (the scenario's is published): its parties' editors record and edit
+    # them (an empty form: the page again); its publication page is the members' (a POST
+    # without a step: 400).
+    **{
+        (name, method, scenario): expected
+        for name in ("activities:new", "activities:edit")
+        for method in ("GET", "POST")
+        for scenario, expected in (("public", EDIT_PUBLIC), ("restricted", EDIT_RESTRICTED))
+    },
+    ("activities:publication", "GET", "public"): PUBLICATION_PUBLIC,
+    ("activities:publication", "GET", "restricted"): PUBLICATION_RESTRICTED,
+    ("activities:publication", "POST", "public"): PUBLICATION_STEP_PUBLIC,
+    ("activities:publication", "POST", "restricted"): PUBLICATION_STEP_RESTRICTED,
+    # Transparency reports (the scenario's 2025 report is published): anyone reads those of
+    # a public partnership; its parties' editors request this year's draft, publish a draft
+    # and correct a published report (a refused step: back to the report, 302).
+    ("reports:list", "GET", "public"): PAGE,
+    **{
+        (name, "GET", scenario): expected
+        for name in ("reports:report", "reports:report_pdf", "reports:report_csv")
+        for scenario, expected in (("public", PAGE), ("restricted", SEE_RESTRICTED))
+    },
+    **{
+        (name, "POST", scenario): expected
+        for name in ("reports:request", "reports:publish", "reports:correct")
+        for scenario, expected in (
+            ("public", (302, 302, 403, 403, 403, 302)),
+            ("restricted", (302, 302, 403, 404, 403, 302)),
+        )
+    },
 }
 
 # Every other URL of the site, with why it needs no row: each is anyone's to read, or
@@ -238,11 +300,20 @@ API = "the public read-only API: anonymous (tests/api walks every endpoint)"
 SIGN_IN = "signing in and out, passwords and second factors: anyone (tests/accounts)"
 NOT_IN_MATRIX = {
     "public:home": PUBLIC_READ,
+    "public:map": PUBLIC_READ,
+    "set_language": "the language switcher: anyone; it sets only the reader's language "
+    "cookie and goes back to a page of this site (tests/i18n/test_language.py)",
     "public:methodology": PUBLIC_READ,
     "public:organization": PUBLIC_READ,
     "feeds:agreements": PUBLIC_READ,
     "feeds:flags": PUBLIC_READ,
     "feeds:feedback": PUBLIC_READ,
+    "feeds:incidents": PUBLIC_READ,
+    "public:incidents": PUBLIC_READ,
+    "public:incident": PUBLIC_READ,
+    "api:incident-list": API,
+    "api:incident-detail": API,
+    "api:incident-history": API,
     "sitemap": PUBLIC_READ,
     "robots_txt": PUBLIC_READ,
     "healthz": "the health check: anyone, says nothing private (tests/test_healthz.py)",
@@ -255,6 +326,9 @@ NOT_IN_MATRIX = {
         for kind in ("organization", "partnership", "agreement", "review", "flag", "feedback")
         for action in ("list", "detail")
     },
+    "api:activity-list": API,
+    "api:activity-detail": API,
+    "api:activity-totals": API,
     "api:partnership-history": API,
     "api:agreement-history": API,
     "api:agreement-compare": API,
@@ -331,6 +405,15 @@ def test_every_staff_url_has_a_row():
     assert covered <= staff_url_names(), "rows for URLs that no longer exist"
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """The rate limits count in the cache: each case starts from none, so that a status is
+    the permission's, not the earlier cases' count (an empty sign-up form has one key)."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def scenario_records(request, ngo, police, oversight_body, ngo_editor, ngo_viewer, board_member):
     scenario = request.param
@@ -362,6 +445,19 @@ def scenario_records(request, ngo, police, oversight_body, ngo_editor, ngo_viewe
             status=Feedback.Status.PENDING,
         ),
         "flag": factories.FlagFactory(agreement=agreement),
+        "incident": factories.IncidentFactory(agreements=[agreement], publication_status="draft"),
+        "activity": ActivityFactory(partnership=partnership),
+        "report": Report.objects.create(
+            partnership=partnership,
+            year=2025,
+            status=Report.Status.PUBLISHED,
+            snapshot=canonical(
+                build_snapshot(partnership, 2025, as_of=dt.date(2025, 12, 31))
+            ).decode(),
+            sha256="0" * 64,
+            generated_at=timezone.now(),
+            published_at=timezone.now(),
+        ),
         "import_job": ImportJob.objects.create(
             created_by=ngo_editor,
             kind=ImportJob.Kind.AGREEMENTS,
@@ -439,6 +535,28 @@ def url_for(name: str, records) -> str:
         "alerts:webhook_new": {"pk": 1},
         "alerts:webhook": {"pk": 1},
         "alerts:unsubscribe": {"token": "not-a-valid-token"},
+        "activities:new": {"slug": partnership.slug},
+        "activities:edit": {"pk": records["activity"].pk},
+        "activities:publication": {"pk": records["activity"].pk},
+        "reports:report": {"slug": partnership.slug, "year": 2025},
+        "reports:report_pdf": {"slug": partnership.slug, "year": 2025},
+        "reports:report_csv": {"slug": partnership.slug, "year": 2025},
+        "reports:request": {"slug": partnership.slug},
+        "reports:publish": {"pk": records["report"].pk},
+        "reports:correct": {"pk": records["report"].pk},
+        **{
+            name: {"pk": records["incident"].pk}
+            for name in (
+                "incidents:detail",
+                "incidents:edit",
+                "incidents:submit",
+                "incidents:approve",
+                "incidents:revision_approve",
+                "incidents:send_back",
+                "incidents:retract",
+                "incidents:withhold",
+            )
+        },
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 

@@ -51,8 +51,11 @@ def test_partnership_page_with_1_and_20_agreements(request, client, partnership,
     # 20, the public change history: its events (one query over the audit tables) and
     # the organizations it names and the values withheld in it, and the header's count of
     # approvals waiting (the user's organizations, then the count); 30 with the public
-    # feedback (its page, counts and closure) and whether the user may answer or moderate it.
-    assert twenty <= 30
+    # feedback (its page, counts and closure) and whether the user may answer or moderate it;
+    # 37 with the incidents, joint activities and transparency reports sections (each its
+    # rows, and for a member which of them they may see and whether they may record an
+    # activity or request a report).
+    assert twenty <= 37
 
 
 def test_agreement_page_with_1_and_20_terms(client, ngo_editor, partnership):

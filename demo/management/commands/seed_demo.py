@@ -3,7 +3,9 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from audit.trail import audit_job
-from demo.loader import load_demo_registry
+from demo.incidents import load_demo_incidents
+from demo.loader import load_demo_registry, next_reviews_due
+from oversight.derived import derived_refresh
 
 
 class Command(BaseCommand):
@@ -21,7 +23,11 @@ class Command(BaseCommand):
 
     @audit_job("seed_demo")
     def handle(self, *args, reset_passwords=False, **options):
-        report = load_demo_registry(today=timezone.localdate(), reset_passwords=reset_passwords)
+        today = timezone.localdate()
+        report = load_demo_registry(today=today, reset_passwords=reset_passwords)
+        load_demo_incidents(report=report, today=today)
+        next_reviews_due()  # the incidents' agreements too
+        derived_refresh()  # the incidents' agreements too
         created = {label: n for label, n in report.created.items() if n}
         if created:
             for label, count in sorted(created.items()):
