@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
 
 from .models import Alert
 
@@ -16,6 +17,13 @@ class SignUpForm(forms.Form):
         password = self.cleaned_data["password"]
         password_validation.validate_password(password)
         return password
+
+
+class ConfirmForm(forms.Form):
+    password = forms.CharField(
+        label=_("The password you chose when signing up"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class AlertForm(forms.Form):

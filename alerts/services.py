@@ -97,24 +97,33 @@ def _send_account_exists(email: str) -> None:
     )
 
 
-def follower_confirm(*, token: str, now: dt.datetime) -> Follower | None:
-    """The follower of a valid confirmation link, now active; None for a bad link (or
-    one voided by a later sign-up with the address)."""
+def follower_of_link(token: str) -> Follower | None:
+    """The follower a confirmation link was sent for; None for a bad or expired link, or
+    one voided by a later sign-up with the address."""
     try:
         pk, mark = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
     except (signing.BadSignature, TypeError, ValueError):
         return None
     follower = Follower.objects.select_related("user").filter(pk=pk).first()
-    if follower is None:
+    if follower is None or mark != _password_mark(follower.user):
         return None
-    if mark != _password_mark(follower.user):
-        return None
+    return follower
+
+
+def follower_confirm(*, follower: Follower, password: str, now: dt.datetime) -> bool:
+    """Activate the account of a valid link, given the password chosen at sign-up.
+
+    Holding the inbox is not enough: someone who signed up with another person's address
+    after them sends the newest link, with a password only they know; the owner of the
+    address cannot confirm that account, and signing up again voids that link."""
+    if not follower.user.check_password(password):
+        return False
     with transaction.atomic():
-        if Follower.objects.filter(pk=pk, confirmed_at=None).update(confirmed_at=now):
+        if Follower.objects.filter(pk=follower.pk, confirmed_at=None).update(confirmed_at=now):
             type(follower.user).objects.filter(pk=follower.user_id).update(is_active=True)
     follower.refresh_from_db()
     follower.user.refresh_from_db()
-    return follower
+    return True
 
 
 def follower_delete(*, follower: Follower) -> None:

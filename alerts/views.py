@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView, TemplateView
@@ -21,7 +22,7 @@ from django_countries import countries
 from partnerships.models import FocusArea, Region
 
 from . import services, webhooks
-from .forms import AccountDeleteForm, AlertForm, SignUpForm, WebhookForm
+from .forms import AccountDeleteForm, AlertForm, ConfirmForm, SignUpForm, WebhookForm
 from .matching import estimate
 from .models import Alert, Follower, WebhookDelivery, WebhookEndpoint
 from .searches import KINDS, normalized_query
@@ -72,13 +73,36 @@ class SignUpSentView(TemplateView):
     template_name = "alerts/signup_sent.html"
 
 
-class ConfirmView(View):
-    def get(self, request, token):
-        follower = services.follower_confirm(token=token, now=timezone.now())
-        if follower is None:
+class ConfirmView(FormView):
+    """The link of the confirmation e-mail opens a page asking for the password chosen at
+    sign-up; only that confirms the address (``services.follower_confirm``). Opening the
+    link changes nothing (a mail scanner may open it)."""
+
+    template_name = "alerts/confirm.html"
+    form_class = ConfirmForm
+
+    def dispatch(self, request, *args, token, **kwargs):
+        self.follower = services.follower_of_link(token)
+        if self.follower is None:
             return render(request, "alerts/confirm_invalid.html", status=400)
-        login(request, follower.user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Your e-mail address is confirmed: you can now save alerts.")
+        return super().dispatch(request, *args, token=token, **kwargs)
+
+    def form_valid(self, form):
+        confirmed = services.follower_confirm(
+            follower=self.follower, password=form.cleaned_data["password"], now=timezone.now()
+        )
+        if not confirmed:
+            form.add_error(
+                "password",
+                _(
+                    "This is not the password chosen when this link was sent. If you did not "
+                    "sign up with it, sign up again: the new link replaces this one."
+                ),
+            )
+            return self.form_invalid(form)
+        user = self.follower.user
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(self.request, "Your e-mail address is confirmed: you can now save alerts.")
         return HttpResponseRedirect(reverse("alerts:mine"))
 
 

@@ -31,7 +31,15 @@ def test_a_follower_signs_up_and_confirms_the_address_by_a_link(
     [message] = mail.outbox
     link = re.search(r"http://\S+/alerts/confirm/\S+/", message.body).group(0)
 
-    response = client.get(link.removeprefix("http://127.0.0.1:8000"))
+    path = link.removeprefix("http://127.0.0.1:8000")
+    # Opening the link (as a mail scanner may) asks for the password and changes nothing.
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "The password you chose when signing up" in page.content.decode()
+    user.refresh_from_db()
+    assert user.is_active is False
+
+    response = client.post(path, {"password": "a long passphrase 42"})
 
     assert response.status_code == 302
     assert response["Location"] == reverse("alerts:mine")
@@ -91,7 +99,7 @@ def test_signing_up_again_voids_the_earlier_confirmation_link(
 
     assert client.get(first).status_code == 400
     assert User.objects.get(username="twice@example.org").is_active is False
-    assert client.get(second).status_code == 302
+    assert client.post(second, {"password": "the second passphrase 2"}).status_code == 302
     user = User.objects.get(username="twice@example.org")
     assert (user.is_active, user.check_password("the second passphrase 2")) == (True, True)
 
@@ -269,3 +277,33 @@ def test_blank_sign_ups_of_others_do_not_hold_back_a_reader(client, settings):
 
     assert response.status_code == 200
     assert "This field is required" in response.content.decode()
+
+
+def test_a_link_sent_by_someone_else_signing_up_with_the_address_cannot_take_it_over(
+    client, django_capture_on_commit_callbacks
+):
+    """Someone signs up with another person's address after them: the newest link in the
+    owner's inbox carries the other's password. Following it, the owner cannot confirm
+    (their own password is refused), so the account never opens with a password someone
+    else knows; signing up again sends a link that works."""
+    owner, intruder = PASSPHRASE, "the intruder's passphrase 7"
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client, "reporter@example.org", password=owner)
+        sign_up(client, "reporter@example.org", password=intruder)
+    newest = re.search(r"/alerts/confirm/\S+/", mail.outbox[-1].body).group(0)
+
+    refused = client.post(newest, {"password": owner})
+
+    assert refused.status_code == 200
+    assert "This is not the password chosen when this link was sent" in refused.content.decode()
+    user = User.objects.get(username="reporter@example.org")
+    assert user.is_active is False
+    assert "_auth_user_id" not in client.session
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client, "reporter@example.org", password=owner)
+    again = re.search(r"/alerts/confirm/\S+/", mail.outbox[-1].body).group(0)
+    assert client.post(newest, {"password": intruder}).status_code == 400  # voided
+    assert client.post(again, {"password": owner}).status_code == 302
+    user.refresh_from_db()
+    assert user.is_active is True and user.check_password(owner)

@@ -49,6 +49,8 @@ def test_a_reader_follows_a_partnership_and_receives_its_published_change(
         [confirmation] = mail.outbox
         link = re.search(r"http://\S+/alerts/confirm/\S+/", confirmation.body).group(0)
         page.goto(live_server.url + link.removeprefix("http://127.0.0.1:8000"))
+        page.get_by_label("The password you chose when signing up").fill("a long passphrase 42")
+        page.get_by_role("button", name="Confirm").click()
         page.get_by_role("heading", name="My alerts").wait_for()
 
         # Follow the partnership: the alert page tells what matched, then it is saved.
