@@ -1,5 +1,7 @@
 """The incidents section of a report, behind one function: the published incidents
-recorded on the partnership's public agreements, discovered or closed in the period."""
+recorded on the partnership's public agreements that were open during the period
+(discovered by its end, and not closed before its start): an incident still open at the
+turn of the year is in both years' reports."""
 
 from __future__ import annotations
 
@@ -18,7 +20,8 @@ def incidents_of(partnership, start: dt.date, end: dt.date, withheld: list[dict]
     rows = list(
         Incident.objects.public()
         .filter(agreements__partnership=partnership)
-        .filter(Q(discovered_at__date__range=(start, end)) | Q(closed_on__range=(start, end)))
+        .filter(discovered_at__date__lte=end)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=start))
         .distinct()
         .order_by("discovered_at", "pk")
         .values("id", *FIELDS)

@@ -2,15 +2,18 @@
 a data breach an independent audit found (discovered more than 72 hours before, reported
 late, no reason for the delay); the NGO's editor approves it; the nightly flagging run
 raises "Data breach notified late"; a journalist finds it on /incidents/ by its kind and
-sees the flag."""
+sees the flag; once the partnership's report of the year is published, the journalist
+finds the incident in its PDF."""
 
 import datetime as dt
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from pypdf import PdfReader
 
 from incidents.models import Incident
 from oversight.models import Flag
@@ -107,5 +110,24 @@ def test_a_late_breach_recorded_by_the_board_is_flagged_and_found_by_a_journalis
         assert page.get_by_text("Data breach notified late").first.is_visible()
         assert page.get_by_text("Independent audit").is_visible()
         assert "Auditor's contact" not in page.content()
+
+        # The NGO's editor publishes the partnership's report of the year so far (it
+        # holds the incidents open during the year: this one, still open).
+        year = timezone.localdate().year
+        log_in(page, live_server.url, ngo_editor.username)
+        page.goto(f"{live_server.url}{partnership.get_absolute_url()}")
+        page.get_by_role("button", name="Request this year's draft report").click()
+        page.get_by_role("button", name="Publish this report").click()
+        page.get_by_role("button", name="Draft a correction").wait_for()
+        log_out(page)
+
+        # The journalist downloads it: the breach is in the PDF.
+        page.goto(f"{live_server.url}{partnership.get_absolute_url()}")
+        page.get_by_role("link", name=f"Transparency report {year}").click()
+        with page.expect_download() as download_info:
+            page.get_by_role("link", name="Download the PDF").click()
+        pdf = PdfReader(io.BytesIO(Path(download_info.value.path()).read_bytes()))
+        text = " ".join(p.extract_text() for p in pdf.pages).replace("\n", " ")
+        assert "Referral records emailed to the wrong agency" in " ".join(text.split())
     finally:
         context.close()
