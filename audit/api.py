@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 
+from core.api.defaults import NumberedPagination
 from core.api.viewsets import ErrorSerializer
 
 from .chain import audit_chain_head
@@ -92,7 +93,13 @@ class PublicHistoryMixin:
         },
         filters=False,
     )
-    @action(detail=True, methods=["get"], url_path="history", filter_backends=[])
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="history",
+        filter_backends=[],
+        pagination_class=NumberedPagination,
+    )
     def history(self, request, pk=None):
         record = self.history_record(pk)
         page = self.paginate_queryset(public_history(record))

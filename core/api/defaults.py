@@ -59,6 +59,8 @@ class RegistryPagination(BasePagination):
     page_query_param = "page"
     cursor_query_param = "cursor"
     max_page_size = MAX_PAGE_SIZE
+    # How the next and previous links page, as the schema says.
+    links_by = "by cursor"
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -169,19 +171,22 @@ class RegistryPagination(BasePagination):
                     "type": "string",
                     "nullable": True,
                     "format": "uri",
-                    "description": "The next page (by cursor); null on the last.",
+                    "description": f"The next page ({self.links_by}); null on the last.",
                 },
                 "previous": {
                     "type": "string",
                     "nullable": True,
                     "format": "uri",
-                    "description": "The previous page (by cursor); null on the first.",
+                    "description": f"The previous page ({self.links_by}); null on the first.",
                 },
                 "results": schema,
             },
         }
 
     def get_schema_operation_parameters(self, view):
+        return self.schema_parameters()
+
+    def schema_parameters(self) -> list[dict]:
         return [
             {
                 "name": self.page_query_param,
@@ -214,6 +219,19 @@ class RegistryPagination(BasePagination):
                     "default": 50,
                 },
             },
+        ]
+
+
+class NumberedPagination(RegistryPagination):
+    """A list already in memory (a record's history): ``page`` and ``page_size`` only."""
+
+    links_by = "by page number"
+
+    def schema_parameters(self) -> list[dict]:
+        return [
+            parameter
+            for parameter in super().schema_parameters()
+            if parameter["name"] != self.cursor_query_param
         ]
 
 

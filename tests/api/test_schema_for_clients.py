@@ -50,3 +50,20 @@ def test_the_answers_are_what_the_schema_says(client, schema):
     assert set(export[0]) == set(page["results"][0])
     csv = client.get("/api/v1/partnerships/?format=csv")
     assert csv["Content-Type"].startswith("text/csv")
+
+
+def test_a_history_is_paged_by_number_and_a_list_by_cursor(schema):
+    """A client reads from the schema how to page each list: a history has no cursor."""
+    history = schema["paths"]["/api/v1/agreements/{id}/history/"]["get"]
+    listing = schema["paths"]["/api/v1/agreements/"]["get"]
+    assert "cursor" not in {parameter["name"] for parameter in history["parameters"]}
+    assert "cursor" in {parameter["name"] for parameter in listing["parameters"]}
+
+    def next_link(operation):
+        reference = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        reference = reference.get("$ref") or reference["oneOf"][0]["$ref"]
+        component = schema["components"]["schemas"][reference.rsplit("/", 1)[1]]
+        return component["properties"]["next"]["description"]
+
+    assert "by page number" in next_link(history)
+    assert "by cursor" in next_link(listing)
