@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Value
 
+from .memo import remembered
 from .models import Membership, Organization, Partnership, PartnershipParty, Source
 from .querysets import sees_every_record
 
@@ -79,14 +80,22 @@ def _editor_parties(user: User):
 def is_editor_of_party(user: User, partnership: Partnership) -> bool:
     if not user.is_authenticated or partnership.pk is None:
         return False
-    return _editor_parties(user).filter(partnership=partnership).exists()
+    return remembered(
+        user,
+        ("editor_of_party", partnership.pk),
+        _editor_parties(user).filter(partnership=partnership).exists,
+    )
 
 
 def is_member_of_party(user: User, partnership: Partnership) -> bool:
     """Editor or viewer of one of the partnership's parties."""
     if not user.is_authenticated or partnership.pk is None:
         return False
-    return PartnershipParty.objects.of_member(user).filter(partnership=partnership).exists()
+    return remembered(
+        user,
+        ("member_of_party", partnership.pk),
+        PartnershipParty.objects.of_member(user).filter(partnership=partnership).exists,
+    )
 
 
 def can_edit_partnership(user: User, partnership: Partnership) -> bool:

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from publication.choices import PublicationStatus
 
 from .choices import Visibility
+from .memo import remembered
 
 
 def _related_model(queryset: models.QuerySet, relation: str):
@@ -38,7 +39,7 @@ def sees_every_record(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return user.memberships.in_oversight().exists()
+    return remembered(user, "sees_every_record", user.memberships.in_oversight().exists)
 
 
 class OrganizationQuerySet(models.QuerySet):

@@ -146,3 +146,27 @@ def test_it_links_the_same_record_in_the_api_and_its_csv(client, page, public_re
     body = b"".join(exported.streaming_content).decode()
     assert "Harbour information-sharing protocol" in body
     assert_no_private_value(body, "the partnership's CSV")
+
+
+def test_a_party_member_costs_one_query_per_question_of_access(
+    client, public_registry, django_assert_max_num_queries
+):
+    """Signed in, the page asks once whether its reader sees every record and whether they
+    belong to a party, not once per section (32 queries, 39 when each section asked)."""
+    from django.contrib.auth import get_user_model
+
+    url = public_registry.partnership.get_absolute_url()
+    client.force_login(get_user_model().objects.get(username="sentinel_person"))
+    client.get(url)
+    with django_assert_max_num_queries(32) as page:
+        assert client.get(url).status_code == 200
+    oversight_questions = [
+        query for query in page.captured_queries if "'oversight_body'" in query["sql"]
+    ]
+    party_questions = [
+        query
+        for query in page.captured_queries
+        if query["sql"].startswith('SELECT 1 AS "a" FROM "partnerships_partnershipparty"')
+    ]
+    assert len(oversight_questions) <= 2  # the header's approvals count asks its own
+    assert len(party_questions) <= 2  # member, and editor
