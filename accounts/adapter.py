@@ -9,6 +9,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils.translation import ngettext
 
 from partnerships.models import Membership, Organization
 
@@ -21,11 +22,16 @@ IPV6_NETWORK_PREFIX = 64
 
 
 def lockout_message() -> str:
-    return (
+    minutes = settings.LOGIN_LOCKOUT_MINUTES
+    return ngettext(
         "Too many failed attempts to log in to this account from your network: logging in "
-        f"is locked for up to {settings.LOGIN_LOCKOUT_MINUTES} minutes. Try again later, or "
-        "set a new password with “Forgotten your password?”."
-    )
+        "is locked for up to %(minutes)s minute. Try again later, or set a new password with "
+        "“Forgotten your password?”.",
+        "Too many failed attempts to log in to this account from your network: logging in "
+        "is locked for up to %(minutes)s minutes. Try again later, or set a new password with "
+        "“Forgotten your password?”.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 class AccountAdapter(DefaultAccountAdapter):

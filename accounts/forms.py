@@ -7,6 +7,7 @@ from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import ngettext
 
 from . import services
 from .models import AuthenticationEvent
@@ -27,8 +28,15 @@ class MfaAuthenticateForm(AuthenticateForm):
                 user=self.user,
                 ip_address=get_account_adapter().client_ip(context.request),
             )
+            minutes = settings.LOGIN_LOCKOUT_MINUTES
             raise ValidationError(
-                "Too many wrong codes: entering a code for this account is locked for up to "
-                f"{settings.LOGIN_LOCKOUT_MINUTES} minutes. Try again later.",
+                ngettext(
+                    "Too many wrong codes: entering a code for this account is locked for up "
+                    "to %(minutes)s minute. Try again later.",
+                    "Too many wrong codes: entering a code for this account is locked for up "
+                    "to %(minutes)s minutes. Try again later.",
+                    minutes,
+                ),
                 code="too_many_login_attempts",
+                params={"minutes": minutes},
             ) from error

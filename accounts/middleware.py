@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
 
 from .permissions import lacks_required_mfa
 
@@ -19,7 +20,7 @@ SETUP_URL_NAMES = frozenset(
 PUBLIC_NAMESPACES = frozenset({"public", "feeds", "api"})
 PUBLIC_URL_NAMES = frozenset({"sitemap", "robots_txt", "healthz", "api-schema", "api-docs"})
 
-SETUP_MESSAGE = (
+SETUP_MESSAGE = _(
     "Your account must use two-factor authentication: set up an authenticator app or a "
     "security key to continue."
 )

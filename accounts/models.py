@@ -29,17 +29,19 @@ class AuthenticationEvent(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="authentication_events",
-        help_text="The account, when the user name tried names one.",
+        help_text=_("The account, when the user name tried names one."),
     )
     # A name that names no account is not kept: it may be a password typed in the wrong field.
     username = models.CharField(max_length=150, blank=True)
     factor = models.CharField(
         max_length=32,
         blank=True,
-        help_text="The second factor concerned: totp, webauthn or recovery_codes.",
+        help_text=_("The second factor concerned: totp, webauthn or recovery_codes."),
     )
     ip_address = models.GenericIPAddressField(
-        null=True, blank=True, help_text="The client's address, as the login lockout counts it."
+        null=True,
+        blank=True,
+        help_text=_("The client's address, as the login lockout counts it."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

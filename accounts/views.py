@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -116,7 +117,7 @@ class OrganizationMembersMixin(LoginRequiredMixin):
         if not hasattr(self, "_organization"):
             organization = get_object_or_404(Organization, slug=self.kwargs["slug"])
             if not permissions.can_manage_members(self.request.user, organization):
-                raise PermissionDenied("Only the organization's editors manage its members.")
+                raise PermissionDenied(_("Only the organization's editors manage its members."))
             self._organization = organization
         return self._organization
 
@@ -147,7 +148,9 @@ class MemberInviteView(OrganizationMembersMixin, FormView):
         # learns nothing about accounts outside their organization.
         role = Membership.Role(form.cleaned_data["role"]).label.lower()
         messages.success(
-            self.request, f"Invitation sent to {form.cleaned_data['email']}, to join as {role}."
+            self.request,
+            _("Invitation sent to %(email)s, to join as %(role)s.")
+            % {"email": form.cleaned_data["email"], "role": role},
         )
         return redirect("accounts:dashboard")
 
@@ -167,7 +170,8 @@ class MemberRemoveView(OrganizationMembersMixin, View):
         else:
             messages.success(
                 request,
-                f"{membership.user.get_username()} is no longer a member of {organization}.",
+                _("%(username)s is no longer a member of %(organization)s.")
+                % {"username": membership.user.get_username(), "organization": organization},
             )
         return redirect("accounts:dashboard")
 
@@ -185,7 +189,7 @@ def admin_login(request, extra_context=None):
         return redirect_to_login(next_url, login_url=reverse("login"))
     if request.user.is_active and request.user.is_staff:
         return redirect(next_url)
-    raise PermissionDenied("This account does not have access to the administration.")
+    raise PermissionDenied(_("This account does not have access to the administration."))
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -213,9 +217,13 @@ class InvitationAcceptView(PasswordResetConfirmView):
     def form_valid(self, form):
         super().form_valid(form)
         if has_mfa(form.user):
-            messages.success(self.request, "Your password is set: now enter your two-factor code.")
+            messages.success(
+                self.request, _("Your password is set: now enter your two-factor code.")
+            )
         else:
-            messages.success(self.request, "Welcome: your password is set and you are logged in.")
+            messages.success(
+                self.request, _("Welcome: your password is set and you are logged in.")
+            )
         # django-allauth's login, with its second step where the account has a factor.
         return perform_login(self.request, form.user, redirect_url=self.get_success_url())
 
@@ -250,8 +258,11 @@ class InvitationJoinView(LoginRequiredMixin, TemplateView):
             return self.wrong_account()
         messages.success(
             request,
-            f"You are a member of {membership.organization} as "
-            f"{membership.get_role_display().lower()}.",
+            _("You are a member of %(organization)s as %(role)s.")
+            % {
+                "organization": membership.organization,
+                "role": membership.get_role_display().lower(),
+            },
         )
         return redirect("accounts:dashboard")
 

@@ -1,51 +1,50 @@
 """Filters of the public activities (``/api/v1/activities/``)."""
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
-from core.filters import MultipleChoiceFilter, OrderingFilter, UpdatedSinceFilter, choices_help
+from core.filters import (
+    MultipleChoiceFilter,
+    OrderingFilter,
+    UpdatedSinceFilter,
+    YearFilter,
+    choices_help,
+)
 
 from .models import Activity, ActivityResult, Indicator
-
-
-class YearFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
 
 
 class ActivityFilter(django_filters.FilterSet):
     partnership = django_filters.CharFilter(
         field_name="partnership__slug",
-        label="Partnership",
+        label=_("Partnership"),
         help_text="Slug of the partnership. An unknown slug matches nothing.",
     )
     kind = MultipleChoiceFilter(
         choices=Activity.Kind.choices,
-        label="Kind",
+        label=_("Kind"),
         help_text=choices_help("Kind of activity.", Activity.Kind.choices),
     )
     year = YearFilter(
         method="filter_year",
-        label="Year",
         help_text="Activities under way at some time in this year (1900 to 2100), e.g. 2025.",
-        min_value=1900,
-        max_value=2100,
     )
     organization = django_filters.CharFilter(
         field_name="organizations__slug",
-        label="Organization",
+        label=_("Organization"),
         help_text="Slug of an organization involved. An unknown slug matches nothing.",
     )
     indicator = MultipleChoiceFilter(
         choices=Indicator.choices,
         method="filter_indicator",
-        label="Indicator",
+        label=_("Indicator"),
         help_text=choices_help("Activities with a result of this indicator.", Indicator.choices),
     )
     updated_since = UpdatedSinceFilter()
     ordering = OrderingFilter(
         fields=(("started_on", "started_on"), ("updated_at", "updated_at"), ("id", "id")),
-        label="Ordering",
+        label=_("Ordering"),
         help_text="Sort by started_on, updated_at or id; prefix with - for descending. "
         "Default: latest started first.",
     )
@@ -55,7 +54,7 @@ class ActivityFilter(django_filters.FilterSet):
         fields = []
 
     def filter_year(self, queryset, name, value):
-        return queryset.in_year(int(value))
+        return queryset.in_year(value)
 
     def filter_indicator(self, queryset, name, value):
         if not value:

@@ -2,6 +2,7 @@
 the withholding of one of their values (``agreements.forms.WithholdForm``)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import StaffModelForm
 from partnerships.models import Organization
@@ -17,8 +18,8 @@ class ActivityForm(StaffModelForm):
         queryset=Organization.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Organizations involved",
-        help_text="The parties of the partnership that take part.",
+        label=_("Organizations involved"),
+        help_text=_("The parties of the partnership that take part."),
     )
 
     class Meta:
@@ -43,13 +44,13 @@ class ResultForm(StaffModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("indicator") == Indicator.OTHER and not cleaned.get("other_name"):
-            self.add_error("other_name", "Name the indicator: “Other” says nothing by itself.")
+            self.add_error("other_name", _("Name the indicator: “Other” says nothing by itself."))
         return cleaned
 
 
 class BaseResultFormSet(forms.BaseInlineFormSet):
-    row_name = "Result"  # in the error summary: "Result 2, Value: …"
-    default_error_messages = {"too_many_forms": "Record at most %(num)d results at once."}
+    row_name = _("Result")  # in the error summary: "Result 2, Value: …"
+    default_error_messages = {"too_many_forms": _("Record at most %(num)d results at once.")}
 
 
 def result_formset(data=None, *, activity: Activity | None = None):

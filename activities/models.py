@@ -31,17 +31,19 @@ class Activity(Publishable, TimeStampedModel):
     partnership = models.ForeignKey(
         Partnership, on_delete=models.CASCADE, related_name="activities"
     )
-    kind = models.CharField(max_length=30, choices=Kind)
-    title = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
-    started_on = models.DateField()
-    ended_on = models.DateField(null=True, blank=True, help_text="Empty while it goes on.")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(
+        _("ended on"), null=True, blank=True, help_text=_("Empty while it goes on.")
+    )
     organizations = models.ManyToManyField(
         Organization,
         related_name="activities",
         blank=True,
-        verbose_name="organizations involved",
-        help_text="The parties of the partnership that take part.",
+        verbose_name=_("organizations involved"),
+        help_text=_("The parties of the partnership that take part."),
     )
 
     EDITABLE_FIELDS = ("kind", "title", "description", "started_on", "ended_on")
@@ -54,7 +56,7 @@ class Activity(Publishable, TimeStampedModel):
 
     class Meta:
         ordering = ["-started_on", "pk"]
-        verbose_name_plural = "activities"
+        verbose_name_plural = _("activities")
         indexes = [
             *Publishable.Meta.indexes,
             # The partnership page and the report: a partnership's activities by date.
@@ -65,7 +67,7 @@ class Activity(Publishable, TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
                 name="activity_ended_after_started",
-                violation_error_message="An activity cannot end before it started.",
+                violation_error_message=_("An activity cannot end before it started."),
             ),
         ]
 
@@ -96,20 +98,25 @@ class ActivityResult(TimeStampedModel):
     """One result of an activity: a named indicator's value, in a unit, over a period."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="results")
-    indicator = models.CharField(max_length=30, choices=Indicator)
+    indicator = models.CharField(_("indicator"), max_length=30, choices=Indicator)
     other_name = models.CharField(
-        max_length=120, blank=True, help_text="The indicator's name, when it is “Other”."
+        _("other name"),
+        max_length=120,
+        blank=True,
+        help_text=_("The indicator's name, when it is “Other”."),
     )
-    value = models.DecimalField(max_digits=14, decimal_places=2)
-    unit = models.CharField(max_length=40, default="people", help_text="For example people.")
-    period_start = models.DateField("period from")
-    period_end = models.DateField("period to")
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    unit = models.CharField(
+        _("unit"), max_length=40, default="people", help_text=_("For example people.")
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
 
     EDITABLE_FIELDS = ("indicator", "other_name", "value", "unit", "period_start", "period_end")
     PUBLIC_FIELDS = EDITABLE_FIELDS
+    # Published with its activity: the activity's registration declares its results a
+    # part of it (``activities.apps``), so that its approval confirms their withheld values.
     WITHHOLDABLE_FIELDS = ("value",)
-    # The record whose approval publishes it (``agreements.publishing.publishing_record``).
-    PUBLISHED_WITH = "activity"
 
     objects = ActivityResultQuerySet.as_manager()
 
@@ -119,13 +126,15 @@ class ActivityResult(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")),
                 name="activity_result_period_in_order",
-                violation_error_message="A period cannot end before it starts.",
+                violation_error_message=_("A period cannot end before it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(indicator="other", other_name__gt="")
                 | (~Q(indicator="other") & Q(other_name="")),
                 name="activity_result_other_is_named",
-                violation_error_message="An “Other” indicator needs its name, and only it has one.",
+                violation_error_message=_(
+                    "An “Other” indicator needs its name, and only it has one."
+                ),
             ),
         ]
 
@@ -143,7 +152,7 @@ PUBLISHED = {"publication_status": PublicationStatus.PUBLISHED}
 
 ActivityEvent = track(
     Activity,
-    record="Joint activity",
+    record=_("Joint activity"),
     slug="activity",
     parent="partnership",
     public_fields=Activity.PUBLIC_FIELDS,
@@ -153,7 +162,7 @@ ActivityEvent = track(
 )
 ActivityResultEvent = track(
     ActivityResult,
-    record="Activity result",
+    record=_("Activity result"),
     slug="activity-result",
     parent="activity",
     public_fields=ActivityResult.PUBLIC_FIELDS,

@@ -11,6 +11,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from agreements import publishing
 from core.services import apply_fields, require
@@ -20,7 +22,7 @@ from publication.choices import PublicationStatus
 from .models import Activity, ActivityResult
 from .permissions import can_record_activity
 
-NOT_ALLOWED = "Only the editors of the partnership's parties record its activities."
+NOT_ALLOWED = _("Only the editors of the partnership's parties record its activities.")
 
 
 def _check_organizations(partnership: Partnership, organizations: Iterable[Organization]):
@@ -29,7 +31,12 @@ def _check_organizations(partnership: Partnership, organizations: Iterable[Organ
     outsiders = [o for o in organizations if o.pk not in parties]
     if outsiders:
         names = ", ".join(o.name for o in outsiders)
-        raise ValidationError({"organizations": f"Not a party to this partnership: {names}."})
+        raise ValidationError(
+            {
+                "organizations": gettext("Not a party to this partnership: %(names)s.")
+                % {"names": names}
+            }
+        )
     return organizations
 
 
@@ -40,7 +47,7 @@ def _save_results(activity: Activity, results: Sequence[Mapping[str, Any]]) -> N
     for data in results:
         result = existing.get(data.get("id")) if data.get("id") else ActivityResult()
         if result is None:
-            raise ValidationError("A result of another activity cannot be changed here.")
+            raise ValidationError(gettext("A result of another activity cannot be changed here."))
         if data.get("DELETE"):
             if result.pk:
                 result.delete()

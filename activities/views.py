@@ -7,6 +7,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views import View
 
 from agreements.forms import WithholdForm
@@ -76,16 +77,20 @@ class ActivityFormView(LoginRequiredMixin, View):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"Activity “{activity}” saved as a draft.")
+                messages.success(
+                    request,
+                    gettext("Activity “%(title)s” saved as a draft.") % {"title": activity},
+                )
                 return redirect("activities:publication", pk=activity.pk)
         return self.render_forms(form, formset)
 
 
 def withhold_targets(activity: Activity, results) -> dict:
     """The values of an activity an editor may withhold (``WithholdForm``'s targets)."""
-    targets = {"description": ("Description of the activity", activity, "description")}
+    targets = {"description": (gettext("Description of the activity"), activity, "description")}
     for result in results:
-        targets[f"result-{result.pk}"] = (f"Value of “{result.name}”", result, "value")
+        label = gettext("Value of “%(name)s”") % {"name": result.name}
+        targets[f"result-{result.pk}"] = (label, result, "value")
     return targets
 
 
@@ -104,7 +109,7 @@ class ActivityPublicationView(LoginRequiredMixin, View):
             pk=kwargs["pk"],
         )
         if not can_see_activity_publication(request.user, self.activity.partnership):
-            raise PermissionDenied("Only the partnership's members see this page.")
+            raise PermissionDenied(gettext("Only the partnership's members see this page."))
         self.results = list(self.activity.results.all())
         return super().dispatch(request, *args, **kwargs)
 
@@ -128,7 +133,9 @@ class ActivityPublicationView(LoginRequiredMixin, View):
     def post(self, request, pk):
         step = request.POST.get("step")
         if step not in self.STEPS:
-            return HttpResponseBadRequest("Say which step to take: submit, approve or withhold.")
+            return HttpResponseBadRequest(
+                gettext("Say which step to take: submit, approve or withhold.")
+            )
         actor = request.user
         if step == "withhold":
             form = WithholdForm(request.POST, targets=withhold_targets(self.activity, self.results))
@@ -147,15 +154,15 @@ class ActivityPublicationView(LoginRequiredMixin, View):
             except ValidationError as error:
                 add_service_errors(form, error)
                 return self.render_page(form)
-            messages.success(request, "The value is withheld from the public.")
+            messages.success(request, gettext("The value is withheld from the public."))
             return redirect("activities:publication", pk=pk)
         try:
             if step == "submit":
                 services.activity_submit(activity=self.activity, actor=actor)
-                messages.success(request, "Submitted: another party's editor approves it.")
+                messages.success(request, gettext("Submitted: another party's editor approves it."))
             else:
                 services.activity_approve(activity=self.activity, actor=actor)
-                messages.success(request, "Approved: the activity is public.")
+                messages.success(request, gettext("Approved: the activity is public."))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect("activities:publication", pk=pk)

@@ -25,6 +25,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy
+
 # The topics a reader of a data-sharing agreement looks for first, with the words that
 # mark a clause as touching them (matched at the start of a word, so "share" finds
 # "shared" and "shares").
@@ -50,6 +52,13 @@ TOPICS: dict[str, tuple[str, ...]] = {
     ),
 }
 TOPIC_NAMES = tuple(TOPICS)
+# The topics in the reader's language (the API keeps their names above).
+TOPIC_LABELS = {
+    "data sharing": gettext_lazy("data sharing"),
+    "retention": gettext_lazy("retention"),
+    "consent": gettext_lazy("consent"),
+    "onward sharing": gettext_lazy("onward sharing"),
+}
 _TOPIC_PATTERNS = {
     topic: re.compile(r"\b(?:" + "|".join(re.escape(word) for word in words) + r")", re.I)
     for topic, words in TOPICS.items()
@@ -101,6 +110,14 @@ class Status:
     MOVED = "moved"
     UNCHANGED = "unchanged"
     ALL = (ADDED, REMOVED, CHANGED, MOVED, UNCHANGED)
+    # What became of a clause, in the reader's language (the API keeps the values above).
+    LABELS = {
+        ADDED: gettext_lazy("Added"),
+        REMOVED: gettext_lazy("Removed"),
+        CHANGED: gettext_lazy("Changed"),
+        MOVED: gettext_lazy("Moved"),
+        UNCHANGED: gettext_lazy("Unchanged"),
+    }
 
 
 class Span:

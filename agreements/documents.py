@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
@@ -47,24 +48,30 @@ def max_document_bytes() -> int:
 
 def too_large(size: int | None = None) -> DocumentRejected:
     limit = filesizeformat(max_document_bytes())
-    detail = f" ({filesizeformat(size)})" if size else ""
-    return DocumentRejected(
-        f"The file is too large{detail}: the limit is {limit}.", code=DocumentRejected.TOO_LARGE
-    )
+    if size:
+        message = gettext("The file is too large (%(size)s): the limit is %(limit)s.") % {
+            "size": filesizeformat(size),
+            "limit": limit,
+        }
+    else:
+        message = gettext("The file is too large: the limit is %(limit)s.") % {"limit": limit}
+    return DocumentRejected(message, code=DocumentRejected.TOO_LARGE)
 
 
 def check_pdf(file) -> None:
     """Raise ``DocumentRejected`` unless ``file`` (an uploaded file) is a PDF within the limit."""
     size = file.size
     if not size:
-        raise DocumentRejected("The file is empty.", code=DocumentRejected.EMPTY)
+        raise DocumentRejected(gettext("The file is empty."), code=DocumentRejected.EMPTY)
     if size > max_document_bytes():
         raise too_large(size)
     file.seek(0)
     head = file.read(HEADER_WINDOW)
     not_pdf = DocumentRejected(
-        "This file is not a PDF. Upload the signed agreement as a PDF document "
-        "(the file's content is checked, not its name).",
+        gettext(
+            "This file is not a PDF. Upload the signed agreement as a PDF document "
+            "(the file's content is checked, not its name)."
+        ),
         code=DocumentRejected.NOT_PDF,
     )
     if PDF_SIGNATURE not in head or MARKUP.search(head):

@@ -11,7 +11,7 @@ triggers record each one, under the job's name (the task's, or the management co
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from core.languages import recipient_language
 from partnerships.models import Membership, Partnership
 from publication.choices import PublicationStatus
 from publication.models import Withholding
@@ -241,7 +242,7 @@ def _notice_claim_and_send(record, page, today, now, recipients, connection, rep
         if not claimed.update(embargo_notice_sent_at=now):
             return  # an overlapping run told them, or the embargo changed meanwhile
     try:
-        sent, failed = _notice_send(record, page, sorted(recipients), connection)
+        sent, failed = _notice_send(record, page, recipients, connection)
     except Exception:
         logger.exception(
             "embargo notice: cannot write the notice of %s %s", model._meta.model_name, record.pk
@@ -263,9 +264,10 @@ def _notice_claim_and_send(record, page, today, now, recipients, connection, rep
         )
 
 
-def _editors(model, ids: set[int]) -> dict[int, set[str]]:
+def _editors(model, ids: set[int]) -> dict[int, dict[str, str | None]]:
     """Record id -> the e-mail addresses of the editors of its party organizations (for an
-    agreement, its partnership's), in one query."""
+    agreement, its partnership's), each with its account's language (None when not
+    known), in one query."""
     path = "organization__party_roles__partnership"
     if model is Agreement:
         path += "__agreements"
@@ -274,18 +276,21 @@ def _editors(model, ids: set[int]) -> dict[int, set[str]]:
             role=Membership.Role.EDITOR, user__is_active=True, **{f"{path}__in": ids}
         )
         .exclude(user__email="")
-        .values_list(path, "user__email")
+        .values_list(path, "user__email", "user__account_language__language")
     )
-    addresses: dict[int, set[str]] = defaultdict(set)
-    for pk, email in editors:
+    addresses: dict[int, dict[str, str | None]] = defaultdict(dict)
+    for pk, email, language in editors:
         if pk in ids:
-            addresses[pk].add(email.lower())
+            addresses[pk][email.lower()] = language or addresses[pk].get(email.lower())
     return addresses
 
 
-def _notice_send(record, page: str, recipients: Iterable[str], connection) -> tuple[int, int]:
+def _notice_send(
+    record, page: str, recipients: Mapping[str, str | None], connection
+) -> tuple[int, int]:
     """Send the notice of ``record`` to each address on its own (an editor never sees
-    another organization's addresses); returns how many were sent and how many failed."""
+    another organization's addresses), written once per language (``recipient_language``);
+    returns how many were sent and how many failed."""
     context = {
         "record": record,
         "kind": record._meta.verbose_name,
@@ -295,26 +300,31 @@ def _notice_send(record, page: str, recipients: Iterable[str], connection) -> tu
         "link": _publication_page(record, page),
     }
     title = " ".join(record.title.split())  # a header holds one line
-    lifts_on = date_format(record.embargoed_until, "DATE_FORMAT")
-    subject = gettext("Partnership Registry: “%(title)s” becomes public on %(date)s") % {
-        "title": title,
-        "date": lifts_on,
-    }
-    text = render_to_string("publication/email/embargo_notice.txt", context)
-    html = render_to_string("publication/email/embargo_notice.html", context)
+    by_language: dict[str | None, list[str]] = defaultdict(list)
+    for address in sorted(recipients):
+        by_language[recipients[address]].append(address)
     sent = failed = 0
-    for address in recipients:
-        message = EmailMultiAlternatives(
-            subject=subject, body=text, to=[address], connection=connection
-        )
-        message.attach_alternative(html, "text/html")
-        try:
-            message.send()
-        except Exception:  # one editor's failure never stops the others' notices
-            logger.exception("embargo notice: sending to an editor failed")
-            failed += 1
-        else:
-            sent += 1
+    for language, addresses in by_language.items():
+        with recipient_language(language):
+            lifts_on = date_format(record.embargoed_until, "DATE_FORMAT")
+            subject = gettext("Partnership Registry: “%(title)s” becomes public on %(date)s") % {
+                "title": title,
+                "date": lifts_on,
+            }
+            text = render_to_string("publication/email/embargo_notice.txt", context)
+            html = render_to_string("publication/email/embargo_notice.html", context)
+        for address in addresses:
+            message = EmailMultiAlternatives(
+                subject=subject, body=text, to=[address], connection=connection
+            )
+            message.attach_alternative(html, "text/html")
+            try:
+                message.send()
+            except Exception:  # one editor's failure never stops the others' notices
+                logger.exception("embargo notice: sending to an editor failed")
+                failed += 1
+            else:
+                sent += 1
     return sent, failed
 
 

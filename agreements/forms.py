@@ -5,6 +5,9 @@ validate; ``services.py`` and ``publishing.py`` write."""
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.template.defaultfilters import filesizeformat
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import StaffForm, StaffModelForm
 from partnerships.models import Organization
@@ -23,15 +26,32 @@ class AgreementForm(StaffModelForm):
         widgets = {
             "public_summary": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {
+            "kind": _("Kind"),
+            "reference": _("Reference"),
+            "title": _("Title"),
+            "status": _("Status"),
+            "signed_on": _("Signed on"),
+            "effective_from": _("Effective from"),
+            "expires_on": _("Expires on"),
+            "auto_expire": _("Auto expire"),
+            "review_interval_months": _("Review interval months"),
+            "supersedes": _("Supersedes"),
+            "independent_auditor": _("Independent auditor"),
+            "public_summary": _("Public summary"),
+            "visibility": _("Visibility"),
+        }
         help_texts = {
             # The status rules, shown next to the fields they concern.
-            "status": "Signed and active agreements need a signing date.",
-            "signed_on": "Required when the agreement is signed or active.",
-            "expires_on": "Not before the date it takes effect.",
-            "review_interval_months": "The next review is due this many months after it "
-            "takes effect (or after its last completed review).",
-            "visibility": "A restricted partnership keeps all its agreements restricted.",
-            "independent_auditor": "Independent only if it is not a party to the partnership.",
+            "status": _("Signed and active agreements need a signing date."),
+            "signed_on": _("Required when the agreement is signed or active."),
+            "expires_on": _("Not before the date it takes effect."),
+            "review_interval_months": _(
+                "The next review is due this many months after it takes effect (or after its "
+                "last completed review)."
+            ),
+            "visibility": _("A restricted partnership keeps all its agreements restricted."),
+            "independent_auditor": _("Independent only if it is not a party to the partnership."),
         }
 
     def __init__(self, *args, partnership, **kwargs):
@@ -50,10 +70,12 @@ class AuditorForm(StaffForm):
     independent_auditor = forms.ModelChoiceField(
         queryset=Organization.objects.confirmed().oversight().order_by("name"),
         required=False,
-        label="Independent auditor",
-        empty_label="No auditor",
-        help_text="An oversight body, community board or auditor that is not a party to the "
-        "partnership. A party cannot audit its own agreement independently.",
+        label=_("Independent auditor"),
+        empty_label=_("No auditor"),
+        help_text=_(
+            "An oversight body, community board or auditor that is not a party to the "
+            "partnership. A party cannot audit its own agreement independently."
+        ),
     )
 
 
@@ -65,18 +87,29 @@ class DataSharingTermForm(StaffModelForm):
             "purpose": forms.Textarea(attrs={"rows": 2}),
             "access_controls": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {"retention_days": "Retention (days)"}
+        labels = {
+            "data_category": _("Data category"),
+            "direction": _("Direction"),
+            "purpose": _("Purpose"),
+            "legal_basis": _("Legal basis"),
+            "legal_instrument": _("Legal instrument"),
+            "consent_required": _("Consent required"),
+            "retention_days": _("Retention (days)"),
+            "onward_sharing_allowed": _("Onward sharing allowed"),
+            "access_controls": _("Access controls"),
+            "surveillance_practice": _("Surveillance practice"),
+        }
 
 
 # The most data-sharing terms one agreement may have. It is also the most term forms a
 # POST can make the formset build, whatever its TOTAL_FORMS claims; without it a request
 # of a few hundred bytes could make the page build and render thousands of rows.
 MAX_TERMS = 50
-TOO_MANY_TERMS = "An agreement can have at most %(num)d data-sharing terms."
+TOO_MANY_TERMS = _("An agreement can have at most %(num)d data-sharing terms.")
 
 
 class BaseTermFormSet(forms.BaseInlineFormSet):
-    row_name = "Data-sharing term"  # in the error summary: "Data-sharing term 2, Purpose: …"
+    row_name = _("Data-sharing term")  # in the error summary: "Data-sharing term 2, Purpose: …"
     default_error_messages = {"too_many_forms": TOO_MANY_TERMS}
 
     def changes(self) -> dict:
@@ -92,7 +125,9 @@ class BaseTermFormSet(forms.BaseInlineFormSet):
             claimed = term_form.cleaned_data.get("id")
             if claimed is not None and claimed.pk != term_form.instance.pk:
                 # An id that is not one of this agreement's terms: a tampered form.
-                raise PermissionDenied("That data-sharing term belongs to another agreement.")
+                raise PermissionDenied(
+                    gettext("That data-sharing term belongs to another agreement.")
+                )
             if not term_form.has_changed():
                 continue
             data = {name: term_form.cleaned_data[name] for name in DataSharingTerm.FIELDS}
@@ -130,23 +165,23 @@ def blank_term_form(index: int) -> DataSharingTermForm:
 
 class DocumentUploadForm(StaffForm):
     file = forms.FileField(
-        label="Signed document (PDF)",
+        label=_("Signed document (PDF)"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
         allow_empty_file=True,  # check_pdf gives the clearer message
-        error_messages={"required": "Choose the PDF file to upload."},
+        error_messages={"required": _("Choose the PDF file to upload.")},
     )
     is_public = forms.BooleanField(
-        label="Publish this version",
+        label=_("Publish this version"),
         required=False,
-        help_text="Anyone may download it if the agreement is public.",
+        help_text=_("Anyone may download it if the agreement is public."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = (
-            f"PDF only, at most {filesizeformat(max_document_bytes())}. A new upload "
-            "becomes a new version; earlier versions are kept."
-        )
+        self.fields["file"].help_text = gettext(
+            "PDF only, at most %(size)s. A new upload becomes a new version; earlier versions "
+            "are kept."
+        ) % {"size": filesizeformat(max_document_bytes())}
         self.rejection = None
 
     def clean_file(self):
@@ -164,52 +199,58 @@ class DocumentUploadForm(StaffForm):
 
 class SendBackForm(StaffForm):
     comment = forms.CharField(
-        label="What needs to change",
+        label=_("What needs to change"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="The record's editors see this comment; it is never published.",
-        error_messages={"required": "Say what needs to change before it is published."},
+        help_text=_("The record's editors see this comment; it is never published."),
+        error_messages={"required": _("Say what needs to change before it is published.")},
     )
 
 
 class RetractForm(StaffForm):
     reason = forms.CharField(
-        label="Why it is retracted",
+        label=_("Why it is retracted"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Public: the record's page keeps its title and dates and says it was "
-        "retracted on this day, because of this.",
-        error_messages={"required": "Tell the public why the record is retracted."},
+        help_text=_(
+            "Public: the record's page keeps its title and dates and says it was retracted on "
+            "this day, because of this."
+        ),
+        error_messages={"required": _("Tell the public why the record is retracted.")},
     )
 
 
 class EmbargoForm(StaffForm):
     until = forms.DateField(
-        label="Publish on",
+        label=_("Publish on"),
         required=False,
-        help_text="Once approved, the record is published automatically on this date "
-        "(a date after today). Its editors are told the day before.",
+        help_text=_(
+            "Once approved, the record is published automatically on this date (a date after "
+            "today). Its editors are told the day before."
+        ),
     )
     indefinite = forms.BooleanField(
-        label="Embargo indefinitely, until an editor lifts it",
+        label=_("Embargo indefinitely, until an editor lifts it"),
         required=False,
     )
     reason = forms.CharField(
-        label="Reason for the embargo",
+        label=_("Reason for the embargo"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required for an indefinite embargo.",
+        help_text=_("Required for an indefinite embargo."),
     )
     announced = forms.BooleanField(
-        label="Announce it: the public sees its title and the date the embargo lifts",
+        label=_("Announce it: the public sees its title and the date the embargo lifts"),
         required=False,
     )
 
 
 class DocumentEmbargoForm(StaffForm):
     until = forms.DateField(
-        label="Embargoed until",
+        label=_("Embargoed until"),
         required=False,
-        help_text="A version marked public is published on this date (after today). Leave "
-        "it empty to publish it with the agreement.",
+        help_text=_(
+            "A version marked public is published on this date (after today). Leave it empty "
+            "to publish it with the agreement."
+        ),
     )
 
 
@@ -217,34 +258,38 @@ class WithholdForm(StaffForm):
     """Withhold one value of a record or of an agreement's parts. ``targets`` are the
     values that may be withheld, as ``{key: (label, instance, field)}``."""
 
-    field = forms.ChoiceField(label="Value to withhold")
+    field = forms.ChoiceField(label=_("Value to withhold"))
     reason_code = forms.ChoiceField(
-        label="Reason",
+        label=_("Reason"),
         choices=[
-            (code, f"{label} — {REASON_EXPLANATIONS[code]}")
+            (code, format_lazy("{} — {}", label, REASON_EXPLANATIONS[code]))
             for code, label in WithholdingReason.choices
         ],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the reason the public is given."},
+        error_messages={"required": _("Choose the reason the public is given.")},
     )
     rationale = forms.CharField(
-        label="Rationale (public)",
+        label=_("Rationale (public)"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="What the public is told about why the value is withheld. For “Other”, "
-        "the reason itself. Never repeat the withheld value here.",
-        error_messages={"required": "Tell the public why the value is withheld."},
+        help_text=_(
+            "What the public is told about why the value is withheld. For “Other”, the reason "
+            "itself. Never repeat the withheld value here."
+        ),
+        error_messages={"required": _("Tell the public why the value is withheld.")},
     )
     available_on = forms.DateField(
-        label="Available on",
+        label=_("Available on"),
         required=False,
-        help_text="The value is published on this date. Leave it empty to withhold it until "
-        "it is released.",
+        help_text=_(
+            "The value is published on this date. Leave it empty to withhold it until it is "
+            "released."
+        ),
     )
 
     def __init__(self, *args, targets: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.targets = targets
-        self.fields["field"].choices = [("", "Choose a value")] + [
+        self.fields["field"].choices = [("", gettext("Choose a value"))] + [
             (key, label) for key, (label, _, _) in targets.items()
         ]
 
@@ -265,20 +310,23 @@ class VersionCompareForm(StaffForm):
 
     def __init__(self, data=None, *, versions: list[int] = ()):
         super().__init__(data)
-        choices = [("", "—")] + [(v, f"Version {v}") for v in versions]
-        for name, label in zip(self.FIELDS, ("Compare version", "with version"), strict=True):
+        choices = [("", "—")] + [
+            (v, gettext("Version %(version)s") % {"version": v}) for v in versions
+        ]
+        labels = (gettext("Compare version"), gettext("with version"))
+        for name, label in zip(self.FIELDS, labels, strict=True):
             self.fields[name] = forms.IntegerField(
                 label=label,
                 min_value=1,
                 widget=forms.Select(choices=choices),
                 error_messages={
-                    "required": f"Choose the version ({name}).",
-                    "invalid": "Give a version number.",
+                    "required": gettext("Choose the version (%(name)s).") % {"name": name},
+                    "invalid": gettext("Give a version number."),
                 },
             )
 
     def clean(self):
         data = super().clean()
         if data.get("from") is not None and data.get("from") == data.get("to"):
-            self.add_error("to", "Choose two different versions.")
+            self.add_error("to", gettext("Choose two different versions."))
         return data

@@ -24,7 +24,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from audit.middleware import user_context
 from audit.trail import audit_context
@@ -98,16 +100,19 @@ class Replay:
         if self.formset is not None:
             lines += [str(e) for e in self.formset.non_form_errors()]
             for number, term_form in enumerate(self.formset.forms, start=1):
-                lines += _form_errors(term_form, f"Data-sharing term {number}: ")
+                row = gettext("Data-sharing term %(number)s") % {"number": number}
+                lines += _form_errors(term_form, row)
         return lines
 
     def apply(self, revision: Revision) -> Record:
         """Save the revision with the edit service, as its proposer."""
         if not self.valid:
             raise ValidationError(
-                "The changes no longer fit the record as it is now: "
-                + "; ".join(self.errors())
-                + ". Send them back to their editors."
+                gettext(
+                    "The changes no longer fit the record as it is now: %(errors)s. Send them "
+                    "back to their editors."
+                )
+                % {"errors": "; ".join(self.errors())}
             )
         proposer = revision.proposed_by
         if isinstance(self.record, Partnership):
@@ -120,8 +125,10 @@ class Replay:
             )
         if not may_edit:
             raise ValidationError(
-                "Whoever proposed these changes may no longer edit the record: send them "
-                "back, and an editor of a party proposes them again."
+                gettext(
+                    "Whoever proposed these changes may no longer edit the record: send them "
+                    "back, and an editor of a party proposes them again."
+                )
             )
         data = self.form.cleaned_data
         if isinstance(self.record, Partnership):
@@ -141,12 +148,15 @@ class Replay:
         )
 
 
-def _form_errors(form, prefix: str) -> list[str]:
+def _form_errors(form, row: str) -> list[str]:
+    """The form's errors, each after its row (a data-sharing term's, or "") and its
+    field's label: "Data-sharing term 2: Purpose: …"."""
     lines = []
     for name, errors in form.errors.items():
         field = form.fields.get(name)
-        label = f"{field.label}: " if field is not None and field.label else ""
-        lines += [f"{prefix}{label}{error}" for error in errors]
+        label = field.label if field is not None and field.label else ""
+        where = [str(part) for part in (row, label) if part]
+        lines += [": ".join([*where, str(error)]) for error in errors]
     return lines
 
 
@@ -167,7 +177,7 @@ def shown(field: forms.Field, value) -> str:
             value = field.queryset.filter(pk=value).first()
         return field.label_from_instance(value) if value is not None else "—"
     if isinstance(field, forms.BooleanField):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     if isinstance(field, forms.ChoiceField):
         labels = {}
         for key, label in field.choices:
@@ -177,18 +187,20 @@ def shown(field: forms.Field, value) -> str:
                 labels[str(key)] = label
         return str(labels.get(str(value), value))
     if isinstance(value, datetime.date):
-        return dateformat.format(value, "j M Y")
+        return date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
 
 
 def _field_changes(form, what: str = "") -> list[Change]:
+    """The changed fields of ``form``, each named by its label, after ``what`` (a
+    data-sharing term's name, or "")."""
     changes = []
     for name in form.changed_data:
         field = form.fields[name]
         after = form.cleaned_data[name] if name in form.cleaned_data else form[name].data
         changes.append(
             Change(
-                what=f"{what}{field.label}",
+                what=f"{what}: {field.label}" if what else str(field.label),
                 before=shown(field, form.initial.get(name)),
                 after=shown(field, after),
             )
@@ -209,8 +221,9 @@ def revision_changes(replay: Replay) -> list[Change]:
             shown(term_form.fields[name], term_form.initial.get(name))
             for name in ("data_category", "direction")
         )
+        term_name = gettext("Data-sharing term “%(term)s”") % {"term": named}
         if deleted and term.pk:
-            changes.append(Change(what=f"Data-sharing term “{named}”", before="", after="Removed"))
+            changes.append(Change(what=term_name, before="", after=gettext("Removed")))
         elif not term.pk and not deleted and term_form.has_changed():
             added = {
                 name: shown(term_form.fields[name], term_form.cleaned_data.get(name))
@@ -218,13 +231,13 @@ def revision_changes(replay: Replay) -> list[Change]:
             }
             changes.append(
                 Change(
-                    what="New data-sharing term",
+                    what=gettext("New data-sharing term"),
                     before="",
                     after=f"{added['data_category']} ({added['direction']}): {added['purpose']}",
                 )
             )
         elif term.pk and term_form.has_changed():
-            changes += _field_changes(term_form, f"Data-sharing term “{named}”: ")
+            changes += _field_changes(term_form, term_name)
     return changes
 
 
@@ -239,7 +252,7 @@ def _of_partnership(revision: Revision) -> Partnership:
 def _locked(revision: Revision, *states: str) -> Revision:
     locked = Revision.objects.select_for_update().filter(pk=revision.pk, state__in=states).first()
     if locked is None:
-        raise ValidationError("These changes were decided on meanwhile; reload the page.")
+        raise ValidationError(gettext("These changes were decided on meanwhile; reload the page."))
     return locked
 
 
@@ -251,7 +264,7 @@ def revision_approve(*, revision: Revision, actor) -> Record:
     partnership = _of_partnership(revision)
     require(
         permissions.can_approve_publication(actor, partnership, revision.proposed_by),
-        "You may not approve these changes.",
+        gettext("You may not approve these changes."),
     )
     revision = _locked(revision, RevisionState.PENDING)
     now = timezone.now()
@@ -277,10 +290,12 @@ def revision_send_back(*, revision: Revision, actor, comment: str) -> Revision:
     they reopen the edit form as it was submitted."""
     require(
         permissions.can_approve_publication(actor, _of_partnership(revision), revision.proposed_by),
-        "You may not decide on these changes.",
+        gettext("You may not decide on these changes."),
     )
     if not comment.strip():
-        raise ValidationError({"comment": "Say what needs to change before it is published."})
+        raise ValidationError(
+            {"comment": gettext("Say what needs to change before it is published.")}
+        )
     revision = _locked(revision, RevisionState.PENDING)
     revision.state = RevisionState.SENT_BACK
     revision.decided_by = actor
@@ -297,7 +312,7 @@ def revision_withdraw(*, revision: Revision, actor) -> Revision:
     approved."""
     require(
         permissions.can_edit_partnership(actor, _of_partnership(revision)),
-        "Only the editors of a party withdraw changes to its records.",
+        gettext("Only the editors of a party withdraw changes to its records."),
     )
     revision = _locked(revision, RevisionState.PENDING, RevisionState.SENT_BACK)
     revision.state = RevisionState.WITHDRAWN

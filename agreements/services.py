@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext, gettext_lazy
 
 from core.services import apply_fields, require
 from core.tasks import enqueue_on_commit
@@ -38,7 +39,7 @@ FLAGGING_TASK = "oversight.tasks.run_flagging"
 
 
 # The reason given when a write is refused (403).
-REFUSED = "You may not change this agreement."
+REFUSED = gettext_lazy("You may not change this agreement.")
 
 
 def _check_related(agreement: Agreement, party_organization_ids: set[int] | None = None) -> None:
@@ -48,7 +49,7 @@ def _check_related(agreement: Agreement, party_organization_ids: set[int] | None
     supersedes = agreement.supersedes
     if supersedes is not None and supersedes.partnership_id != agreement.partnership_id:
         raise ValidationError(
-            {"supersedes": "An agreement can only supersede one of the same partnership."}
+            {"supersedes": gettext("An agreement can only supersede one of the same partnership.")}
         )
     _check_auditor(agreement, party_organization_ids)
 
@@ -58,9 +59,11 @@ def _check_auditor(agreement: Agreement, party_organization_ids: set[int] | None
     if auditor is not None and not agreement.has_independent_auditor(party_organization_ids):
         raise ValidationError(
             {
-                "independent_auditor": f"{auditor.name} is a party to this partnership, "
-                "so it cannot audit it independently. Choose an organization that is not "
-                "a party."
+                "independent_auditor": gettext(
+                    "%(name)s is a party to this partnership, so it cannot audit it "
+                    "independently. Choose an organization that is not a party."
+                )
+                % {"name": auditor.name}
             }
         )
 
@@ -74,7 +77,7 @@ def _save_terms(
 ) -> None:
     for term in [*remove, *(t for t, _ in change)]:
         if term.agreement_id != agreement.pk:
-            raise PermissionDenied("That data-sharing term belongs to another agreement.")
+            raise PermissionDenied(gettext("That data-sharing term belongs to another agreement."))
     for term in remove:
         term.delete()
     for term, data in change:

@@ -22,7 +22,8 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import dateformat
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django.views.generic.base import TemplateResponseMixin
@@ -32,11 +33,11 @@ from partnerships import permissions as partnership_permissions
 from partnerships.models import Partnership
 from partnerships.views import (
     PROPOSED,
-    WITHDRAWN,
     EditablePartnershipMixin,
     SourceAddView,
     SourceEditView,
     SourceRemoveView,
+    and_withdrawn,
 )
 from publication.choices import APPROVED_STATES
 from publication.choices import PublicationStatus as Status
@@ -83,7 +84,7 @@ class EditableAgreementMixin(LoginRequiredMixin):
         if not hasattr(self, "_agreement"):
             agreement = visible_agreement(self.request, self.kwargs["pk"])
             if not permissions.can_edit_agreement(self.request.user, agreement):
-                raise PermissionDenied("You may not change this agreement.")
+                raise PermissionDenied(services.REFUSED)
             self._agreement = agreement
         return self._agreement
 
@@ -190,11 +191,11 @@ class AgreementCreateView(EditablePartnershipMixin, AgreementFormMixin, View):
         )
 
     def success_message(self, agreement):
-        return (
-            f"Agreement “{agreement}” added. It is a draft: only the parties and oversight "
-            "see it until it is submitted for publication (“Submit for publication” on its "
-            "page) and an editor of another party approves it."
-        )
+        return gettext(
+            "Agreement “%(title)s” added. It is a draft: only the parties and oversight see it "
+            "until it is submitted for publication (“Submit for publication” on its page) and "
+            "an editor of another party approves it."
+        ) % {"title": agreement}
 
 
 class AgreementUpdateView(EditableAgreementMixin, AgreementFormMixin, View):
@@ -233,7 +234,7 @@ class AgreementUpdateView(EditableAgreementMixin, AgreementFormMixin, View):
     def success_message(self, agreement):
         if self.proposed:
             return PROPOSED
-        return "Agreement saved." + (WITHDRAWN if self.was_submitted else "")
+        return and_withdrawn(gettext("Agreement saved."), was_submitted=self.was_submitted)
 
 
 class TermRowView(EditablePartnershipMixin, View):
@@ -272,7 +273,7 @@ class AuditorAssignView(LoginRequiredMixin, FormView):
             return self.handle_no_permission()
         self.agreement = visible_agreement(request, kwargs["pk"])
         if not permissions.can_assign_auditor(request.user, self.agreement):
-            raise PermissionDenied("You may not assign this agreement's auditor.")
+            raise PermissionDenied(gettext("You may not assign this agreement's auditor."))
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -292,9 +293,12 @@ class AuditorAssignView(LoginRequiredMixin, FormView):
             add_service_errors(form, error)
             return self.form_invalid(form)
         if auditor is None:
-            messages.success(self.request, "The auditor was removed.")
+            messages.success(self.request, gettext("The auditor was removed."))
         else:
-            messages.success(self.request, f"{auditor.name} is now the independent auditor.")
+            messages.success(
+                self.request,
+                gettext("%(name)s is now the independent auditor.") % {"name": auditor.name},
+            )
         return HttpResponseRedirect(self.agreement.get_absolute_url())
 
 
@@ -362,7 +366,8 @@ class DocumentUploadView(EditableAgreementMixin, FormView):
             return self.form_invalid(form)
         messages.success(
             self.request,
-            f"Version {document.version} uploaded (SHA-256 {document.sha256}).",
+            gettext("Version %(version)s uploaded (SHA-256 %(sha256)s).")
+            % {"version": document.version, "sha256": document.sha256},
         )
         return HttpResponseRedirect(self.get_agreement().get_absolute_url())
 
@@ -396,12 +401,14 @@ class DocumentUploadAPIView(EditableAgreementMixin, View):
         declared = declared_length(request)
         body = body_stream(request)
         if declared == 0 and body is request:
-            return self.refuse(DocumentRejected("The file is empty.", code=DocumentRejected.EMPTY))
+            return self.refuse(
+                DocumentRejected(gettext("The file is empty."), code=DocumentRejected.EMPTY)
+            )
         if request.content_type != "application/pdf":
             return self.refuse(
                 DocumentRejected(
-                    "Send the document as application/pdf, "
-                    f"not {request.content_type or 'no type'}.",
+                    gettext("Send the document as application/pdf, not %(type)s.")
+                    % {"type": request.content_type or "no type"},
                     code=DocumentRejected.NOT_PDF,
                 )
             )
@@ -566,14 +573,14 @@ def staff_value(instance, name: str) -> str:
     """A value as the staff see it, for the list of withheld values."""
     field = instance._meta.get_field(name)
     if isinstance(field, models.FileField):
-        return "The document's text"
+        return gettext("The document's text")
     if field.choices:
         return getattr(instance, f"get_{name}_display")()
     value = getattr(instance, name)
     if value in (None, ""):
         return "—"
     if isinstance(value, datetime.date):
-        return dateformat.format(value, "j M Y")
+        return date_format(value, "SHORT_DATE_FORMAT")
     return str(getattr(value, "name", value))
 
 
@@ -616,7 +623,9 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
         self.record = self.get_record()
         self.partnership = publishing.partnership_of(self.record)
         if not partnership_permissions.can_see_private_records(request.user, self.partnership):
-            raise PermissionDenied("Only the parties' members and oversight see this page.")
+            raise PermissionDenied(
+                gettext("Only the parties' members and oversight see this page.")
+            )
         user = request.user
         editor = partnership_permissions.can_edit_partnership(user, self.partnership)
         # Who may take each step (the state each needs is the service's to check).
@@ -783,7 +792,7 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
 
     def require(self, step: str) -> None:
         if not self.permitted[step]:
-            raise PermissionDenied("You may not take this step for this record.")
+            raise PermissionDenied(gettext("You may not take this step for this record."))
 
     def done(self, message: str):
         messages.success(self.request, message)
@@ -818,8 +827,10 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
         self.require("submit")
         return self.run(
             lambda: publishing.record_submit(record=self.record, actor=self.request.user),
-            "Submitted for publication. An editor of another party (or, where no other party "
-            "has an editor, of an oversight body) approves it before it is public.",
+            gettext(
+                "Submitted for publication. An editor of another party (or, where no other "
+                "party has an editor, of an oversight body) approves it before it is public."
+            ),
         )
 
     def do_approve(self):
@@ -832,19 +843,18 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
     def approved_message(self, record) -> str:
         if record.publication_status == Status.EMBARGOED:
             if record.embargo_indefinite:
-                return (
+                return gettext(
                     "Approved under an indefinite embargo: it is published when an editor "
                     "lifts the embargo."
                 )
-            return (
-                "Approved under embargo: it is published on "
-                f"{dateformat.format(record.embargoed_until, 'j F Y')}."
-            )
+            return gettext("Approved under embargo: it is published on %(date)s.") % {
+                "date": date_format(record.embargoed_until, "DATE_FORMAT")
+            }
         if isinstance(record, Agreement) and not self.partnership.is_published:
-            return (
+            return gettext(
                 "Approved. The agreement reaches the public once its partnership is published too."
             )
-        return "Approved and published: it is on the public record now."
+        return gettext("Approved and published: it is on the public record now.")
 
     def do_send_back(self):
         self.require("decide")
@@ -854,7 +864,7 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
             lambda data: publishing.record_send_back(
                 record=self.record, actor=self.request.user, comment=data["comment"]
             ),
-            "Sent back to its editors with your comment; it is a draft again.",
+            gettext("Sent back to its editors with your comment; it is a draft again."),
         )
 
     def do_retract(self):
@@ -865,7 +875,7 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
             lambda data: publishing.record_retract(
                 record=self.record, actor=self.request.user, reason=data["reason"]
             ),
-            "Retracted: its public page now says so, with your reason.",
+            gettext("Retracted: its public page now says so, with your reason."),
         )
 
     def do_embargo(self):
@@ -876,14 +886,16 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
             lambda data: publishing.embargo_set(
                 record=self.record, actor=self.request.user, **data
             ),
-            lambda record: "Embargo saved." if record.has_embargo else "No embargo.",
+            lambda record: (
+                gettext("Embargo saved.") if record.has_embargo else gettext("No embargo.")
+            ),
         )
 
     def do_lift_embargo(self):
         self.require("lift_embargo")
         return self.run(
             lambda: publishing.embargo_lift(record=self.record, actor=self.request.user),
-            "Embargo lifted: it is published now.",
+            gettext("Embargo lifted: it is published now."),
         )
 
     def do_document_embargo(self):
@@ -903,10 +915,14 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
                 document=document, actor=self.request.user, until=data["until"]
             ),
             lambda document: (
-                f"Version {document.version} is embargoed until "
-                f"{dateformat.format(document.embargoed_until, 'j F Y')}."
+                gettext("Version %(version)s is embargoed until %(date)s.")
+                % {
+                    "version": document.version,
+                    "date": date_format(document.embargoed_until, "DATE_FORMAT"),
+                }
                 if document.embargoed_until
-                else f"Version {document.version} is no longer embargoed."
+                else gettext("Version %(version)s is no longer embargoed.")
+                % {"version": document.version}
             ),
         )
 
@@ -939,8 +955,11 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
             form,
             withhold,
             lambda withholding: (
-                f"“{withholding.field_label}” is withheld from the public now. "
-                "An approver confirms it, with the record's approval or from their approval queue."
+                gettext(
+                    "“%(value)s” is withheld from the public now. An approver confirms it, with "
+                    "the record's approval or from their approval queue."
+                )
+                % {"value": withholding.field_label}
             ),
         )
 
@@ -959,12 +978,12 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
         if not partnership_permissions.can_confirm_withholding(
             self.request.user, self.partnership, withholding
         ):
-            raise PermissionDenied("You may not confirm this withheld value.")
+            raise PermissionDenied(gettext("You may not confirm this withheld value."))
         return self.run(
             lambda: publishing.withholding_confirm(
                 withholding=withholding, actor=self.request.user
             ),
-            f"Confirmed: “{withholding.field_label}” stays withheld.",
+            gettext("Confirmed: “%(value)s” stays withheld.") % {"value": withholding.field_label},
         )
 
     def do_release_request(self):
@@ -975,10 +994,14 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
                 withholding=withholding, actor=self.request.user
             ),
             lambda requested: (
-                f"Release requested: an approver decides whether “{withholding.field_label}” "
-                "is published again; it stays withheld until then."
+                gettext(
+                    "Release requested: an approver decides whether “%(value)s” is published "
+                    "again; it stays withheld until then."
+                )
+                % {"value": withholding.field_label}
                 if requested is not None
-                else f"“{withholding.field_label}” is no longer withheld."
+                else gettext("“%(value)s” is no longer withheld.")
+                % {"value": withholding.field_label}
             ),
         )
 
@@ -987,12 +1010,13 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
         if not partnership_permissions.can_release_withholding(
             self.request.user, self.partnership, withholding
         ):
-            raise PermissionDenied("You may not release this withheld value.")
+            raise PermissionDenied(gettext("You may not release this withheld value."))
         return self.run(
             lambda: publishing.withholding_release(
                 withholding=withholding, actor=self.request.user
             ),
-            f"Released: “{withholding.field_label}” is published with the record again.",
+            gettext("Released: “%(value)s” is published with the record again.")
+            % {"value": withholding.field_label},
         )
 
     def get_revision(self):
@@ -1003,28 +1027,30 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
     def do_approve_revision(self):
         revision = self.get_revision()
         if not self.permitted["decide_revision"]:
-            raise PermissionDenied("You may not approve these changes.")
+            raise PermissionDenied(gettext("You may not approve these changes."))
         return self.run(
             lambda: revisions.revision_approve(revision=revision, actor=self.request.user),
             lambda record: (
-                "Changes approved: the public sees them now."
+                gettext("Changes approved: the public sees them now.")
                 if record.publication_status == Status.PUBLISHED
-                else "Changes approved."
+                else gettext("Changes approved.")
             ),
         )
 
     def do_send_back_revision(self):
         revision = self.get_revision()
         if not self.permitted["decide_revision"]:
-            raise PermissionDenied("You may not decide on these changes.")
+            raise PermissionDenied(gettext("You may not decide on these changes."))
         return self.run_form(
             "send_back_revision",
             SendBackForm(self.request.POST, prefix="send_back_revision"),
             lambda data: revisions.revision_send_back(
                 revision=revision, actor=self.request.user, comment=data["comment"]
             ),
-            "Changes sent back to their editors with your comment; the public still sees "
-            "the record as it was approved.",
+            gettext(
+                "Changes sent back to their editors with your comment; the public still sees "
+                "the record as it was approved."
+            ),
         )
 
     def do_withdraw_revision(self):
@@ -1032,7 +1058,7 @@ class RecordPublicationView(LoginRequiredMixin, TemplateResponseMixin, View):
         revision = self.get_revision()
         return self.run(
             lambda: revisions.revision_withdraw(revision=revision, actor=self.request.user),
-            "Changes withdrawn: the record stays as it was approved.",
+            gettext("Changes withdrawn: the record stays as it was approved."),
         )
 
 
@@ -1075,6 +1101,16 @@ class ApprovalQueueView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         approver = partnership_permissions.Approver.of(user)
         partnerships, agreements = map(list, publishing.submissions_to_approve(user, approver))
+        # Incidents, joint activities: the kinds of records the apps above registered.
+        registered = []
+        for kind, rows in publishing.registered_submissions_to_approve(user, approver):
+            for record in rows:
+                record.queue_kind = kind
+                record.shown_with = kind.beside(record)
+                registered.append(record)
+        # Oldest submission first, as in each kind's own query (a missing date last).
+        never = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+        registered.sort(key=lambda record: (record.submitted_at or never, record.pk))
         changes = publishing.locate_revisions(publishing.revisions_to_approve(user, approver))
         withholdings = publishing.locate_withholdings(
             publishing.withholdings_to_decide(user, approver)
@@ -1091,7 +1127,8 @@ class ApprovalQueueView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(
             partnerships=partnerships,
             agreements=agreements,
-            submission_count=len(partnerships) + len(agreements),
+            registered_submissions=registered,
+            submission_count=len(partnerships) + len(agreements) + len(registered),
             revisions=changes,
             withholdings=withholdings,
             records_by_state=[

@@ -6,9 +6,9 @@ from .models import Alert
 
 
 class SignUpForm(forms.Form):
-    email = forms.EmailField(label="E-mail address", help_text="You log in with it.")
+    email = forms.EmailField(label=_("E-mail address"), help_text=_("You log in with it."))
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
@@ -27,23 +27,23 @@ class ConfirmForm(forms.Form):
 
 
 class AlertForm(forms.Form):
-    name = forms.CharField(label="Name of the alert", max_length=200)
+    name = forms.CharField(label=_("Name of the alert"), max_length=200)
     frequency = forms.ChoiceField(
-        label="How often", choices=Alert.Frequency.choices, initial=Alert.Frequency.DAILY
+        label=_("How often"), choices=Alert.Frequency.choices, initial=Alert.Frequency.DAILY
     )
 
 
 class AccountDeleteForm(forms.Form):
     confirm = forms.BooleanField(
-        label="Yes, delete my account, my alerts and everything with them",
+        label=_("Yes, delete my account, my alerts and everything with them"),
         required=True,
     )
 
 
 class WebhookForm(forms.Form):
     url = forms.URLField(
-        label="Endpoint address",
+        label=_("Endpoint address"),
         max_length=500,
         assume_scheme="https",
-        help_text="An https:// address that accepts POST requests with a JSON body.",
+        help_text=_("An https:// address that accepts POST requests with a JSON body."),
     )

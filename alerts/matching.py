@@ -21,11 +21,13 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import DateTimeField, F, Func, Q, Value
 from django.template.loader import render_to_string
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from audit.chain import audit_chain_head
 from audit.history import HistoryEntry, public_history
+from core.languages import language_of, recipient_language
 from incidents.models import Incident
 from oversight.feeds import public_flag_detail
 from oversight.models import Review
@@ -39,14 +41,19 @@ from .webhooks import webhooks_queue
 logger = logging.getLogger(__name__)
 
 CURSOR = "audit-log"
-LEFT = "No longer matches this search."
+LEFT = _("No longer matches this search.")
 PERIODS = {
     Alert.Frequency.IMMEDIATELY: dt.timedelta(0),
     Alert.Frequency.DAILY: dt.timedelta(days=1),
     Alert.Frequency.WEEKLY: dt.timedelta(days=7),
 }
-# Told when a record reached the public in the window (or with its agreement).
-PUBLISHED = "Published"
+# A public change of a record, by what happened to it (``HistoryEntry.action``).
+CHANGED = {
+    "created": _("Created %(record)s"),
+    "changed": _("Changed %(record)s"),
+    "deleted": _("Deleted %(record)s"),
+    "published": _("Published %(record)s"),
+}
 
 
 class _MonthAfter(Func):
@@ -200,10 +207,19 @@ def _absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def _change(entry: HistoryEntry) -> str:
+    # The record's name (``audit.registry``) in the active language.
+    record = str(entry.record).lower()
+    if entry.action not in CHANGED:
+        return f"{entry.action.capitalize()} {record}"
+    return CHANGED[entry.action] % {"record": record}
+
+
 def change_lines(history: list[HistoryEntry], since: int) -> list[str]:
-    """The public changes after position ``since``, one line each (oldest last)."""
+    """The public changes after position ``since``, one line each (oldest last), in the
+    active language."""
     return [
-        f"{entry.action.capitalize()} {entry.record.lower()}"
+        _change(entry)
         + "".join(f"; {c.label}: {c.old or '—'} → {c.new or '—'}" for c in entry.changes)
         for entry in history
         if entry.seq > since
@@ -218,7 +234,7 @@ def _partnership_entries(since: dict[int, int]) -> dict[int, Entry]:
         entries[partnership.pk] = Entry(
             title=str(partnership),
             url=_absolute(partnership.get_absolute_url()),
-            changes=changes or ["Changed: its agreements or their records (see its page)"],
+            changes=changes or [gettext("Changed: its agreements or their records (see its page)")],
         )
     return entries
 
@@ -233,10 +249,16 @@ def _flag_entries(since: dict[int, int]) -> dict[int, Entry]:
     withheld = withheld_by_record(Agreement, {flag.agreement_id for flag in flags})
     entries = {}
     for flag in flags:
-        detail = public_flag_detail(flag.kind, flag.detail, withheld.get(flag.agreement_id, {}))
-        changes = [f"Raised on {flag.raised_at:%Y-%m-%d}: {detail}"]
+        detail = public_flag_detail(flag.kind, flag.text, withheld.get(flag.agreement_id, {}))
+        changes = [
+            gettext("Raised on %(date)s: %(detail)s")
+            % {"date": f"{flag.raised_at:%Y-%m-%d}", "detail": detail}
+        ]
         if flag.resolved_at:
-            changes.append(f"Closed on {flag.resolved_at:%Y-%m-%d}: {flag.resolution}")
+            changes.append(
+                gettext("Closed on %(date)s: %(resolution)s")
+                % {"date": f"{flag.resolved_at:%Y-%m-%d}", "resolution": flag.resolution}
+            )
         partnership = flag.agreement.partnership
         entries[flag.pk] = Entry(
             title=f"{flag.get_kind_display()}: {flag.agreement.title} ({partnership})",
@@ -256,7 +278,7 @@ def _history_entries(records, since: dict[int, int], title, path) -> dict[int, E
         entries[record.pk] = Entry(
             title=title(record),
             url=_absolute(path(record)),
-            changes=changes or [f"{PUBLISHED} with its agreement (see its page)"],
+            changes=changes or [gettext("Published with its agreement (see its page)")],
         )
     return entries
 
@@ -278,7 +300,7 @@ def _incident_entries(since: dict[int, int]) -> dict[int, Entry]:
     return _history_entries(
         Incident.objects.public().filter(pk__in=since),
         since,
-        lambda incident: f"Incident: {incident.title}",
+        lambda incident: gettext("Incident: %(title)s") % {"title": incident.title},
         lambda incident: incident.get_absolute_url(),
     )
 
@@ -289,10 +311,11 @@ def _report_entries(since: dict[int, int]) -> dict[int, Entry]:
     entries = {}
     reports = Report.objects.public().filter(pk__in=since).select_related("partnership", "replaces")
     for report in reports:
-        changes = [f"{PUBLISHED} on {report.published_at:%Y-%m-%d}"]
+        changes = [gettext("Published on %(date)s") % {"date": f"{report.published_at:%Y-%m-%d}"}]
         if report.replaces:
             changes.append(
-                f"It corrects version {report.replaces.version}: {report.correction_note}"
+                gettext("It corrects version %(version)s: %(note)s")
+                % {"version": report.replaces.version, "note": report.correction_note}
             )
         entries[report.pk] = Entry(
             title=str(report), url=_absolute(report.get_absolute_url()), changes=changes
@@ -311,6 +334,8 @@ DESCRIBED = {
 
 
 def alert_message(alert: Alert, entries: list[Entry]) -> EmailMultiAlternatives:
+    """The e-mail of ``alert``, in the active language (``alerts_send`` makes it the
+    follower's)."""
     context = {"alert": alert, "entries": entries, "page_url": _absolute(alert.page_url())}
     unsubscribe = alert.unsubscribe_url()
     message = EmailMultiAlternatives(
@@ -337,11 +362,12 @@ def alerts_send(*, now: dt.datetime) -> int:
 
     1. Claim the pending items of the due alerts in one ``update`` (compare-and-swap on
        ``sent_at=None``), marked with this run's claim: a concurrent run claims none of them.
-    2. Read them back, with their alerts and followers, in one query.
-    3. Describe each record once, whatever the number of alerts naming it: only public
-       records, with their public changes (withheld values shown as withheld); a record
-       that left an alert's search says so.
-    4. Send one e-mail per alert; a failure puts its items back for the next run.
+    2. Read them back, with their alerts, followers and their languages, in one query.
+    3. Describe each record once per language, whatever the number of alerts naming it:
+       only public records, with their public changes (withheld values shown as
+       withheld); a record that left an alert's search says so.
+    4. Send one e-mail per alert, in its follower's language (``recipient_language``); a
+       failure puts its items back for the next run.
     5. Record the alerts' ``last_sent_at`` in one ``update``.
     """
     claim = uuid.uuid4()
@@ -350,14 +376,19 @@ def alerts_send(*, now: dt.datetime) -> int:
     )
     items = list(
         AlertItem.objects.filter(claim=claim)
-        .select_related("alert__follower__user")
+        .select_related("alert__follower__user__account_language")
         .order_by("alert_id", "pk")
     )
-    by_record: dict[str, dict[int, int]] = defaultdict(dict)
+    languages = {item.alert_id: language_of(item.alert.follower.user) for item in items}
+    # ``{(language, record type): {record id: since}}``
+    by_record: dict[tuple[str | None, str], dict[int, int]] = defaultdict(dict)
     for item in items:
-        since = by_record[item.record_type]
+        since = by_record[languages[item.alert_id], item.record_type]
         since[item.record_id] = min(since.get(item.record_id, item.since_seq), item.since_seq)
-    described = {record: DESCRIBED[record](since) for record, since in by_record.items()}
+    described = {}
+    for (language, record), since in by_record.items():
+        with recipient_language(language):
+            described[language, record] = DESCRIBED[record](since)
     still = set(
         AlertMembership.objects.filter(
             alert_id__in={item.alert_id for item in items},
@@ -366,7 +397,7 @@ def alerts_send(*, now: dt.datetime) -> int:
     )
     grouped: dict[int, tuple[Alert, list[Entry]]] = {}
     for item in items:
-        entry = described[item.record_type].get(item.record_id)
+        entry = described[languages[item.alert_id], item.record_type].get(item.record_id)
         if entry is None:  # no longer public: never sent
             continue
         own = item.record_type == OWN_RECORD[item.alert.kind]
@@ -376,7 +407,8 @@ def alerts_send(*, now: dt.datetime) -> int:
     sent = []
     for alert_id, (alert, entries) in grouped.items():
         try:
-            alert_message(alert, entries).send()
+            with recipient_language(languages[alert_id]):
+                alert_message(alert, entries).send()
         except Exception:
             logger.exception("alert %s: the e-mail could not be sent", alert_id, exc_info=True)
             AlertItem.objects.filter(claim=claim, alert_id=alert_id).update(

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from .permissions import is_follower
 
@@ -34,7 +35,7 @@ class FollowerStaffPagesMiddleware:
             # Where a login without ``next`` lands (the staff dashboard): their alerts.
             if request.path == resolve_url(settings.LOGIN_REDIRECT_URL):
                 return HttpResponseRedirect(reverse("alerts:mine"))
-            raise PermissionDenied("Follower accounts have no staff pages.")
+            raise PermissionDenied(_("Follower accounts have no staff pages."))
         return None
 
     @staticmethod

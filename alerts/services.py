@@ -15,6 +15,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
+
+from core.languages import account_language_record, language_of, recipient_language
 
 from .matching import estimate
 from .models import Alert, Follower
@@ -32,16 +35,17 @@ def _password_mark(user) -> str:
     return salted_hmac(CONFIRM_SALT, user.password).hexdigest()[:16]
 
 
-def follower_signup(*, email: str, password: str) -> None:
+def follower_signup(*, email: str, password: str, language: str | None = None) -> None:
     """Sign up ``email``: what happens is told by e-mail only, so that the page never
     tells whether the address has an account.
 
     - A new address: a follower account, inactive until the address is confirmed by the
-      link sent to it. Its user name is its e-mail address (it logs in with it).
+      link sent to it. Its user name is its e-mail address (it logs in with it). Its
+      alerts are written in ``language`` (the sign-up page's), as is the link's e-mail.
     - An address that signed up and has not confirmed yet: a new link (with the new
-      password; the earlier links no longer work).
-    - An address with an account: an e-mail saying so, with the links to log in and to
-      set a new password; the account is left as it is.
+      password and ``language``; the earlier links no longer work).
+    - An address with an account: an e-mail saying so (in the account's language), with
+      the links to log in and to set a new password; the account is left as it is.
     """
     email = email.strip().lower()
     user_model = get_user_model()
@@ -50,7 +54,8 @@ def follower_signup(*, email: str, password: str) -> None:
         unconfirmed = Follower.objects.filter(user=existing, confirmed_at=None).first()
         if existing is not None and unconfirmed is None:
             make_password(password)  # the same work as a sign-up: no timing tells either
-            transaction.on_commit(lambda: _send_account_exists(email))
+            written_in = language_of(existing) or language
+            transaction.on_commit(lambda: _send_account_exists(email, written_in))
             return
         if unconfirmed is not None:
             user, follower = existing, unconfirmed
@@ -61,9 +66,10 @@ def follower_signup(*, email: str, password: str) -> None:
         user.full_clean()
         user.save()
         follower = follower or Follower.objects.create(user=user)
+        account_language_record(user=user, language=language)
     token = signing.dumps([follower.pk, _password_mark(user)], salt=CONFIRM_SALT)
     link = settings.SITE_URL.rstrip("/") + reverse("alerts:confirm", kwargs={"token": token})
-    transaction.on_commit(lambda: _send_confirmation(email, link))
+    transaction.on_commit(lambda: _send_confirmation(email, link, language))
 
 
 def _send(email: str, subject: str, text: str) -> None:
@@ -74,27 +80,38 @@ def _send(email: str, subject: str, text: str) -> None:
         logger.exception("an e-mail to a follower signing up could not be sent")
 
 
-def _send_confirmation(email: str, link: str) -> None:
-    _send(
-        email,
-        "Confirm your e-mail address to follow the Partnership Registry",
-        f"To confirm your address and start following the registry, open this link:\n\n"
-        f"{link}\n\nIt is valid for {CONFIRM_MAX_AGE.days} days. If you did not sign up, "
-        "ignore this message: nothing will be sent to you.",
-    )
+def _send_confirmation(email: str, link: str, language: str | None) -> None:
+    with recipient_language(language):
+        _send(
+            email,
+            gettext("Confirm your e-mail address to follow the Partnership Registry"),
+            gettext(
+                "To confirm your address and start following the registry, open this "
+                "link:\n\n%(link)s\n\nIt is valid for %(days)s days. If you did not sign "
+                "up, ignore this message: nothing will be sent to you."
+            )
+            % {"link": link, "days": CONFIRM_MAX_AGE.days},
+        )
 
 
-def _send_account_exists(email: str) -> None:
+def _send_account_exists(email: str, language: str | None) -> None:
     site = settings.SITE_URL.rstrip("/")
-    _send(
-        email,
-        "You already have an account on the Partnership Registry",
-        "Someone (you, we hope) asked to sign up with this address, but it already has an "
-        "account: nothing was changed.\n\n"
-        f"Log in with this address as your user name: {site}{reverse('login')}\n"
-        f"Forgotten your password? Set a new one: {site}{reverse('password_reset')}\n\n"
-        "If you did not ask, ignore this message.",
-    )
+    with recipient_language(language):
+        _send(
+            email,
+            gettext("You already have an account on the Partnership Registry"),
+            gettext(
+                "Someone (you, we hope) asked to sign up with this address, but it already "
+                "has an account: nothing was changed.\n\n"
+                "Log in with this address as your user name: %(login)s\n"
+                "Forgotten your password? Set a new one: %(password_reset)s\n\n"
+                "If you did not ask, ignore this message."
+            )
+            % {
+                "login": site + reverse("login"),
+                "password_reset": site + reverse("password_reset"),
+            },
+        )
 
 
 def follower_of_link(token: str) -> Follower | None:
@@ -142,12 +159,17 @@ def alert_create(
     would match more than ``ALERTS_MAX_PER_DAY`` records a day (over the last 30 days)."""
     expected = estimate(kind, query, now=now)
     if not expected["valid"]:
-        raise AlertRefused("This search has invalid filters; correct them on its page first.")
+        raise AlertRefused(
+            gettext("This search has invalid filters; correct them on its page first.")
+        )
     limit = settings.ALERTS_MAX_PER_DAY
     if expected["per_day"] > limit:
         raise AlertRefused(
-            f"This search matched {expected['count']} records in the last 30 days, more than "
-            f"{limit} a day: narrow it (add a filter) before saving it as an alert."
+            gettext(
+                "This search matched %(count)s records in the last 30 days, more than "
+                "%(limit)s a day: narrow it (add a filter) before saving it as an alert."
+            )
+            % {"count": expected["count"], "limit": limit}
         )
     alert = Alert(follower=follower, kind=kind, query=query, name=name, frequency=frequency)
     alert.full_clean()

@@ -13,12 +13,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import FormView, TemplateView
 from django_countries import countries
 
+from core.languages import account_language_record
 from partnerships.models import FocusArea, Region
 
 from . import services, webhooks
@@ -27,17 +29,27 @@ from .matching import estimate
 from .models import Alert, Follower, WebhookDelivery, WebhookEndpoint
 from .searches import KINDS, normalized_query
 
+# The name an alert without filters is given, by kind (the follower may change it).
+EVERY_CHANGE = {
+    Alert.Kind.PARTNERSHIPS: gettext_lazy("Every change of partnerships"),
+    Alert.Kind.FLAGS: gettext_lazy("Every change of flags"),
+    Alert.Kind.INCIDENTS: gettext_lazy("Every change of incidents"),
+}
+
 
 class FollowerRequiredMixin(AccessMixin):
     """Signed in as a follower: anonymous visitors are sent to log in, other accounts
-    (staff) are refused."""
+    (staff) are refused. A follower managing their alerts (a POST) in a language has their
+    alerts written in it from then on."""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.follower = Follower.objects.filter(user=request.user).first()
         if self.follower is None:
-            raise PermissionDenied("Alerts are for follower accounts.")
+            raise PermissionDenied(_("Alerts are for follower accounts."))
+        if request.method == "POST":
+            account_language_record(user=request.user, language=get_language())
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -61,7 +73,9 @@ class SignUpView(FormView):
     def form_valid(self, form):
         try:
             services.follower_signup(
-                email=form.cleaned_data["email"], password=form.cleaned_data["password"]
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                language=get_language(),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -102,7 +116,9 @@ class ConfirmView(FormView):
             return self.form_invalid(form)
         user = self.follower.user
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(self.request, "Your e-mail address is confirmed: you can now save alerts.")
+        messages.success(
+            self.request, _("Your e-mail address is confirmed: you can now save alerts.")
+        )
         return HttpResponseRedirect(reverse("alerts:mine"))
 
 
@@ -145,7 +161,7 @@ class AlertCreateView(FollowerRequiredMixin, FormView):
     def get_initial(self):
         filters = QueryDict(self.query)
         described = ", ".join(f"{name}: {value}" for name, value in filters.items())
-        return {"name": described or f"Every change of {self.kind}"}
+        return {"name": described or EVERY_CHANGE[self.kind]}
 
     def get_context_data(self, **kwargs):
         path = Alert(kind=self.kind, query=self.query).page_url()
@@ -170,7 +186,7 @@ class AlertCreateView(FollowerRequiredMixin, FormView):
         except ValidationError as error:
             form.add_error(None, error.messages[0] if error.messages else str(error))
             return self.render_to_response(self.get_context_data(form=form), status=400)
-        messages.success(self.request, "Alert saved.")
+        messages.success(self.request, _("Alert saved."))
         return super().form_valid(form)
 
     def form_invalid(self, form):
@@ -183,7 +199,7 @@ class AlertDeleteView(FollowerRequiredMixin, View):
     def post(self, request, pk):
         alert = get_object_or_404(Alert, pk=pk, follower=self.follower)
         alert.delete()
-        messages.success(request, f"Alert “{alert.name}” deleted.")
+        messages.success(request, _("Alert “%(name)s” deleted.") % {"name": alert.name})
         return HttpResponseRedirect(reverse("alerts:mine"))
 
 
@@ -280,18 +296,18 @@ class WebhookDetailView(FollowerRequiredMixin, TemplateView):
             )
         if action == "test":
             webhooks.endpoint_send_test(endpoint=endpoint, now=now)
-            messages.success(request, "Test event queued.")
+            messages.success(request, _("Test event queued."))
         elif action == "resend":
             delivery = get_object_or_404(
                 WebhookDelivery, pk=request.POST.get("delivery") or 0, endpoint=endpoint
             )
             webhooks.delivery_resend(delivery=delivery, now=now)
-            messages.success(request, "The delivery will be sent again.")
+            messages.success(request, _("The delivery will be sent again."))
         elif action == "enable":
             webhooks.endpoint_enable(endpoint=endpoint)
-            messages.success(request, "Endpoint enabled.")
+            messages.success(request, _("Endpoint enabled."))
         else:
             endpoint.delete()
-            messages.success(request, "Endpoint deleted.")
+            messages.success(request, _("Endpoint deleted."))
             return HttpResponseRedirect(reverse("alerts:mine"))
         return HttpResponseRedirect(reverse("alerts:webhook", kwargs={"pk": endpoint.pk}))

@@ -37,12 +37,14 @@ from django.core.mail import send_mail
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from standardwebhooks import Webhook
 
 from audit.api import entry_json
 from audit.history import public_history
 from core.api.columns import URLs
 from core.api.defaults import dumps
+from core.languages import language_of, recipient_language
 from core.tasks import enqueue_on_commit
 from incidents.models import Incident
 from oversight.models import Review
@@ -140,6 +142,13 @@ def _allowed_networks():
     return [ipaddress.ip_network(n) for n in settings.WEBHOOK_ALLOWED_PRIVATE_NETWORKS]
 
 
+# Why an endpoint's address is refused: on the form, in the follower's language; in the
+# delivery log (written by the job), in the site's.
+NOT_HTTPS = _("The address must be an https:// address.")
+NOT_RESOLVED = _("The address's host name does not resolve.")
+PRIVATE_NETWORK = _("The address resolves to a private, loopback or link-local network.")
+
+
 @dataclass(frozen=True)
 class Checked:
     """An endpoint's host resolved and checked: ``addresses`` are those to connect to (in
@@ -156,13 +165,13 @@ def address_check(url: str) -> Checked:
     allowed too)."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        return Checked(refusal="The address must be an https:// address.")
+        return Checked(refusal=NOT_HTTPS)
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, ValueError):
-        return Checked(refusal="The address's host name does not resolve.")
+        return Checked(refusal=NOT_RESOLVED)
     if not infos:
-        return Checked(refusal="The address's host name does not resolve.")
+        return Checked(refusal=NOT_RESOLVED)
     allowed = _allowed_networks()
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
@@ -176,11 +185,9 @@ def address_check(url: str) -> Checked:
             or address.is_multicast
             or address.is_unspecified
         ):
-            return Checked(
-                refusal="The address resolves to a private, loopback or link-local network."
-            )
+            return Checked(refusal=PRIVATE_NETWORK)
         if parts.scheme != "https":
-            return Checked(refusal="The address must be an https:// address.")
+            return Checked(refusal=NOT_HTTPS)
     return Checked(addresses=tuple(dict.fromkeys(info[4][0] for info in infos)))
 
 
@@ -432,11 +439,15 @@ def signed_headers(delivery: WebhookDelivery, now: dt.datetime) -> dict[str, str
     }
 
 
-def _tell_owner(endpoint: WebhookEndpoint, subject: str, text: str) -> None:
-    try:
-        send_mail(subject, text, None, [endpoint.alert.follower.user.email])
-    except Exception:
-        logger.exception("endpoint %s: its owner could not be told", endpoint.pk)
+def _tell_owner(endpoint: WebhookEndpoint, subject: str, text: str, **values) -> None:
+    """E-mail the follower who owns the endpoint, in their language: ``subject`` and
+    ``text`` (lazy translations) with ``values`` filled in."""
+    user = endpoint.alert.follower.user
+    with recipient_language(language_of(user)):
+        try:
+            send_mail(str(subject), str(text) % values, None, [user.email])
+        except Exception:
+            logger.exception("endpoint %s: its owner could not be told", endpoint.pk)
 
 
 def _failed(delivery: WebhookDelivery, now: dt.datetime) -> None:
@@ -458,18 +469,28 @@ def _failed(delivery: WebhookDelivery, now: dt.datetime) -> None:
     ):
         _tell_owner(
             endpoint,
-            "Your webhook endpoint is failing",
-            f"The last {endpoint.consecutive_failures} deliveries to {endpoint.url} failed; "
-            f"they are retried with longer and longer waits. The delivery log: {page}",
+            _("Your webhook endpoint is failing"),
+            _(
+                "The last %(count)s deliveries to %(url)s failed; they are retried with "
+                "longer and longer waits. The delivery log: %(page)s"
+            ),
+            count=endpoint.consecutive_failures,
+            url=endpoint.url,
+            page=page,
         )
     if last and WebhookEndpoint.objects.filter(pk=endpoint.pk, disabled_at=None).update(
         disabled_at=now
     ):
         _tell_owner(
             endpoint,
-            "Your webhook endpoint is disabled",
-            f"A delivery to {endpoint.url} failed {ATTEMPTS} times: the endpoint is "
-            f"disabled and receives nothing more until you enable it again: {page}",
+            _("Your webhook endpoint is disabled"),
+            _(
+                "A delivery to %(url)s failed %(attempts)s times: the endpoint is disabled "
+                "and receives nothing more until you enable it again: %(page)s"
+            ),
+            url=endpoint.url,
+            attempts=ATTEMPTS,
+            page=page,
         )
 
 
@@ -499,13 +520,13 @@ def webhooks_deliver(
     ).update(claim=claim, next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
     counts = {"delivered": 0, "failed": 0}
     for delivery in WebhookDelivery.objects.filter(claim=claim).select_related(
-        "endpoint__alert__follower__user"
+        "endpoint__alert__follower__user__account_language"
     ):
         try:
             started = time.monotonic()
             checked = address_check(delivery.endpoint.url)
             if checked.refusal:
-                response = Response(None, checked.refusal)
+                response = Response(None, str(checked.refusal))
             else:
                 response = send(
                     delivery.endpoint.url,

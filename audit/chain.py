@@ -48,6 +48,9 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+
+from core.languages import recipient_language
 
 from .models import AuditCheckpoint
 from .registry import registrations
@@ -365,34 +368,38 @@ def _head_file_write(path: Path, checkpoint: AuditCheckpoint) -> None:
 def audit_log_check() -> ChainVerification:
     """The daily check: verify the chain and keep its head as a checkpoint; when it is
     broken, log an error and e-mail the site administrators (active superusers with an
-    address)."""
+    address), each in their language."""
     result = audit_log_verify()
     if result.ok:
         audit_checkpoint_record(result)
         logger.info("audit log verified: %s event(s), head %s", result.checked, result.head)
         return result
     logger.error("audit log broken: %s", result.broken)
-    recipients = list(
+    by_language: dict[str | None, list[str]] = {}
+    for email, language in (
         get_user_model()
         .objects.filter(is_superuser=True, is_active=True)
         .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if recipients:
+        .values_list("email", "account_language__language")
+    ):
+        by_language.setdefault(language, []).append(email)
+    for language, recipients in by_language.items():
         try:
-            send_mail(
-                subject="Partnership Registry: the audit log does not verify",
-                message=(
-                    "The daily verification of the audit log found it broken:\n\n"
-                    f"    {result.broken}\n\n"
-                    f"{result.checked} event(s) before it verified. Someone changed the audit "
-                    "tables directly in the database. Run `manage.py verify_audit_log` to "
-                    "check again, and compare the head hash published before with the "
-                    "database backups.\n"
-                ),
-                from_email=None,
-                recipient_list=recipients,
-            )
+            with recipient_language(language):
+                send_mail(
+                    subject=gettext("Partnership Registry: the audit log does not verify"),
+                    message=gettext(
+                        "The daily verification of the audit log found it broken:\n\n"
+                        "    %(broken)s\n\n"
+                        "%(checked)s event(s) before it verified. Someone changed the audit "
+                        "tables directly in the database. Run `manage.py verify_audit_log` to "
+                        "check again, and compare the head hash published before with the "
+                        "database backups.\n"
+                    )
+                    % {"broken": result.broken, "checked": result.checked},
+                    from_email=None,
+                    recipient_list=recipients,
+                )
         except Exception:  # the log line above is the alert of last resort
             logger.exception("audit log: could not e-mail the site administrators")
     return result

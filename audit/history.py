@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models
+from django.utils.translation import gettext
 
 from .registry import Registration, acting_for, children_of, public_name, registration_for
 
 ACTIONS = {"create": "created", "update": "changed", "delete": "deleted"}
-# What a public history shows in place of a value withheld from the public.
+# What a public history shows in place of a value withheld from the public: a fixed value the
+# API documents (the pages show it in the reader's language).
 WITHHELD = "withheld"
 # Bookkeeping columns that change on every save and mean nothing to a reader.
 NOISE = frozenset({"created_at", "updated_at"})
@@ -229,7 +231,9 @@ def _public_entries(events: list[_Event], timelines) -> list[HistoryEntry]:
         HistoryEntry(
             seq=event.seq,
             at=event.row.pgh_created_at,
-            record=event.registration.record,
+            # The record's name (and below, a choice's label) in the language active now, not
+            # whenever a caller serialises the entry (a report snapshot is built in English).
+            record=str(event.registration.record),
             record_id=event.row.pgh_obj_id,
             action=action,
             made_by=_made_by(event.row.pgh_context, names),
@@ -348,9 +352,9 @@ def _made_by(context: dict | None, names: dict[tuple[type, int], str]) -> str:
     """Who made a change: the records the author acted for (those of them in ``names``),
     or the job; never a person."""
     if not context:
-        return "Not recorded (a direct change to the database)"
+        return gettext("Not recorded (a direct change to the database)")
     if context.get("job"):
-        return f"The registry ({context['job']})"
+        return gettext("The registry (%(job)s)") % {"job": context["job"]}
     acted = [
         names[actor.model, entry.get("id")]
         for actor in acting_for()
@@ -360,8 +364,8 @@ def _made_by(context: dict | None, names: dict[tuple[type, int], str]) -> str:
     if acted:
         return ", ".join(sorted(acted))
     if context.get("superuser"):
-        return "A site administrator"
-    return "Not recorded"
+        return gettext("A site administrator")
+    return gettext("Not recorded")
 
 
 def _displayed(model, change: FieldChange, names) -> FieldChange:
@@ -384,11 +388,15 @@ def _display_value(model_field, value, names):
         return WITHHELD
     related = getattr(model_field, "related_model", None)
     if public_name(related):
-        return names.get((related, value), f"an unpublished {related._meta.verbose_name}")
+        return names.get(
+            (related, value),
+            gettext("an unpublished %(kind)s") % {"kind": related._meta.verbose_name},
+        )
     if model_field.choices:
-        return dict(model_field.flatchoices).get(value, value)
+        label = dict(model_field.flatchoices).get(value)
+        return value if label is None else str(label)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     return value
 
 
@@ -426,7 +434,7 @@ def record_history(registration: Registration, pk: int) -> list[HistoryEntry]:
                 record=f"{event.registration.record} #{event.row.pgh_obj_id}",
                 record_id=event.row.pgh_obj_id,
                 action=ACTIONS.get(event.row.pgh_label, event.row.pgh_label),
-                made_by=_made_by(context, acted_names) if context else "Not recorded",
+                made_by=_made_by(context, acted_names) if context else gettext("Not recorded"),
                 changes=changes,
                 person=person,
                 via=via or None,

@@ -52,7 +52,7 @@ WithheldLookup = Callable[[type[models.Model], Iterable[int]], Mapping[int, Iter
 class Registration:
     model: type[models.Model]
     event_model: type[AuditEvent]
-    record: str
+    record: str  # or a lazy translation of one
     slug: str
     parent: str | None = None
     public_fields: tuple[str, ...] = ()
@@ -104,8 +104,9 @@ def track(
 ) -> type[AuditEvent]:
     """Audit ``model``: create its event model ``<Model>Event`` and register it.
 
-    - ``record``: its name for people ("Data-sharing term"); ``slug``: its ``<model>`` in
-      the staff history's URL.
+    - ``record``: its name for people (``_("Data-sharing term")``, marked for translation
+      with ``gettext_lazy``: histories show it in the reader's language); ``slug``: its
+      ``<model>`` in the staff history's URL.
     - ``parent``: the foreign key naming the record whose history it is part of (its
       events are indexed by it).
     - ``public_fields``: the fields a public history may show change; none means the

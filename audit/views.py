@@ -7,6 +7,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.generic import TemplateView
 
 from .history import public_history, record_history
@@ -38,7 +39,7 @@ class RecordHistoryView(LoginRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not self.allowed(request.user):
-            raise PermissionDenied("You may not see the full history of records.")
+            raise PermissionDenied(gettext("You may not see the full history of records."))
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

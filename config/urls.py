@@ -1,12 +1,11 @@
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
-from django.views.decorators.csrf import csrf_exempt
-from django.views.i18n import set_language
 
 from accounts.views import admin_login
 from agreements.feeds import AgreementFeed
 from core.health import healthz
+from core.languages import language_switch
 from feedback.feeds import PartnershipFeedbackFeed
 from incidents.feeds import IncidentFeed
 from oversight.feeds import FlagFeed
@@ -42,8 +41,8 @@ urlpatterns = [
     # The language switcher of every page's header (POST language, next): it sets the
     # language cookie and goes back to the same page. Exempt from CSRF, as all it changes is
     # the reader's language: a CSRF token would set a cookie on every public page, which
-    # could then no longer be cached.
-    path("language/", csrf_exempt(set_language), name="set_language"),
+    # could then no longer be cached. A signed-in account's e-mails follow the choice.
+    path("language/", language_switch, name="set_language"),
     path("admin/", admin.site.urls),
     # Staff pages. Logging in (django-allauth), password and second-factor pages, then the
     # registry's; before the public pages, whose partnerships/<slug>/ would take

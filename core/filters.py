@@ -14,7 +14,10 @@ from django import forms
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 
 def _invalid(message: str, value) -> forms.ValidationError:
@@ -108,13 +111,28 @@ class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
     def __init__(self, **kwargs):
         kwargs.setdefault("field_name", "updated_at")
         kwargs.setdefault("lookup_expr", "gte")
-        kwargs.setdefault("label", "Updated since")
+        kwargs.setdefault("label", _("Updated since"))
         kwargs.setdefault(
             "help_text",
             "Only records changed at or after this ISO 8601 date or date and time "
             "(a date means midnight in the registry's time zone).",
         )
         super().__init__(**kwargs)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class YearFilter(django_filters.NumberFilter):
+    """``year=``: a whole year, 1900 to 2100 unless ``min_value``/``max_value`` say otherwise
+    (a fraction or a year out of range is an error naming the parameter). What falls in a
+    year is the FilterSet's to say, by its ``method``; ``help_text`` says it to readers."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *, help_text, **kwargs):
+        kwargs.setdefault("label", _("Year"))
+        kwargs.setdefault("min_value", 1900)
+        kwargs.setdefault("max_value", 2100)
+        super().__init__(help_text=help_text, **kwargs)
 
 
 def choices_help(text: str, choices) -> str:
@@ -165,7 +183,7 @@ class SearchFilter(django_filters.CharFilter):
 
     def __init__(self, *, searcher, help_text, **kwargs):
         self.searcher = searcher
-        kwargs.setdefault("label", "Search")
+        kwargs.setdefault("label", _("Search"))
         super().__init__(help_text=help_text, **kwargs)
 
     def filter(self, qs, value):

@@ -58,6 +58,8 @@ class PageTooDeep(ValueError):
 class Count:
     value: int
     is_estimate: bool
+    # The ids of the rows counted, when asked for and counted exactly (``cheap_count``).
+    ids: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -108,16 +110,24 @@ def round_estimate(value: int) -> int:
     return round(value / scale) * scale
 
 
-def cheap_count(queryset: QuerySet, exact_up_to: int | None = None) -> Count:
+def cheap_count(
+    queryset: QuerySet, exact_up_to: int | None = None, *, with_ids: bool = False
+) -> Count:
     """The number of rows: exact when the planner expects at most ``exact_up_to`` (counted
     over at most that many rows plus one); else the estimate, rounded. Two queries at most,
-    whatever the size of the list."""
+    whatever the size of the list. ``with_ids``: the rows' ids with an exact count, read
+    rather than counted (for more work on the same rows without selecting them again)."""
     limit = EXACT_COUNT_UP_TO if exact_up_to is None else exact_up_to
     estimate = planner_estimate(queryset)
     if estimate <= limit:
-        counted = queryset.order_by().values("pk")[: limit + 1].count()
+        rows = queryset.order_by().values("pk")[: limit + 1]
+        if with_ids:
+            ids = tuple(row["pk"] for row in rows)
+            counted = len(ids)
+        else:
+            ids, counted = None, rows.count()
         if counted <= limit:
-            return Count(counted, False)
+            return Count(counted, False, ids)
         estimate = max(estimate, counted)
     return Count(round_estimate(max(estimate, limit + 1)), True)
 

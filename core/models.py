@@ -1,5 +1,6 @@
-"""The base every registry record shares."""
+"""The base every registry record shares, and the language each account reads it in."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -33,3 +34,28 @@ class StoresDerivedFacts(models.Model):
                 and field.attname not in deferred
             ]
         super().save(*args, update_fields=update_fields, **kwargs)
+
+
+def _languages():
+    return settings.LANGUAGES
+
+
+class AccountLanguage(models.Model):
+    """The language an account reads the registry in, staff and followers alike: the one
+    its e-mails are written in (``core.languages.recipient_language``), since a job that
+    sends one has no request to take a language from. Kept when a follower signs up, when
+    an account signs in, when it uses the language switcher, and when a follower manages
+    their alerts (``core.languages.account_language_record``). Here rather than in
+    ``accounts`` or ``alerts``: every app that sends e-mail reads it, down to the audit log's
+    check, and no app may read one above it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="account_language",
+    )
+    language = models.CharField(max_length=10, choices=_languages)
+
+    def __str__(self):
+        return f"{self.user}: {self.language}"

@@ -38,7 +38,10 @@ class PartnershipFeedbackFeed(Feed):
     def item_title(self, item):
         if not item.is_published:
             return f"{item.get_category_display()}: {item.public_stub()}"
-        return f"{item.get_category_display()} from {item.display_name or 'anonymous'}"
+        return _("%(category)s from %(name)s") % {
+            "category": item.get_category_display(),
+            "name": item.display_name or _("anonymous"),
+        }
 
     def item_description(self, item):
         """The text, as text (the feed escapes it); a stub for a hidden item."""
@@ -47,7 +50,10 @@ class PartnershipFeedbackFeed(Feed):
         description = item.text
         response = getattr(item, "response", None)
         if response is not None:
-            description += f"\n\nResponse from {response.organization.name}: {response.text}"
+            description += "\n\n" + _("Response from %(organization)s: %(text)s") % {
+                "organization": response.organization.name,
+                "text": response.text,
+            }
         return description
 
     def item_link(self, item):

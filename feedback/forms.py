@@ -88,33 +88,37 @@ class FeedbackForm(StaffForm):
 
 class ModerationForm(StaffForm):
     decision = forms.ChoiceField(
-        choices=[("publish", "Publish"), ("hide", "Hide")], widget=forms.RadioSelect
+        label=_("Decision"),
+        choices=[("publish", _("Publish")), ("hide", _("Hide"))],
+        widget=forms.RadioSelect,
     )
     reason = forms.ChoiceField(
+        label=_("Reason"),
         choices=[("", "—"), *Feedback.HiddenReason.choices],
         required=False,
-        help_text="Required to hide: the public reads it in place of the feedback.",
+        help_text=_("Required to hide: the public reads it in place of the feedback."),
     )
     note = forms.CharField(
+        label=_("Note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Private to the moderators.",
+        help_text=_("Private to the moderators."),
     )
 
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") == "hide" and not cleaned.get("reason"):
-            self.add_error("reason", "Choose the reason for hiding it.")
+            self.add_error("reason", _("Choose the reason for hiding it."))
         return cleaned
 
 
 class ResponseForm(StaffForm):
-    organization = forms.ModelChoiceField(queryset=None, label="Answer in the name of")
+    organization = forms.ModelChoiceField(queryset=None, label=_("Answer in the name of"))
     text = forms.CharField(
-        label="Response",
+        label=_("Response"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=MAX_TEXT_LENGTH,
-        help_text="Published beneath the feedback, in the organization's name.",
+        help_text=_("Published beneath the feedback, in the organization's name."),
     )
 
     def __init__(self, *args, organizations, **kwargs):
@@ -126,7 +130,7 @@ class ResponseForm(StaffForm):
 
 class ClosureForm(StaffForm):
     reason = forms.CharField(
-        label="Why it is closed",
+        label=_("Why it is closed"),
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown on the partnership's page.",
+        help_text=_("Shown on the partnership's page."),
     )

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
@@ -68,7 +69,7 @@ class Feedback(TimeStampedModel):
         null=True,
         blank=True,
         related_name="feedback",
-        help_text="The agreement the feedback is about, if one.",
+        help_text=_("The agreement the feedback is about, if one."),
     )
     author = models.ForeignKey(
         FeedbackAuthor, on_delete=models.SET_NULL, null=True, blank=True, related_name="feedback"
@@ -76,13 +77,13 @@ class Feedback(TimeStampedModel):
     category = models.CharField(max_length=20, choices=Category)
     text = models.TextField(max_length=MAX_TEXT_LENGTH)
     display_name = models.CharField(
-        max_length=80, blank=True, help_text="Shown with the feedback; empty: anonymous."
+        max_length=80, blank=True, help_text=_("Shown with the feedback; empty: anonymous.")
     )
     status = models.CharField(max_length=20, choices=Status, default=Status.UNCONFIRMED)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(
-        null=True, blank=True, help_text="The latest moderation decision."
+        null=True, blank=True, help_text=_("The latest moderation decision.")
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -92,13 +93,13 @@ class Feedback(TimeStampedModel):
         related_name="+",
     )
     hidden_reason = models.CharField(max_length=20, choices=HiddenReason, blank=True)
-    moderation_note = models.TextField(blank=True, help_text="Private to the moderators.")
+    moderation_note = models.TextField(blank=True, help_text=_("Private to the moderators."))
 
     objects = FeedbackQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name_plural = "feedback"
+        verbose_name_plural = _("feedback")
         indexes = [
             # The partnership page and feed: an item's public feedback, newest first.
             models.Index(fields=["partnership", "status", "-created_at"], name="feedback_page_idx"),
@@ -110,12 +111,18 @@ class Feedback(TimeStampedModel):
                 condition=(Q(status="hidden") & ~Q(hidden_reason=""))
                 | (~Q(status="hidden") & Q(hidden_reason="")),
                 name="feedback_hidden_with_a_reason",
-                violation_error_message="Hidden feedback needs a reason, and only hidden feedback.",
+                violation_error_message=_(
+                    "Hidden feedback needs a reason, and only hidden feedback."
+                ),
             ),
         ]
 
     def __str__(self):
-        return f"{self.get_category_display()} on {self.partnership} (#{self.pk})"
+        return gettext("%(category)s on %(partnership)s (#%(id)s)") % {
+            "category": self.get_category_display(),
+            "partnership": self.partnership,
+            "id": self.pk,
+        }
 
     def get_absolute_url(self):
         return reverse("public:partnership", kwargs={"slug": self.partnership.slug}) + (
@@ -129,9 +136,11 @@ class Feedback(TimeStampedModel):
     def public_stub(self) -> str:
         """What the public reads in place of an item that is not published."""
         if self.status == self.Status.HIDDEN:
-            return f"Hidden by moderators: {self.get_hidden_reason_display().lower()}."
+            return gettext("Hidden by moderators: %(reason)s.") % {
+                "reason": self.get_hidden_reason_display().lower()
+            }
         if self.status == self.Status.UNDER_REVIEW:
-            return "Hidden pending review after reports from readers."
+            return gettext("Hidden pending review after reports from readers.")
         return ""
 
 
@@ -151,7 +160,10 @@ class FeedbackResponse(TimeStampedModel):
         ordering = ["created_at"]
 
     def __str__(self):
-        return f"Response of {self.organization} to #{self.feedback_id}"
+        return gettext("Response of %(organization)s to #%(id)s") % {
+            "organization": self.organization,
+            "id": self.feedback_id,
+        }
 
 
 class FeedbackReport(models.Model):
@@ -188,15 +200,15 @@ class FeedbackClosure(TimeStampedModel):
     )
 
     def __str__(self):
-        return f"{self.partnership} closed to feedback"
+        return gettext("%(partnership)s closed to feedback") % {"partnership": self.partnership}
 
 
 # The audit trail (``audit.registry``): moderation decisions, responses and closures. None
 # appears in a public history: the partnership page shows the feedback itself.
-FeedbackEvent = track(Feedback, record="Feedback", slug="feedback", parent="partnership")
+FeedbackEvent = track(Feedback, record=_("Feedback"), slug="feedback", parent="partnership")
 FeedbackResponseEvent = track(
-    FeedbackResponse, record="Feedback response", slug="feedback-response", parent="feedback"
+    FeedbackResponse, record=_("Feedback response"), slug="feedback-response", parent="feedback"
 )
 FeedbackClosureEvent = track(
-    FeedbackClosure, record="Feedback closure", slug="feedback-closure", parent="partnership"
+    FeedbackClosure, record=_("Feedback closure"), slug="feedback-closure", parent="partnership"
 )

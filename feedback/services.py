@@ -20,9 +20,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
+from core.languages import recipient_language
 from core.services import require
 from partnerships.models import Organization, Partnership
 
@@ -36,21 +38,29 @@ CONFIRMATION_SALT = "feedback.confirm"
 # A confirmation link works this long, and an unconfirmed item is deleted after it.
 CONFIRMATION_PERIOD = dt.timedelta(days=7)
 
-RATE_LIMITED = (
+RATE_LIMITED = _(
     "You have sent a lot of feedback in a short time. Please wait an hour and send it again."
 )
-CLOSED = "This partnership is closed to new feedback."
+CLOSED = _("This partnership is closed to new feedback.")
+EXPIRED = _("This confirmation link has expired.")
+ALREADY_USED = _("This confirmation link has already been used.")
+NOT_A_MODERATOR = _("You may not moderate feedback on this partnership.")
 
 
 def _mail_on_commit(*, subject: str, template: str, context: dict, to: str) -> None:
+    """Send once the transaction commits, in the language of the request (an author of
+    feedback has no account, so no language of their own is known)."""
+    language = get_language()
+
     def send():
         try:
-            send_mail(
-                subject,
-                render_to_string(template, context),
-                settings.DEFAULT_FROM_EMAIL,
-                [to],
-            )
+            with recipient_language(language):
+                send_mail(
+                    subject,
+                    render_to_string(template, context),
+                    settings.DEFAULT_FROM_EMAIL,
+                    [to],
+                )
         except Exception:
             logger.exception("Feedback mail %r could not be sent", subject)
 
@@ -86,12 +96,12 @@ def feedback_submit(
     address, per client address) is exceeded; an author banned by moderators is told
     nothing different, and their item is never confirmed."""
     if not Partnership.objects.public().filter(pk=partnership.pk).exists():
-        raise ValidationError("Feedback is only taken on published partnerships.")
+        raise ValidationError(gettext("Feedback is only taken on published partnerships."))
     if (
         agreement is not None
         and not Agreement.objects.public().filter(pk=agreement.pk, partnership=partnership).exists()
     ):
-        raise ValidationError({"agreement": "Choose an agreement of this partnership."})
+        raise ValidationError({"agreement": gettext("Choose an agreement of this partnership.")})
     if not accepts_feedback(partnership):
         raise ValidationError(CLOSED)
     email = email.strip().lower()
@@ -134,14 +144,14 @@ def confirmation_lookup(token: str) -> Feedback:
             token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_PERIOD.total_seconds()
         )
     except signing.SignatureExpired:
-        raise ValidationError("This confirmation link has expired.") from None
+        raise ValidationError(EXPIRED) from None
     except signing.BadSignature:
-        raise ValidationError("This confirmation link is not valid.") from None
+        raise ValidationError(gettext("This confirmation link is not valid.")) from None
     feedback = Feedback.objects.filter(pk=pk).select_related("partnership").first()
     if feedback is None:
-        raise ValidationError("This confirmation link has expired.")
+        raise ValidationError(EXPIRED)
     if feedback.status != Feedback.Status.UNCONFIRMED:
-        raise ValidationError("This confirmation link has already been used.")
+        raise ValidationError(ALREADY_USED)
     return feedback
 
 
@@ -154,7 +164,7 @@ def feedback_confirm(*, token: str, now: dt.datetime) -> Feedback:
         status=Feedback.Status.PENDING, confirmed_at=now, updated_at=now
     )
     if changed != 1:
-        raise ValidationError("This confirmation link has already been used.")
+        raise ValidationError(ALREADY_USED)
     feedback.refresh_from_db()
     return feedback
 
@@ -175,12 +185,9 @@ def unconfirmed_delete(*, now: dt.datetime) -> dict:
 
 
 def _decide(feedback: Feedback, *, actor, now, status: str, reason: str = "", note: str = ""):
-    require(
-        permissions.can_moderate_feedback(actor, feedback.partnership),
-        "You may not moderate feedback on this partnership.",
-    )
+    require(permissions.can_moderate_feedback(actor, feedback.partnership), NOT_A_MODERATOR)
     if feedback.status == Feedback.Status.UNCONFIRMED:
-        raise ValidationError("Unconfirmed feedback cannot be moderated.")
+        raise ValidationError(gettext("Unconfirmed feedback cannot be moderated."))
     feedback.status = status
     feedback.hidden_reason = reason
     if note:
@@ -206,7 +213,7 @@ def feedback_hide(
 ) -> Feedback:
     """Hide with a reason code: the public sees a stub naming the reason (spam: nothing)."""
     if reason not in Feedback.HiddenReason.values:
-        raise ValidationError({"reason": "Choose a reason."})
+        raise ValidationError({"reason": gettext("Choose a reason.")})
     return _decide(
         feedback, actor=actor, now=now, status=Feedback.Status.HIDDEN, reason=reason, note=note
     )
@@ -261,7 +268,7 @@ def feedback_close(*, partnership: Partnership, actor, reason: str) -> FeedbackC
     require(permissions.can_moderate_feedback(actor, partnership))
     closure = FeedbackClosure(partnership=partnership, reason=reason.strip(), closed_by=actor)
     if FeedbackClosure.objects.filter(partnership=partnership).exists():
-        raise ValidationError("This partnership is already closed to feedback.")
+        raise ValidationError(gettext("This partnership is already closed to feedback."))
     closure.full_clean()
     closure.save()
     return closure
@@ -286,12 +293,12 @@ def feedback_respond(
         permissions.responding_organizations(actor, feedback.partnership)
         .filter(pk=organization.pk)
         .exists(),
-        "Only an editor of a party to the partnership may answer, in its name.",
+        gettext("Only an editor of a party to the partnership may answer, in its name."),
     )
     if feedback.status != Feedback.Status.PUBLISHED:
-        raise ValidationError("Only published feedback can be answered.")
+        raise ValidationError(gettext("Only published feedback can be answered."))
     if FeedbackResponse.objects.filter(feedback=feedback).exists():
-        raise ValidationError("This feedback has already been answered.")
+        raise ValidationError(gettext("This feedback has already been answered."))
     response = FeedbackResponse(
         feedback=feedback, organization=organization, text=text.strip(), author=actor
     )

@@ -8,6 +8,7 @@ import statistics as stats
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .models import Feedback
 
@@ -33,9 +34,9 @@ def feedback_figures() -> dict:
     }
 
 
-def _quarter(moment) -> str:
+def _quarter(moment) -> tuple[int, int]:
     local = timezone.localtime(moment)
-    return f"{local.year} Q{(local.month - 1) // 3 + 1}"
+    return local.year, (local.month - 1) // 3 + 1
 
 
 def moderation_by_quarter() -> list[dict]:
@@ -46,7 +47,7 @@ def moderation_by_quarter() -> list[dict]:
         .order_by()
         .values("confirmed_at", "decided_at", "status", "hidden_reason")
     )
-    quarters: dict[str, dict] = {}
+    quarters: dict[tuple[int, int], dict] = {}
     for row in rows:
         quarter = quarters.setdefault(
             _quarter(row["confirmed_at"]),
@@ -68,7 +69,7 @@ def moderation_by_quarter() -> list[dict]:
     labels = dict(Feedback.HiddenReason.choices)
     return [
         {
-            "quarter": name,
+            "quarter": gettext("%(year)s Q%(quarter)s") % {"year": year, "quarter": number},
             "received": quarter["received"],
             "published": quarter["published"],
             "hidden": [(labels[reason], n) for reason, n in quarter["hidden"].items()],
@@ -77,5 +78,5 @@ def moderation_by_quarter() -> list[dict]:
                 round(stats.median(quarter["hours"]), 1) if quarter["hours"] else None
             ),
         }
-        for name, quarter in sorted(quarters.items(), reverse=True)
+        for (year, number), quarter in sorted(quarters.items(), reverse=True)
     ]

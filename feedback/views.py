@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -122,9 +123,13 @@ class FeedbackReportView(View):
             feedback=feedback, client_address=client_address(request)
         )
         if outcome.hidden:
-            messages.success(request, "Thank you. It is hidden until a moderator reviews it.")
+            messages.success(
+                request, gettext("Thank you. It is hidden until a moderator reviews it.")
+            )
         else:
-            messages.success(request, "Thank you. The moderators will look at your report.")
+            messages.success(
+                request, gettext("Thank you. The moderators will look at your report.")
+            )
         return HttpResponseRedirect(feedback.get_absolute_url())
 
 
@@ -149,7 +154,9 @@ class ModerationQueueView(LoginRequiredMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not permissions.is_feedback_moderator(request.user):
-            raise PermissionDenied("Moderation is for editors of oversight bodies and boards.")
+            raise PermissionDenied(
+                gettext("Moderation is for editors of oversight bodies and boards.")
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -190,7 +197,7 @@ class ModerationMixin(LoginRequiredMixin):
             pk=kwargs["pk"],
         )
         if not permissions.can_moderate_feedback(request.user, self.feedback.partnership):
-            raise PermissionDenied("You may not moderate feedback on this partnership.")
+            raise PermissionDenied(services.NOT_A_MODERATOR)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -227,7 +234,11 @@ class FeedbackModerateView(ModerationMixin, FormView):
             form.add_error(None, error)
             return self.form_invalid(form)
         state = self.feedback.get_status_display().lower()
-        messages.success(self.request, f"Feedback #{self.feedback.pk}: {state}.")
+        messages.success(
+            self.request,
+            gettext("Feedback #%(number)s: %(state)s.")
+            % {"number": self.feedback.pk, "state": state},
+        )
         return redirect("feedback:moderation")
 
 
@@ -244,7 +255,7 @@ class FeedbackClosureView(LoginRequiredMixin, FormView):
             Partnership.objects.visible_to(request.user), slug=kwargs["slug"]
         )
         if not permissions.can_moderate_feedback(request.user, self.partnership):
-            raise PermissionDenied("You may not moderate feedback on this partnership.")
+            raise PermissionDenied(services.NOT_A_MODERATOR)
         self.closure = FeedbackClosure.objects.filter(partnership=self.partnership).first()
         return super().dispatch(request, *args, **kwargs)
 
@@ -256,7 +267,7 @@ class FeedbackClosureView(LoginRequiredMixin, FormView):
     def post(self, request, *args, **kwargs):
         if "reopen" in request.POST:
             services.feedback_reopen(partnership=self.partnership, actor=request.user)
-            messages.success(request, "The partnership takes feedback again.")
+            messages.success(request, gettext("The partnership takes feedback again."))
             return redirect(self.partnership.get_absolute_url())
         return super().post(request, *args, **kwargs)
 
@@ -273,7 +284,7 @@ class FeedbackClosureView(LoginRequiredMixin, FormView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, "The partnership is closed to new feedback.")
+        messages.success(self.request, gettext("The partnership is closed to new feedback."))
         return redirect(self.partnership.get_absolute_url())
 
 
@@ -299,7 +310,9 @@ class FeedbackRespondView(LoginRequiredMixin, FormView):
             request.user, self.feedback.partnership
         )
         if not self.organizations.exists():
-            raise PermissionDenied("Only an editor of a party to the partnership may answer.")
+            raise PermissionDenied(
+                gettext("Only an editor of a party to the partnership may answer.")
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -322,5 +335,5 @@ class FeedbackRespondView(LoginRequiredMixin, FormView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, "Your response is published.")
+        messages.success(self.request, gettext("Your response is published."))
         return HttpResponseRedirect(self.feedback.get_absolute_url())

@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from .exports import EXPORTS, Export
+from .models import ImportJob
 
 CHUNK = 64 * 1024
 # Bytes that never occur in a text file: the start of a binary file (a workbook, a PDF).
@@ -46,15 +49,26 @@ def max_import_bytes() -> int:
 
 
 def too_large(size: int | None = None) -> ImportRefused:
-    detail = f" ({filesizeformat(size)})" if size else ""
-    return ImportRefused(
-        f"The file is too large{detail}: the limit is {filesizeformat(max_import_bytes())}. "
-        "Split it into several files of fewer rows.",
-        code=ImportRefused.TOO_LARGE,
-    )
+    limit = filesizeformat(max_import_bytes())
+    if size:
+        message = gettext(
+            "The file is too large (%(size)s): the limit is %(limit)s. Split it into several "
+            "files of fewer rows."
+        ) % {"size": filesizeformat(size), "limit": limit}
+    else:
+        message = gettext(
+            "The file is too large: the limit is %(limit)s. Split it into several files of "
+            "fewer rows."
+        ) % {"limit": limit}
+    return ImportRefused(message, code=ImportRefused.TOO_LARGE)
 
 
-NOT_CSV = (
+def export_name(export: Export) -> str:
+    """The export as a sentence names it: "partnerships", "agreements"."""
+    return str(ImportJob.Kind(export.kind).label).lower()
+
+
+NOT_CSV = _(
     "This file is not a CSV file in UTF-8. Upload the CSV export of the registry (or, "
     "from a spreadsheet, “Save as: CSV UTF-8”); its content is checked, not its name."
 )
@@ -87,7 +101,7 @@ def read_upload(file) -> tuple[str, str]:
     """The text of an uploaded file and its SHA-256, or ``ImportRefused``."""
     size = file.size
     if not size:
-        raise ImportRefused("The file is empty.", code=ImportRefused.EMPTY)
+        raise ImportRefused(gettext("The file is empty."), code=ImportRefused.EMPTY)
     if size > max_import_bytes():
         raise too_large(size)
     digest = hashlib.sha256()
@@ -117,10 +131,15 @@ def export_of(header: list[str]) -> Export:
     export's, its key columns among them (columns the import does not read may be left
     out). ``ImportRefused`` says what is wrong otherwise."""
     if not any(header):
-        raise _malformed("The file has no header row: its first row must name the columns.")
+        raise _malformed(
+            gettext("The file has no header row: its first row must name the columns.")
+        )
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
-        raise _malformed(f"The header names a column more than once: {', '.join(duplicates)}.")
+        raise _malformed(
+            gettext("The header names a column more than once: %(columns)s.")
+            % {"columns": ", ".join(duplicates)}
+        )
     given = set(header)
     candidates = [export for export in EXPORTS.values() if given <= set(export.headers)]
     for export in candidates:
@@ -130,19 +149,31 @@ def export_of(header: list[str]) -> Export:
         export = candidates[0]
         missing = [name for name in export.key_headers if name not in given]
         raise _malformed(
-            f"The file looks like the {export.kind} export but lacks the column"
-            f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}, which name"
-            f"{'' if len(missing) > 1 else 's'} each row's record."
+            ngettext(
+                "The file looks like the %(export)s export but lacks the column %(columns)s, "
+                "which names each row's record.",
+                "The file looks like the %(export)s export but lacks the columns %(columns)s, "
+                "which name each row's record.",
+                len(missing),
+            )
+            % {"export": export_name(export), "columns": ", ".join(missing)}
         )
     closest = max(EXPORTS.values(), key=lambda export: len(given & set(export.headers)))
     unknown = [name for name in header if name not in closest.headers]
-    raise _malformed(
-        "The columns are not those of an export of the registry (the partnerships or the "
-        f"agreements CSV): {', '.join(unknown[:10])}"
-        f"{' and others' if len(unknown) > 10 else ''} "
-        f"{'is not a column' if len(unknown) == 1 else 'are not columns'} of the "
-        f"{closest.kind} export."
-    )
+    if len(unknown) > 10:
+        message = gettext(
+            "The columns are not those of an export of the registry (the partnerships or the "
+            "agreements CSV): %(columns)s and others are not columns of the %(export)s export."
+        )
+    else:
+        message = ngettext(
+            "The columns are not those of an export of the registry (the partnerships or the "
+            "agreements CSV): %(columns)s is not a column of the %(export)s export.",
+            "The columns are not those of an export of the registry (the partnerships or the "
+            "agreements CSV): %(columns)s are not columns of the %(export)s export.",
+            len(unknown),
+        )
+    raise _malformed(message % {"columns": ", ".join(unknown[:10]), "export": export_name(closest)})
 
 
 def parse_csv(text: str) -> CsvFile:
@@ -155,7 +186,7 @@ def parse_csv(text: str) -> CsvFile:
     try:
         header = next(reader, None)
         if header is None:
-            raise ImportRefused("The file is empty.", code=ImportRefused.EMPTY)
+            raise ImportRefused(gettext("The file is empty."), code=ImportRefused.EMPTY)
         export = export_of([name.strip() for name in header])
         header = [name.strip() for name in header]
         rows = []
@@ -169,17 +200,20 @@ def parse_csv(text: str) -> CsvFile:
                     Row(
                         number=number,
                         cells={},
-                        error=f"It has {len(cells)} cells where the header has {len(header)} "
-                        "columns (a cell with a comma or a line break must be in double "
-                        "quotes).",
+                        error=gettext(
+                            "It has %(cells)s cells where the header has %(columns)s columns "
+                            "(a cell with a comma or a line break must be in double quotes)."
+                        )
+                        % {"cells": len(cells), "columns": len(header)},
                     )
                 )
                 continue
             rows.append(Row(number=number, cells=dict(zip(header, cells, strict=True))))
     except csv.Error as error:
         raise _malformed(
-            f"The file is not a well-formed CSV file (near row {reader.line_num}): {error}."
+            gettext("The file is not a well-formed CSV file (near row %(row)s): %(error)s.")
+            % {"row": reader.line_num, "error": error}
         ) from None
     if not rows:
-        raise ImportRefused("The file has a header but no rows.", code=ImportRefused.EMPTY)
+        raise ImportRefused(gettext("The file has a header but no rows."), code=ImportRefused.EMPTY)
     return CsvFile(export=export, header=header, rows=rows)

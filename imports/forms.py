@@ -2,22 +2,24 @@
 
 from django import forms
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .files import max_import_bytes
 
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
+        label=_("CSV file"),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
         allow_empty_file=True,  # read_upload gives the clearer message
-        error_messages={"required": "Choose the CSV file to import."},
+        error_messages={"required": _("Choose the CSV file to import.")},
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = (
+        self.fields["file"].help_text = gettext(
             "The registry's partnerships or agreements export (format=csv), edited or not: "
-            f"UTF-8, at most {filesizeformat(max_import_bytes())}. Nothing changes until "
-            "you have seen the dry run and applied it."
-        )
+            "UTF-8, at most %(size)s. Nothing changes until you have seen the dry run and "
+            "applied it."
+        ) % {"size": filesizeformat(max_import_bytes())}

@@ -35,17 +35,17 @@ class ImportJob(TimeStampedModel):
     kind = models.CharField(max_length=20, choices=Kind)
     file_name = models.CharField(max_length=255)
     sha256 = models.CharField("SHA-256", max_length=64)
-    content = models.TextField(help_text="The file as uploaded, decoded (staff only).")
+    content = models.TextField(help_text=_("The file as uploaded, decoded (staff only)."))
     status = models.CharField(max_length=20, choices=Status, default=Status.CHECKING)
     rows_total = models.PositiveIntegerField(default=0)
     rows_checked = models.PositiveIntegerField(default=0)
     rows_applied = models.PositiveIntegerField(default=0)
     preview = models.JSONField(
-        default=dict, blank=True, help_text="What the dry run found, row by row."
+        default=dict, blank=True, help_text=_("What the dry run found, row by row.")
     )
-    result = models.JSONField(default=dict, blank=True, help_text="What applying it did.")
+    result = models.JSONField(default=dict, blank=True, help_text=_("What applying it did."))
     message = models.TextField(
-        blank=True, help_text="Why it failed, or why it was checked again before applying."
+        blank=True, help_text=_("Why it failed, or why it was checked again before applying.")
     )
     applied_at = models.DateTimeField(null=True, blank=True)
 

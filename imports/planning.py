@@ -39,6 +39,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db.models import Q
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_lazy
 
 from agreements.forms import MAX_TERMS, AuditorForm, DataSharingTermForm, too_many_terms_message
 from agreements.models import Agreement, DataSharingTerm
@@ -68,11 +70,11 @@ ACTIONS = (CREATE, CHANGE, UNCHANGED, REFUSED, ERROR)
 
 # The beginning of the export's marker of a withheld value: "[withheld: <reason>]".
 WITHHELD_MARKER = Withheld.MARKER.split("{", 1)[0]
-NOT_EDITOR = (
-    "You are not an editor of a party to “{partnership}”: only its parties' editors "
+NOT_EDITOR = gettext_lazy(
+    "You are not an editor of a party to “%(partnership)s”: only its parties' editors "
     "change its records."
 )
-PENDING = (
+PENDING = gettext_lazy(
     "Changes of this record wait for approval already: approve, send back or withdraw them "
     "on its publication page first, then import again."
 )
@@ -139,7 +141,8 @@ class RowPlan:
     supersedes_title: str = ""
 
     def error(self, column: str, message: str) -> None:
-        self.errors.append((column, message))
+        # In the language of the request or task that plans the file: the preview keeps it.
+        self.errors.append((column, str(message)))
         self.action = ERROR
 
     def refuse(self, reason: str) -> None:
@@ -147,7 +150,7 @@ class RowPlan:
         self.errors.clear()
         self.changes.clear()
         self.action = REFUSED
-        self.reason = reason
+        self.reason = str(reason)
 
     def as_json(self) -> dict:
         item = {"row": self.number, "key": self.key, "action": self.action}
@@ -265,6 +268,23 @@ def field_errors(plan: RowPlan, export: Export, error: ValidationError) -> None:
         plan.error("", messages(error))
 
 
+def term_error(number: int, field_name: str, errors: str) -> str:
+    """A data-sharing term's error: the term's number in the cell, its field, what is wrong."""
+    return gettext("Term %(number)s, %(field)s: %(errors)s") % {
+        "number": number,
+        "field": field_name,
+        "errors": errors,
+    }
+
+
+def term_label(category: str, direction: str) -> str:
+    """A data-sharing term as the preview's changes name it."""
+    return gettext("term %(category)s (%(direction)s)") % {
+        "category": category,
+        "direction": direction,
+    }
+
+
 def shown(value) -> str:
     """A value as its cell shows it, for the preview's old → new."""
     return csv_cell(value)
@@ -318,7 +338,10 @@ class Planner:
 
     def claim(self, plan: RowPlan, key: tuple, column: str) -> bool:
         if key in self.seen:
-            plan.error(column, f"Row {self.seen[key]} is about the same record already.")
+            plan.error(
+                column,
+                gettext("Row %(row)s is about the same record already.") % {"row": self.seen[key]},
+            )
             return False
         self.seen[key] = plan.number
         return True
@@ -352,7 +375,7 @@ class Planner:
         if plan.action not in (CREATE, ERROR):
             plan.action = CHANGE if plan.changes else UNCHANGED
         if plan.action != UNCHANGED and not editable:
-            plan.refuse(NOT_EDITOR.format(partnership=partnership))
+            plan.refuse(NOT_EDITOR % {"partnership": partnership})
 
 
 # Partnerships ----------------------------------------------------------------------------
@@ -421,7 +444,11 @@ class PartnershipPlanner(Planner):
         plan.key = slug or cells.text(self.header["title"]).strip()
         record = ctx["existing"].get(slug)
         if record is not None and record.pk not in ctx["visible"]:
-            plan.error(slug_header, f"The slug “{slug}” is taken: give this partnership another.")
+            plan.error(
+                slug_header,
+                gettext("The slug “%(slug)s” is taken: give this partnership another.")
+                % {"slug": slug},
+            )
             return plan
         if not self.claim(plan, ("partnership", slug or plan.key), slug_header):
             return plan
@@ -472,7 +499,10 @@ class PartnershipPlanner(Planner):
         for slug in cells.keys(header):
             (found if slug in ctx["focus_areas"] else unknown).append(slug)
         if unknown:
-            plan.error(header, f"No focus area has the slug {', '.join(unknown)}.")
+            plan.error(
+                header,
+                gettext("No focus area has the slug %(slugs)s.") % {"slugs": ", ".join(unknown)},
+            )
             return None
         return [ctx["focus_areas"][slug] for slug in dict.fromkeys(found)]
 
@@ -494,26 +524,38 @@ class PartnershipPlanner(Planner):
             slug, role = read.parse(item)
             organization = ctx["organizations"].get(slug)
             if organization is None:
-                problems.append(f"no organization has the slug “{slug}”")
+                problems.append(gettext("no organization has the slug “%(slug)s”") % {"slug": slug})
             elif role not in roles:
                 problems.append(
-                    f"“{role}” is not a party's role (one of {', '.join(sorted(roles))})"
+                    gettext("“%(role)s” is not a party's role (one of %(roles)s)")
+                    % {"role": role, "roles": ", ".join(sorted(roles))}
                 )
             elif any(o == organization for o, _ in parties):
-                problems.append(f"“{slug}” is named twice")
+                problems.append(gettext("“%(slug)s” is named twice") % {"slug": slug})
             else:
                 parties.append((organization, role))
         if problems:
-            plan.error(header, "; ".join(problems).capitalize() + ".")
+            plan.error(header, capfirst("; ".join(problems)) + ".")
             return None
-        missing = PartnershipParty.missing_roles({role for _, role in parties})
+        given = {role for _, role in parties}
+        missing = PartnershipParty.missing_roles(given)
         if missing:
-            lacking = " and no ".join(m.split(" ", 1)[1] for m in missing)
-            plan.error(
-                header,
-                "A partnership needs at least one NGO and one police agency among its "
-                f"parties; these give it no {lacking}.",
-            )
+            if len(missing) > 1:
+                message = gettext(
+                    "A partnership needs at least one NGO and one police agency among its "
+                    "parties; these give it no NGO and no police agency."
+                )
+            elif PartnershipParty.Role.POLICE_AGENCY in given:
+                message = gettext(
+                    "A partnership needs at least one NGO and one police agency among its "
+                    "parties; these give it no NGO."
+                )
+            else:
+                message = gettext(
+                    "A partnership needs at least one NGO and one police agency among its "
+                    "parties; these give it no police agency."
+                )
+            plan.error(header, message)
             return None
         return parties
 
@@ -534,16 +576,22 @@ class PartnershipPlanner(Planner):
             party = removed[recast[0].pk]
             plan.error(
                 header,
-                f"{party.organization.name} is a party as {party.role} already: a party's "
-                "role changes on the partnership's page (remove it, then add it again).",
+                gettext(
+                    "%(organization)s is a party as %(role)s already: a party's role changes on "
+                    "the partnership's page (remove it, then add it again)."
+                )
+                % {"organization": party.organization.name, "role": party.role},
             )
             return
         kept = [p for p in plan.parties_to_remove if p.organization_id in self.own]
         if kept and not self.actor.is_superuser:
             plan.error(
                 header,
-                f"Your organization {kept[0].organization.name} stays a party (with its "
-                "role): only a site administrator removes it.",
+                gettext(
+                    "Your organization %(organization)s stays a party (with its role): only a "
+                    "site administrator removes it."
+                )
+                % {"organization": kept[0].organization.name},
             )
             return
         old = csv_cell(sorted(f"{p.organization.slug}:{p.role}" for p in current))
@@ -555,14 +603,18 @@ class PartnershipPlanner(Planner):
         plan.slug = slug
         slug_header, parties_header = self.header["slug"], self.header["parties"]
         if parties_header not in cells.row.cells:
-            plan.error(parties_header, "A new partnership needs its parties: add this column.")
+            plan.error(
+                parties_header, gettext("A new partnership needs its parties: add this column.")
+            )
             return
         parties = self.read_parties(plan, cells, parties_header, ctx) or []
         own = [(o, role) for o, role in parties if o.pk in self.acting_for]
         if parties and not own:
             plan.refuse(
-                "None of your organizations is among its parties: you create partnerships "
-                "only for an organization you are an editor of."
+                gettext(
+                    "None of your organizations is among its parties: you create partnerships "
+                    "only for an organization you are an editor of."
+                )
             )
             return
         if slug:
@@ -667,14 +719,17 @@ class AgreementPlanner(Planner):
         reference = cells.text(h["reference"]).strip() if cells.given(h["reference"]) else ""
         plan.key = " · ".join(part for part in (slug, reference or title) if part)
         if not slug:
-            plan.error(h[PARENT], "Give the slug of the agreement's partnership.")
+            plan.error(h[PARENT], gettext("Give the slug of the agreement's partnership."))
             return plan
         partnership = ctx["partnerships"].get(slug)
         if partnership is None:
-            plan.error(h[PARENT], f"No partnership you can see has the slug “{slug}”.")
+            plan.error(
+                h[PARENT],
+                gettext("No partnership you can see has the slug “%(slug)s”.") % {"slug": slug},
+            )
             return plan
         if not title:
-            plan.error(h["title"], "Give the agreement's title.")
+            plan.error(h["title"], gettext("Give the agreement's title."))
             return plan
         plan.parent = partnership
         candidates = ctx["agreements"][partnership.pk]
@@ -683,7 +738,8 @@ class AgreementPlanner(Planner):
             if len(same) > 1:
                 plan.error(
                     h["reference"],
-                    f"{len(same)} agreements of this partnership have this reference.",
+                    gettext("%(count)s agreements of this partnership have this reference.")
+                    % {"count": len(same)},
                 )
                 return plan
             if same:
@@ -693,8 +749,11 @@ class AgreementPlanner(Planner):
             if len(same) > 1:
                 plan.error(
                     h["title"],
-                    f"{len(same)} agreements of this partnership have this title: give each "
-                    "its own reference to tell them apart.",
+                    gettext(
+                        "%(count)s agreements of this partnership have this title: give each "
+                        "its own reference to tell them apart."
+                    )
+                    % {"count": len(same)},
                 )
                 return plan
             plan.record = same[0] if same else None
@@ -728,8 +787,11 @@ class AgreementPlanner(Planner):
         if auditor is None:
             plan.error(
                 header,
-                f"No oversight body, community board or auditor has the slug “{slug}”: the "
-                "auditor is one of those.",
+                gettext(
+                    "No oversight body, community board or auditor has the slug “%(slug)s”: "
+                    "the auditor is one of those."
+                )
+                % {"slug": slug},
             )
         return auditor
 
@@ -742,7 +804,11 @@ class AgreementPlanner(Planner):
             return None
         same = [a for a in ctx["agreements"][partnership.pk] if a.title == title and a != record]
         if len(same) > 1:
-            plan.error(header, f"{len(same)} agreements of this partnership have this title.")
+            plan.error(
+                header,
+                gettext("%(count)s agreements of this partnership have this title.")
+                % {"count": len(same)},
+            )
             return None
         if not same:
             plan.supersedes_title = title
@@ -766,7 +832,10 @@ class AgreementPlanner(Planner):
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             plan.error(
                 header,
-                "Give the terms as the export writes them: a JSON list of objects, one per term.",
+                gettext(
+                    "Give the terms as the export writes them: a JSON list of objects, one per "
+                    "term."
+                ),
             )
             return None
         if len(items) > MAX_TERMS:
@@ -777,22 +846,34 @@ class AgreementPlanner(Planner):
             withheld = item.pop("withheld", [])
             unknown = sorted(set(item) - set(DataSharingTerm.FIELDS))
             if unknown:
-                plan.error(header, f"Term {number}: no such field: {', '.join(unknown)}.")
+                plan.error(
+                    header,
+                    gettext("Term %(number)s: no such field: %(fields)s.")
+                    % {"number": number, "fields": ", ".join(unknown)},
+                )
                 continue
             if not isinstance(withheld, list):
-                plan.error(header, f"Term {number}: withheld is a list of the fields withheld.")
+                plan.error(
+                    header,
+                    gettext("Term %(number)s: withheld is a list of the fields withheld.")
+                    % {"number": number},
+                )
                 continue
             values = {}
             for name, value in item.items():
                 if name in withheld:
                     continue
                 if isinstance(value, dict | list):
-                    plan.error(header, f"Term {number}, {name}: give a value, not a list.")
+                    plan.error(
+                        header,
+                        gettext("Term %(number)s, %(field)s: give a value, not a list.")
+                        % {"number": number, "field": name},
+                    )
                     continue
                 try:
                     values[name] = self.term_fields[name].clean(value)
                 except ValidationError as error:
-                    plan.error(header, f"Term {number}, {name}: {messages(error)}")
+                    plan.error(header, term_error(number, name, messages(error)))
             terms.append(values)
         return None if plan.action == ERROR else terms
 
@@ -804,7 +885,7 @@ class AgreementPlanner(Planner):
                 term.full_clean(exclude=["agreement"], validate_constraints=False)
             except ValidationError as error:
                 for name, errors in error.message_dict.items():
-                    plan.error(header, f"Term {number}, {name}: {' '.join(errors)}")
+                    plan.error(header, term_error(number, name, " ".join(errors)))
 
     def diff_terms(self, plan, cells, record: Agreement, ctx) -> None:
         header = self.header["data_sharing_terms"]
@@ -822,7 +903,7 @@ class AgreementPlanner(Planner):
                 continue
             existing.remove(match)
             merged = {name: getattr(match, name) for name in DataSharingTerm.FIELDS}
-            label = f"term {match.data_category} ({match.direction})"
+            label = term_label(match.data_category, match.direction)
             changed = False
             for name, value in values.items():
                 if self.term_fields[name].has_changed(merged[name], value):
@@ -837,14 +918,14 @@ class AgreementPlanner(Planner):
         for term in existing:
             changes.remove.append(term)
             changes.rows.append((term, {n: getattr(term, n) for n in DataSharingTerm.FIELDS}, True))
-            label = f"term {term.data_category} ({term.direction})"
-            plan.changes.append(Change(header, label, "removed", label))
+            label = term_label(term.data_category, term.direction)
+            plan.changes.append(Change(header, label, gettext("removed"), label))
         for values in unmatched:
             merged = {**term_defaults(), **values}
             changes.add.append(merged)
             changes.rows.append((None, merged, False))
-            label = f"term {merged['data_category']} ({merged['direction']})"
-            plan.changes.append(Change(header, "", "added", label))
+            label = term_label(merged["data_category"], merged["direction"])
+            plan.changes.append(Change(header, "", gettext("added"), label))
         self.check_terms(
             plan,
             [(n, values) for n, (_, values, removed) in enumerate(changes.rows, 1) if not removed],
@@ -941,9 +1022,11 @@ class AgreementPlanner(Planner):
             if len(targets) != 1:
                 plan.error(
                     header,
-                    f"No agreement of this partnership has the title “{plan.supersedes_title}”"
+                    gettext("No agreement of this partnership has the title “%(title)s”")
+                    % {"title": plan.supersedes_title}
                     if not targets
-                    else f"{len(targets)} new agreements of this partnership have this title.",
+                    else gettext("%(count)s new agreements of this partnership have this title.")
+                    % {"count": len(targets)},
                 )
                 continue
             target = targets[0]

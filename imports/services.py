@@ -30,7 +30,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import KombuError
 
 from agreements.forms import MAX_TERMS, TERMS_PREFIX
@@ -53,12 +55,24 @@ from .planning import CHANGE, CREATE, Plan, RowPlan, plan_file
 logger = logging.getLogger(__name__)
 
 RUN_TASK = "imports.tasks.run_import_job"
-REFUSED = "You may not import records: only the editors of an NGO or a police agency do."
-UNREACHABLE = (
-    "The background worker could not be reached, so this large file was not {step}. Try "
-    "again later, or import it in files of at most {rows} rows."
+REFUSED = _("You may not import records: only the editors of an NGO or a police agency do.")
+# By the step the worker could not be asked to take.
+UNREACHABLE = {
+    "checked": _(
+        "The background worker could not be reached, so this large file was not checked. "
+        "Try again later, or import it in files of at most %(rows)s rows."
+    ),
+    "applied": _(
+        "The background worker could not be reached, so this large file was not applied. "
+        "Try again later, or import it in files of at most %(rows)s rows."
+    ),
+}
+FAILED_CHECKING = _(
+    "Something went wrong while checking the file; nothing was changed. Try again later."
 )
-FAILED = "Something went wrong while {step} the file; nothing was changed. Try again later."
+FAILED_APPLYING = _(
+    "Something went wrong while applying the file; nothing was changed. Try again later."
+)
 
 
 def inline_rows() -> int:
@@ -100,7 +114,7 @@ def import_job_check(job: ImportJob) -> ImportJob:
         plan = _plan(job, progress=_checked(job))
     except Exception:
         logger.exception("import %s: the dry run failed", job.pk)
-        return _fail(job, ImportJob.Status.CHECKING, FAILED.format(step="checking"))
+        return _fail(job, ImportJob.Status.CHECKING, str(FAILED_CHECKING))
     ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKING).update(
         status=ImportJob.Status.CHECKED,
         preview=plan.preview(),
@@ -114,7 +128,9 @@ def import_job_check(job: ImportJob) -> ImportJob:
 def import_job_apply(*, job: ImportJob, actor) -> ImportJob:
     """Apply a checked job: at once if it is small, else by the background worker. Only
     its creator applies it, once (a second request finds it applying or applied)."""
-    require(permissions.can_apply(actor, job), "Only whoever uploaded this file applies it.")
+    require(
+        permissions.can_apply(actor, job), gettext("Only whoever uploaded this file applies it.")
+    )
     started = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED).update(
         status=ImportJob.Status.APPLYING, rows_applied=0, message="", updated_at=timezone.now()
     )
@@ -163,10 +179,14 @@ def import_job_write(job: ImportJob) -> ImportJob:
                 )
     except (ValidationError, PermissionDenied) as error:
         message = " ".join(getattr(error, "messages", None) or [str(error)])
-        return _fail(job, ImportJob.Status.APPLYING, f"Nothing was changed: {message}".strip())
+        return _fail(
+            job,
+            ImportJob.Status.APPLYING,
+            (gettext("Nothing was changed: %(reason)s") % {"reason": message}).strip(),
+        )
     except Exception:
         logger.exception("import %s: applying failed", job.pk)
-        return _fail(job, ImportJob.Status.APPLYING, FAILED.format(step="applying"))
+        return _fail(job, ImportJob.Status.APPLYING, str(FAILED_APPLYING))
     finally:
         progress.close()
     if plan is not None and plan.has_errors:
@@ -175,8 +195,10 @@ def import_job_write(job: ImportJob) -> ImportJob:
             status=ImportJob.Status.CHECKED,
             preview=plan.preview(),
             rows_applied=0,
-            message="The registry changed since this file was checked, and some rows no "
-            "longer fit it: nothing was changed. Correct them and upload the file again.",
+            message=gettext(
+                "The registry changed since this file was checked, and some rows no longer "
+                "fit it: nothing was changed. Correct them and upload the file again."
+            ),
             updated_at=timezone.now(),
         )
     job.refresh_from_db()
@@ -208,20 +230,26 @@ def _fail(job: ImportJob, status: str, message: str) -> ImportJob:
 
 
 def _run_in_background(job: ImportJob, *, step: str) -> None:
-    """Hand the job to the worker; if the broker cannot be reached, the job fails saying
-    so (a broker outage is never an error page)."""
+    """Hand the job to the worker, with the language of the request (the worker writes
+    the dry run's findings in it; it speaks LANGUAGE_CODE unless told otherwise); if the
+    broker cannot be reached, the job fails saying so (a broker outage is never an error
+    page)."""
+    kwargs: dict[str, Any] = {"job_id": job.pk}
+    language = translation.get_language()
+    if language and language != settings.LANGUAGE_CODE:
+        kwargs["language"] = language
     try:
         with broker_connection() as broker:
             current_app.send_task(
                 RUN_TASK,
-                kwargs={"job_id": job.pk},
+                kwargs=kwargs,
                 connection=broker,
                 retry=True,
                 retry_policy={"max_retries": 1, "interval_start": 0},
             )
     except (KombuError, OSError):
         logger.warning("import %s: could not enqueue %s", job.pk, RUN_TASK, exc_info=True)
-        _fail(job, job.status, UNREACHABLE.format(step=step, rows=inline_rows()))
+        _fail(job, job.status, UNREACHABLE[step] % {"rows": inline_rows()})
         job.refresh_from_db()
 
 

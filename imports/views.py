@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -92,21 +94,24 @@ def preview_sections(job: ImportJob) -> list[dict]:
     """The dry run's rows by what they do, errors first; at most ``SHOWN_ROWS`` each."""
     rows = job.preview.get("rows", [])
     titles = {
-        ERROR: "Rows in error",
-        REFUSED: "Rows refused",
-        CHANGE: "Rows to change",
-        CREATE: "Rows to create",
-        UNCHANGED: "Rows unchanged",
+        ERROR: _("Rows in error"),
+        REFUSED: _("Rows refused"),
+        CHANGE: _("Rows to change"),
+        CREATE: _("Rows to create"),
+        UNCHANGED: _("Rows unchanged"),
     }
     sections = []
     for action in (ERROR, REFUSED, CHANGE, CREATE, UNCHANGED):
         found = [row for row in rows if row["action"] == action]
+        shown = found[:SHOWN_ROWS]
         sections.append(
             {
                 "action": action,
                 "title": titles[action],
                 "count": len(found),
-                "rows": found[:SHOWN_ROWS],
+                "rows": shown,
+                # The rows' numbers, for the sentence that lists the unchanged ones.
+                "numbers": ", ".join(str(row["row"]) for row in shown),
                 "more": max(len(found) - SHOWN_ROWS, 0),
             }
         )
@@ -149,14 +154,25 @@ class ImportJobApplyView(JobMixin, View):
     def post(self, request, pk):
         job = self.get_job()
         if not job.can_apply:
-            messages.error(request, "This import cannot be applied: see why below.")
+            messages.error(request, _("This import cannot be applied: see why below."))
             return HttpResponseRedirect(job.get_absolute_url())
         job = services.import_job_apply(job=job, actor=request.user)
         if job.status == ImportJob.Status.APPLIED:
             result = job.result
+            proposed = result.get("proposed", 0)
             messages.success(
                 request,
-                f"Imported: {result.get('created', 0)} created, {result.get('changed', 0)} "
-                f"changed, {result.get('proposed', 0)} changes waiting for approval.",
+                ngettext(
+                    "Imported: %(created)s created, %(changed)s changed, %(proposed)s change "
+                    "waiting for approval.",
+                    "Imported: %(created)s created, %(changed)s changed, %(proposed)s changes "
+                    "waiting for approval.",
+                    proposed,
+                )
+                % {
+                    "created": result.get("created", 0),
+                    "changed": result.get("changed", 0),
+                    "proposed": proposed,
+                },
             )
         return HttpResponseRedirect(job.get_absolute_url())

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Incident
 
@@ -24,6 +25,6 @@ class IncidentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_hours_to_notify()
 
-    @admin.display(description="hours to notify")
+    @admin.display(description=_("hours to notify"))
     def hours_to_notify(self, incident):
         return incident.hours_to_notify

@@ -3,6 +3,7 @@ filters and the forms."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class IncidentKind(models.TextChoices):
@@ -37,6 +38,8 @@ class HowFound(models.TextChoices):
 
 
 class IncidentStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    # In context: an incident's "open" and "closed" agree with its gender in Spanish and
+    # French, unlike a flag's.
+    OPEN = "open", pgettext_lazy("incident status", "Open")
     UNDER_INVESTIGATION = "under_investigation", _("Under investigation")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("incident status", "Closed")

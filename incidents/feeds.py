@@ -2,6 +2,8 @@
 
 from django.db.models import Exists, OuterRef, Prefetch
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from partnerships.feeds import FEED_LENGTH, RegistryFeed
@@ -11,8 +13,8 @@ from .models import Incident, IncidentAgreement
 
 
 class IncidentFeed(RegistryFeed):
-    base_title = "Partnership Registry: incidents"
-    subtitle = (
+    base_title = _("Partnership Registry: incidents")
+    subtitle = _(
         "Data breaches, data used beyond the agreed purpose, unlawful disclosures and "
         "discriminatory outcomes under NGO–police agreements, latest change first."
     )
@@ -48,10 +50,17 @@ class IncidentFeed(RegistryFeed):
 
     def item_description(self, item):
         parts = [
-            f"Found by {item.get_how_found_display().lower()}; {item.get_status_display().lower()}."
+            gettext("Found by %(how_found)s; %(status)s.")
+            % {
+                "how_found": item.get_how_found_display().lower(),
+                "status": item.get_status_display().lower(),
+            }
         ]
         if "nature" in item.withheld:
-            parts.append(f"Description withheld — {item.withheld['nature'].reason_label}.")
+            parts.append(
+                gettext("Description withheld — %(reason)s.")
+                % {"reason": item.withheld["nature"].reason_label}
+            )
         else:
             parts.append(item.nature)
         return " ".join(parts)

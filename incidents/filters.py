@@ -4,6 +4,7 @@ or search reads a value withheld from the public (``partnerships.search.Withheld
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from agreements.choices import SurveillancePractice
 from core.filters import (
@@ -11,6 +12,7 @@ from core.filters import (
     OrderingFilter,
     SearchFilter,
     UpdatedSinceFilter,
+    YearFilter,
     choices_help,
 )
 from core.search import document_search, unless
@@ -47,28 +49,29 @@ def _on_agreements(condition: Q) -> Exists:
 class IncidentFilter(django_filters.FilterSet):
     search = SearchFilter(
         searcher=search_incidents,
+        label=_("Search"),
         help_text="Full-text search over titles and what happened (PostgreSQL web-search "
         "syntax). Results are ranked by relevance unless `ordering` is given.",
     )
     kind = MultipleChoiceFilter(
         choices=Incident.Kind.choices,
-        label="Kind",
+        label=_("Kind"),
         help_text=choices_help("Kind of incident; repeat for several.", Incident.Kind.choices),
     )
     status = MultipleChoiceFilter(
         choices=Incident.Status.choices,
-        label="Status",
+        label=_("Status"),
         help_text=choices_help("Status of the incident.", Incident.Status.choices),
     )
     how_found = MultipleChoiceFilter(
         choices=Incident.HowFound.choices,
-        label="How it was found",
+        label=_("How it was found"),
         help_text=choices_help("How the incident came to light.", Incident.HowFound.choices),
     )
     region = MultipleChoiceFilter(
         choices=Region.choices,
         method="filter_region",
-        label="Region",
+        label=_("Region"),
         help_text=choices_help(
             "Region of a partnership of the incident's agreements (a partnership whose "
             "region is withheld never matches).",
@@ -78,27 +81,24 @@ class IncidentFilter(django_filters.FilterSet):
     surveillance_practice = MultipleChoiceFilter(
         choices=SurveillancePractice.choices,
         method="filter_surveillance_practice",
-        label="Surveillance practice",
+        label=_("Surveillance practice"),
         help_text=choices_help(
             "Incidents on an agreement with a data-sharing term involving this practice.",
             SurveillancePractice.choices,
         ),
     )
-    year = django_filters.NumberFilter(
+    year = YearFilter(
         method="filter_year",
-        label="Year",
         help_text="Year the incident was discovered (in the registry's time zone; 1900 to "
         "2100), e.g. 2021.",
-        min_value=1900,
-        max_value=2100,
     )
     partnership = django_filters.CharFilter(
         method="filter_partnership",
-        label="Partnership",
+        label=_("Partnership"),
         help_text="Slug of a partnership. An unknown slug matches nothing.",
     )
     agreement = django_filters.NumberFilter(
-        method="filter_agreement", label="Agreement", help_text="Id of an agreement."
+        method="filter_agreement", label=_("Agreement"), help_text="Id of an agreement."
     )
     updated_since = UpdatedSinceFilter()
     ordering = OrderingFilter(
@@ -108,7 +108,7 @@ class IncidentFilter(django_filters.FilterSet):
             ("updated_at", "updated_at"),
             ("id", "id"),
         ),
-        label="Ordering",
+        label=_("Ordering"),
         help_text="Sort by discovered_at, reported_to_authority_at, updated_at or id; prefix "
         "with - for descending. Default: latest discovered first.",
     )
@@ -135,9 +135,7 @@ class IncidentFilter(django_filters.FilterSet):
         )
 
     def filter_year(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(discovered_at__year=int(value))
+        return queryset.filter(discovered_at__year=value)
 
     def filter_partnership(self, queryset, name, value):
         return queryset.filter(_on_agreements(Q(agreement__partnership__slug=value.strip())))

@@ -1,6 +1,8 @@
 """Forms of the incident pages. They validate; ``services.py`` writes."""
 
 from django import forms
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from core.forms import StaffForm, StaffModelForm
@@ -11,8 +13,33 @@ from .models import Incident
 
 # An instant typed as text: a mistyped one comes back as typed (``core.forms``).
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S")
-DATETIME_HINT = "Year-month-day hour:minute, in the registry's time zone, e.g. 2026-03-02 09:30."
-DATETIME_INVALID = "Enter a date and time as year-month-day hour:minute, e.g. 2026-03-02 09:30."
+DATETIME_HINT = _("Year-month-day hour:minute, in the registry's time zone, e.g. 2026-03-02 09:30.")
+DATETIME_INVALID = _("Enter a date and time as year-month-day hour:minute, e.g. 2026-03-02 09:30.")
+
+# The names of the incident's fields on the forms, where the model's are the ones Django
+# derives from the field's name (so not marked for translation): the same words,
+# translated. The model's own verbose names, marked, name the others.
+FIELD_LABELS = {
+    "kind": _("Kind"),
+    "title": _("Title"),
+    "occurred_on": _("Occurred on"),
+    "discovered_at": _("Discovered at"),
+    "authority": _("Authority"),
+    "delay_reason": _("Delay reason"),
+    "nature": _("Nature"),
+    "data_categories": _("Data categories"),
+    "likely_consequences": _("Likely consequences"),
+    "measures_taken": _("Measures taken"),
+    "status": _("Status"),
+    "closed_on": _("Closed on"),
+    "outcome": _("Outcome"),
+}
+
+
+def field_label(name: str):
+    """The name of the incident's field ``name``, capitalized, in the reader's language."""
+    return FIELD_LABELS.get(name) or capfirst(Incident._meta.get_field(name).verbose_name)
+
 
 SOURCE_PREFIX = "source"
 
@@ -26,17 +53,18 @@ class IncidentForm(StaffModelForm):
     agreements = AgreementChoice(
         queryset=Agreement.objects.none(),
         widget=forms.SelectMultiple(attrs={"size": 6}),
-        help_text="The agreements it happened under: those of your own partnerships.",
-        error_messages={"required": "Choose the agreement the incident happened under."},
+        label=_("Agreements"),
+        help_text=_("The agreements it happened under: those of your own partnerships."),
+        error_messages={"required": _("Choose the agreement the incident happened under.")},
     )
     data_categories = forms.MultipleChoiceField(
-        label="Data categories affected",
+        label=_("Data categories affected"),
         choices=Incident.DataCategory.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     people_categories = forms.MultipleChoiceField(
-        label="Categories of people affected",
+        label=_("Categories of people affected"),
         choices=Incident.PeopleCategory.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -56,12 +84,18 @@ class IncidentForm(StaffModelForm):
                 "notes",
             )
         }
-        labels = {"notes": "Private notes", "how_found": "How it was found"}
+        labels = {
+            **FIELD_LABELS,
+            "notes": _("Private notes"),
+            "how_found": _("How it was found"),
+        }
         help_texts = {
-            "notes": "Seen only by staff who see the incident; never published.",
-            "delay_reason": "Required by law when the authority was notified more than 72 "
-            "hours after discovery (GDPR Art. 33(1)); published unless withheld.",
-            "closed_on": "Required when the incident is closed.",
+            "notes": _("Seen only by staff who see the incident; never published."),
+            "delay_reason": _(
+                "Required by law when the authority was notified more than 72 hours after "
+                "discovery (GDPR Art. 33(1)); published unless withheld."
+            ),
+            "closed_on": _("Required when the incident is closed."),
         }
 
     def __init__(self, *args, agreements, **kwargs):
@@ -83,7 +117,7 @@ class IncidentForm(StaffModelForm):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("reported_to_authority_at") and not cleaned.get("authority"):
-            self.add_error("authority", "Name the authority it was reported to.")
+            self.add_error("authority", _("Name the authority it was reported to."))
         return cleaned
 
     def service_data(self) -> dict:
@@ -94,11 +128,11 @@ class IncidentSourceForm(SourceForm):
     """A source cited with the incident (optional on its form)."""
 
     LABELS = {
-        "url": "Source URL",
-        "title": "Source title",
-        "kind": "Kind of source",
-        "published_on": "Source published on",
-        "archived_url": "Source's archived copy URL",
+        "url": _("Source URL"),
+        "title": _("Source title"),
+        "kind": _("Kind of source"),
+        "published_on": _("Source published on"),
+        "archived_url": _("Source's archived copy URL"),
     }
 
     def __init__(self, *args, **kwargs):
@@ -114,36 +148,41 @@ class IncidentSourceForm(SourceForm):
 class SendBackForm(StaffForm):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What needs to change before it is published (staff only).",
-        error_messages={"required": "Say what needs to change before it is published."},
+        label=_("Comment"),
+        help_text=_("What needs to change before it is published (staff only)."),
+        error_messages={"required": _("Say what needs to change before it is published.")},
     )
 
 
 class RetractForm(StaffForm):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Public: why the incident is taken off the public record.",
-        error_messages={"required": "Tell the public why the incident is retracted."},
+        label=_("Reason"),
+        help_text=_("Public: why the incident is taken off the public record."),
+        error_messages={"required": _("Tell the public why the incident is retracted.")},
     )
 
 
 class WithholdForm(StaffForm):
-    field = forms.ChoiceField(label="Value to withhold")
-    reason_code = forms.ChoiceField(label="Reason", choices=WithholdingReason.choices)
+    field = forms.ChoiceField(label=_("Value to withhold"))
+    reason_code = forms.ChoiceField(label=_("Reason"), choices=WithholdingReason.choices)
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Public: what the public is told about why the value is withheld.",
-        error_messages={"required": "Tell the public why the value is withheld."},
+        label=_("Rationale"),
+        help_text=_("Public: what the public is told about why the value is withheld."),
+        error_messages={"required": _("Tell the public why the value is withheld.")},
     )
     available_on = forms.DateField(
         required=False,
-        help_text="The value is published on this date (leave empty to withhold it until "
-        "an editor lifts it).",
+        label=_("Available on"),
+        help_text=_(
+            "The value is published on this date (leave empty to withhold it until an editor "
+            "lifts it)."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["field"].choices = [
-            (name, str(Incident._meta.get_field(name).verbose_name).capitalize())
-            for name in Incident.WITHHOLDABLE_FIELDS
+            (name, field_label(name)) for name in Incident.WITHHOLDABLE_FIELDS
         ]

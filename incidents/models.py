@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from agreements.choices import DataCategory
 from agreements.models import Agreement
@@ -33,53 +34,56 @@ class Incident(Publishable, TimeStampedModel):
     kind = models.CharField(max_length=30, choices=IncidentKind)
     title = models.CharField(max_length=300)
     occurred_on = models.DateField(
-        null=True, blank=True, help_text="When it happened, if known (it may predate discovery)."
-    )
-    discovered_at = models.DateTimeField(help_text="When a party became aware of it.")
-    reported_to_authority_at = models.DateTimeField(
-        "reported to the authority at",
         null=True,
         blank=True,
-        help_text="When the supervisory authority was notified; empty if it was not.",
+        help_text=_("When it happened, if known (it may predate discovery)."),
+    )
+    discovered_at = models.DateTimeField(help_text=_("When a party became aware of it."))
+    reported_to_authority_at = models.DateTimeField(
+        _("reported to the authority at"),
+        null=True,
+        blank=True,
+        help_text=_("When the supervisory authority was notified; empty if it was not."),
     )
     authority = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Which authority was notified, e.g. “Information Commissioner's Office”.",
+        help_text=_("Which authority was notified, e.g. “Information Commissioner's Office”."),
     )
     delay_reason = models.TextField(
         blank=True,
-        help_text="Why the authority was notified more than 72 hours after discovery, if so.",
+        help_text=_("Why the authority was notified more than 72 hours after discovery, if so."),
     )
-    nature = models.TextField(help_text="What happened.")
+    nature = models.TextField(help_text=_("What happened."))
     data_categories = ArrayField(
         models.CharField(max_length=30, choices=DataCategory),
         blank=True,
         default=list,
-        help_text="The categories of data affected.",
+        help_text=_("The categories of data affected."),
     )
     people_affected = models.PositiveIntegerField(
-        "approximate number of people affected", null=True, blank=True
+        _("approximate number of people affected"), null=True, blank=True
     )
     records_affected = models.PositiveBigIntegerField(
-        "approximate number of records affected", null=True, blank=True
+        _("approximate number of records affected"), null=True, blank=True
     )
     people_categories = ArrayField(
         models.CharField(max_length=30, choices=PeopleCategory),
-        verbose_name="categories of people affected",
+        verbose_name=_("categories of people affected"),
         blank=True,
         default=list,
     )
     likely_consequences = models.TextField(blank=True)
     measures_taken = models.TextField(
-        blank=True, help_text="What was done, or is proposed, to address it and limit its effects."
+        blank=True,
+        help_text=_("What was done, or is proposed, to address it and limit its effects."),
     )
-    how_found = models.CharField("how it was found", max_length=30, choices=HowFound)
+    how_found = models.CharField(_("how it was found"), max_length=30, choices=HowFound)
     sources = models.ManyToManyField(Source, related_name="incidents", blank=True)
     status = models.CharField(max_length=30, choices=IncidentStatus, default=IncidentStatus.OPEN)
     closed_on = models.DateField(null=True, blank=True)
-    outcome = models.TextField(blank=True, help_text="How it was resolved, once closed.")
-    notes = models.TextField(blank=True, help_text="Private: never published.")
+    outcome = models.TextField(blank=True, help_text=_("How it was resolved, once closed."))
+    notes = models.TextField(blank=True, help_text=_("Private: never published."))
 
     # What the staff form edits (the agreements and sources are edited beside them).
     EDITABLE_FIELDS = (
@@ -133,14 +137,17 @@ class Incident(Publishable, TimeStampedModel):
                 condition=Q(reported_to_authority_at__isnull=True)
                 | Q(reported_to_authority_at__gte=F("discovered_at")),
                 name="incident_reported_after_discovered",
-                violation_error_message="An incident cannot be reported before it was discovered.",
+                violation_error_message=_(
+                    "An incident cannot be reported before it was discovered."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(status="closed", closed_on__isnull=False)
                 | (~Q(status="closed") & Q(closed_on__isnull=True)),
                 name="incident_closed_on_iff_closed",
-                violation_error_message="A closed incident needs its closing date, and only a "
-                "closed one has one.",
+                violation_error_message=_(
+                    "A closed incident needs its closing date, and only a closed one has one."
+                ),
             ),
         ]
         indexes = [
@@ -164,17 +171,17 @@ class Incident(Publishable, TimeStampedModel):
             and self.reported_to_authority_at
             and self.reported_to_authority_at < self.discovered_at
         ):
-            errors["reported_to_authority_at"] = (
+            errors["reported_to_authority_at"] = _(
                 "An incident cannot be reported before it was discovered."
             )
         if self.reported_to_authority_at and not self.authority.strip():
-            errors["authority"] = "Name the authority it was reported to."
+            errors["authority"] = _("Name the authority it was reported to.")
         if self.status == IncidentStatus.CLOSED and self.closed_on is None:
-            errors["closed_on"] = "A closed incident needs its closing date."
+            errors["closed_on"] = _("A closed incident needs its closing date.")
         if self.status != IncidentStatus.CLOSED and self.closed_on is not None:
-            errors["closed_on"] = "Only a closed incident has a closing date."
+            errors["closed_on"] = _("Only a closed incident has a closing date.")
         if self.occurred_on and self.discovered_at and self.occurred_on > self.discovered_at.date():
-            errors["occurred_on"] = "An incident cannot be discovered before it occurred."
+            errors["occurred_on"] = _("An incident cannot be discovered before it occurred.")
         if errors:
             raise ValidationError(errors)
 

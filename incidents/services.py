@@ -19,7 +19,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
+from agreements import publishing
 from agreements.models import Agreement
 from core.services import apply_fields, require
 from core.tasks import enqueue_on_commit
@@ -36,7 +38,7 @@ Status = PublicationStatus
 # Asked by name, as the layers below ask for it (oversight is the layer above).
 FLAGGING_TASK = "oversight.tasks.run_flagging"
 
-REFUSED = "You may record incidents only on the agreements of your own partnerships."
+REFUSED = gettext_lazy("You may record incidents only on the agreements of your own partnerships.")
 
 # The states in which an edit takes effect at once: the public has not seen the incident.
 UNAPPROVED = (Status.DRAFT, Status.SUBMITTED)
@@ -50,7 +52,9 @@ def _flags_refresh(incident: Incident, also: Iterable[int] = ()) -> None:
 
 def _check_agreements(actor, agreements: list[Agreement]) -> None:
     if not agreements:
-        raise ValidationError({"agreements": "Choose the agreement the incident happened under."})
+        raise ValidationError(
+            {"agreements": gettext("Choose the agreement the incident happened under.")}
+        )
     require(permissions.can_record_incident_on(actor, agreements), REFUSED)
 
 
@@ -85,7 +89,7 @@ def incident_update(
     _check_agreements(actor, agreements)
     if incident.publication_status not in UNAPPROVED:
         if form_data is None:
-            raise ValidationError("An approved incident changes through a revision.")
+            raise ValidationError(gettext("An approved incident changes through a revision."))
         # Validated as the edit would be, then kept for the approver.
         candidate = Incident.objects.get(pk=incident.pk)
         apply_fields(candidate, Incident.EDITABLE_FIELDS, data)
@@ -135,10 +139,23 @@ def _lock(incident: Incident) -> Incident:
 
 
 def _expect(incident: Incident, *states: str, doing: str) -> None:
+    """Refuse a step (``doing``, e.g. "can be approved") unless the incident is in one of
+    ``states``."""
     if incident.publication_status not in states:
+        labels = [str(Status(state).label).lower() for state in states]
+        named = labels[-1]
+        if len(labels) > 1:
+            named = gettext("%(some)s or %(last)s") % {
+                "some": ", ".join(labels[:-1]),
+                "last": named,
+            }
         raise ValidationError(
-            f"Only an incident that is {' or '.join(Status(s).label.lower() for s in states)} "
-            f"can be {doing}; this one is {incident.get_publication_status_display().lower()}."
+            gettext("Only an incident that is %(states)s %(doing)s; this one is %(state)s.")
+            % {
+                "states": named,
+                "doing": doing,
+                "state": incident.get_publication_status_display().lower(),
+            }
         )
 
 
@@ -154,7 +171,7 @@ def incident_submit(*, incident: Incident, actor) -> Incident:
     """Submit a draft for publication: someone else approves it (``can_approve_incident``)."""
     require(permissions.can_edit_incident(actor, incident), REFUSED)
     incident = _lock(incident)
-    _expect(incident, Status.DRAFT, doing="submitted for publication")
+    _expect(incident, Status.DRAFT, doing=gettext("can be submitted for publication"))
     incident.publication_status = Status.SUBMITTED
     incident.submitted_by = actor
     incident.submitted_at = timezone.now()
@@ -164,21 +181,22 @@ def incident_submit(*, incident: Incident, actor) -> Incident:
 
 @transaction.atomic
 def incident_approve(*, incident: Incident, actor) -> Incident:
-    """Approve a submitted incident: published now (its withheld values confirmed with it).
-    An incident is public only while every agreement it is on is public too."""
+    """Approve a submitted incident: published now, its withheld values confirmed with it
+    (those the approver may confirm, on every partnership's side: the workflow's rule,
+    ``publishing.approval_confirms_withholdings``). An incident is public only while every
+    agreement it is on is public too."""
     require(
-        permissions.can_approve_incident(actor, incident), "You may not approve this submission."
+        permissions.can_approve_incident(actor, incident),
+        gettext("You may not approve this submission."),
     )
     incident = _lock(incident)
-    _expect(incident, Status.SUBMITTED, doing="approved")
+    _expect(incident, Status.SUBMITTED, doing=gettext("can be approved"))
     now = timezone.now()
     incident.publication_status = Status.PUBLISHED
     incident.published_at = now
     incident.publication_comment = ""
     _save_state(incident)
-    withholdings_of(incident).unconfirmed().exclude(created_by=actor).update(
-        confirmed_by=actor, confirmed_at=now, updated_at=now
-    )
+    publishing.approval_confirms_withholdings(record=incident, actor=actor, now=now)
     return incident
 
 
@@ -186,12 +204,15 @@ def incident_approve(*, incident: Incident, actor) -> Incident:
 def incident_send_back(*, incident: Incident, actor, comment: str) -> Incident:
     """Send a submitted incident back to its editors as a draft, saying what to change."""
     require(
-        permissions.can_approve_incident(actor, incident), "You may not decide on this submission."
+        permissions.can_approve_incident(actor, incident),
+        gettext("You may not decide on this submission."),
     )
     if not comment.strip():
-        raise ValidationError({"comment": "Say what needs to change before it is published."})
+        raise ValidationError(
+            {"comment": gettext("Say what needs to change before it is published.")}
+        )
     incident = _lock(incident)
-    _expect(incident, Status.SUBMITTED, doing="sent back")
+    _expect(incident, Status.SUBMITTED, doing=gettext("can be sent back"))
     incident.publication_status = Status.DRAFT
     incident.publication_comment = comment.strip()
     return _save_state(incident)
@@ -202,9 +223,9 @@ def incident_retract(*, incident: Incident, actor, reason: str) -> Incident:
     """Take a published incident off the public record, with a public reason."""
     require(permissions.can_edit_incident(actor, incident), REFUSED)
     if not reason.strip():
-        raise ValidationError({"reason": "Tell the public why the incident is retracted."})
+        raise ValidationError({"reason": gettext("Tell the public why the incident is retracted.")})
     incident = _lock(incident)
-    _expect(incident, Status.PUBLISHED, doing="retracted")
+    _expect(incident, Status.PUBLISHED, doing=gettext("can be retracted"))
     incident.publication_status = Status.RETRACTED
     incident.retracted_on = timezone.localdate()
     incident.retraction_reason = reason.strip()
@@ -217,26 +238,22 @@ def incident_revision_approve(*, revision: Revision, incident: Incident, actor, 
     caller, which passes the cleaned ``agreements`` and ``data``), acting as approver."""
     require(
         permissions.can_approve_incident(actor, incident, submitter=revision.proposed_by),
-        "You may not approve this revision.",
+        gettext("You may not approve this revision."),
     )
     proposer = revision.proposed_by
     require(
         proposer is not None and permissions.can_record_incident_on(proposer, agreements),
-        "Its editor may no longer record incidents on these agreements.",
+        gettext("Its editor may no longer record incidents on these agreements."),
     )
     updated = Revision.objects.filter(pk=revision.pk, state="pending").update(
         state="approved", decided_by=actor, decided_at=timezone.now()
     )
     if not updated:
-        raise ValidationError("This revision was decided already.")
+        raise ValidationError(gettext("This revision was decided already."))
     return _apply(incident, list(agreements), data)
 
 
 # Withheld values --------------------------------------------------------------------------
-
-
-def withholdings_of(incident: Incident):
-    return Withholding.objects.of_record(incident)
 
 
 @transaction.atomic
@@ -254,19 +271,19 @@ def incident_withhold(
     require(permissions.can_edit_incident(actor, incident), REFUSED)
     errors = {}
     if field not in Incident.WITHHOLDABLE_FIELDS:
-        errors["field"] = "This value cannot be withheld."
+        errors["field"] = gettext("This value cannot be withheld.")
     if not rationale.strip():
         errors["rationale"] = (
-            "Write out the reason: “Other” says nothing by itself."
+            gettext("Write out the reason: “Other” says nothing by itself.")
             if reason_code == WithholdingReason.OTHER
-            else "Tell the public why the value is withheld."
+            else gettext("Tell the public why the value is withheld.")
         )
     if available_on is not None and available_on <= timezone.localdate():
-        errors["available_on"] = "The date must be after today."
+        errors["available_on"] = gettext("The date must be after today.")
     if errors:
         raise ValidationError(errors)
-    if withholdings_of(incident).filter(field=field).exists():
-        raise ValidationError({"field": "This value is withheld already."})
+    if Withholding.objects.of_record(incident).filter(field=field).exists():
+        raise ValidationError({"field": gettext("This value is withheld already.")})
     withholding = Withholding(
         content_type=ContentType.objects.get_for_model(Incident),
         object_id=incident.pk,

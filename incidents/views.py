@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, gettext_lazy
 from django.views import View
 
 from core.views import add_service_errors
@@ -17,7 +18,14 @@ from publication.models import open_revision
 from publication.withholding import withheld_fields
 
 from . import permissions, services
-from .forms import IncidentForm, IncidentSourceForm, RetractForm, SendBackForm, WithholdForm
+from .forms import (
+    IncidentForm,
+    IncidentSourceForm,
+    RetractForm,
+    SendBackForm,
+    WithholdForm,
+    field_label,
+)
 from .models import Incident
 
 
@@ -39,7 +47,7 @@ class IncidentManageListView(StaffView):
 
     def get(self, request):
         if not permissions.can_record_incident(request.user):
-            raise PermissionDenied("Only editors record incidents.")
+            raise PermissionDenied(gettext("Only editors record incidents."))
         agreements = permissions.recordable_agreements(request.user)
         incidents = (
             Incident.objects.visible_to(request.user)
@@ -79,7 +87,7 @@ class IncidentCreateView(IncidentFormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not permissions.can_record_incident(request.user):
-            raise PermissionDenied("Only editors record incidents.")
+            raise PermissionDenied(gettext("Only editors record incidents."))
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
@@ -103,7 +111,7 @@ class IncidentCreateView(IncidentFormView):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, "Incident recorded as a draft.")
+                messages.success(request, gettext("Incident recorded as a draft."))
                 return redirect("incidents:detail", pk=incident.pk)
         return self.render_forms(form, source_form)
 
@@ -138,12 +146,14 @@ class IncidentEditView(IncidentFormView):
                 add_service_errors(form, error)
             else:
                 if isinstance(result, Incident):
-                    messages.success(request, "Incident saved.")
+                    messages.success(request, gettext("Incident saved."))
                 else:
                     messages.success(
                         request,
-                        "Your change waits for approval; the public sees the approved "
-                        "version until then.",
+                        gettext(
+                            "Your change waits for approval; the public sees the approved "
+                            "version until then."
+                        ),
                     )
                 return redirect("incidents:detail", pk=pk)
         return self.render_forms(form, source_form, incident=self.incident)
@@ -168,6 +178,11 @@ class IncidentStaffDetailView(StaffView):
             "incidents/incident_staff.html",
             {
                 "incident": incident,
+                # Each withheld value, named in the reader's language.
+                "withheld": [
+                    (field_label(name), withholding)
+                    for name, withholding in incident.withheld.items()
+                ],
                 "agreements": incident.agreements.select_related("partnership"),
                 "can_edit": can_edit,
                 "can_approve": can_approve,
@@ -190,7 +205,7 @@ class StepView(StaffView):
 
     def post(self, request, pk):
         if not self.allowed(request.user):
-            raise PermissionDenied("You may not take this step.")
+            raise PermissionDenied(gettext("You may not take this step."))
         try:
             message = self.step(request)
         except ValidationError as error:
@@ -203,7 +218,7 @@ class StepView(StaffView):
 class IncidentSubmitView(StepView):
     def step(self, request):
         services.incident_submit(incident=self.incident, actor=request.user)
-        return "Submitted for publication: someone else approves it."
+        return gettext("Submitted for publication: someone else approves it.")
 
 
 class IncidentApproveView(StepView):
@@ -212,7 +227,7 @@ class IncidentApproveView(StepView):
 
     def step(self, request):
         services.incident_approve(incident=self.incident, actor=request.user)
-        return "Approved and published."
+        return gettext("Approved and published.")
 
 
 class IncidentRevisionApproveView(StepView):
@@ -224,7 +239,7 @@ class IncidentRevisionApproveView(StepView):
     def step(self, request):
         revision = open_revision(self.incident)
         if revision is None or not revision.is_pending:
-            raise ValidationError("There is no change waiting for approval.")
+            raise ValidationError(gettext("There is no change waiting for approval."))
         form = IncidentForm(
             revision.submitted(),
             instance=Incident.objects.get(pk=self.incident.pk),
@@ -232,7 +247,7 @@ class IncidentRevisionApproveView(StepView):
         )
         if not form.is_valid():
             raise ValidationError(
-                "The change no longer fits the incident: send it back to its editor."
+                gettext("The change no longer fits the incident: send it back to its editor.")
             )
         services.incident_revision_approve(
             revision=revision,
@@ -241,7 +256,7 @@ class IncidentRevisionApproveView(StepView):
             agreements=form.cleaned_data["agreements"],
             data=form.service_data(),
         )
-        return "The change is approved and public."
+        return gettext("The change is approved and public.")
 
 
 class FormStepView(StaffView):
@@ -281,22 +296,22 @@ class FormStepView(StaffView):
 
 class IncidentSendBackView(FormStepView):
     form_class = SendBackForm
-    heading = "Send back to its editors"
+    heading = gettext_lazy("Send back to its editors")
 
     def check(self):
         if not permissions.can_approve_incident(self.request.user, self.incident):
-            raise PermissionDenied("You may not decide on this submission.")
+            raise PermissionDenied(gettext("You may not decide on this submission."))
 
     def step(self, data):
         services.incident_send_back(
             incident=self.incident, actor=self.request.user, comment=data["comment"]
         )
-        return "Sent back to its editors."
+        return gettext("Sent back to its editors.")
 
 
 class IncidentRetractView(FormStepView):
     form_class = RetractForm
-    heading = "Retract the incident"
+    heading = gettext_lazy("Retract the incident")
 
     def check(self):
         if not permissions.can_edit_incident(self.request.user, self.incident):
@@ -306,12 +321,12 @@ class IncidentRetractView(FormStepView):
         services.incident_retract(
             incident=self.incident, actor=self.request.user, reason=data["reason"]
         )
-        return "Retracted: a stub with the reason stays public."
+        return gettext("Retracted: a stub with the reason stays public.")
 
 
 class IncidentWithholdView(FormStepView):
     form_class = WithholdForm
-    heading = "Withhold a value from the public"
+    heading = gettext_lazy("Withhold a value from the public")
 
     def check(self):
         if not permissions.can_edit_incident(self.request.user, self.incident):
@@ -319,4 +334,4 @@ class IncidentWithholdView(FormStepView):
 
     def step(self, data):
         services.incident_withhold(incident=self.incident, actor=self.request.user, **data)
-        return "The value is withheld from the public."
+        return gettext("The value is withheld from the public.")

@@ -18,6 +18,8 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement, RiskLevel
 from core.csv import csv_cell
@@ -109,7 +111,7 @@ def days_overdue(agreement: Agreement, today: date) -> int | None:
 @dataclass(frozen=True)
 class Column:
     key: str  # the sort key, or "" when the column does not sort
-    header: str
+    header: str  # a lazy translation: the reader's language
     value: Callable[[Agreement, date], object]
 
 
@@ -121,21 +123,21 @@ def _parties(agreement, today):
 
 
 COLUMNS = (
-    Column("agreement", "Agreement", lambda a, today: a.title),
-    Column("partnership", "Partnership", lambda a, today: a.partnership.title),
-    Column("", "Parties", _parties),
-    Column("status", "Status", lambda a, today: a.get_status_display()),
-    Column("risk", "Risk level", lambda a, today: RiskLevel(a.derived_risk_level).label),
-    Column("next_review", "Next review due", lambda a, today: a.next_review_due or ""),
-    Column("overdue", "Days overdue", lambda a, today: days_overdue(a, today) or ""),
+    Column("agreement", _("Agreement"), lambda a, today: a.title),
+    Column("partnership", _("Partnership"), lambda a, today: a.partnership.title),
+    Column("", _("Parties"), _parties),
+    Column("status", _("Status"), lambda a, today: a.get_status_display()),
+    Column("risk", _("Risk level"), lambda a, today: RiskLevel(a.derived_risk_level).label),
+    Column("next_review", _("Next review due"), lambda a, today: a.next_review_due or ""),
+    Column("overdue", _("Days overdue"), lambda a, today: days_overdue(a, today) or ""),
     Column(
         "auditor",
-        "Independent auditor",
-        lambda a, today: "yes" if a.auditor_is_independent else "no",
+        _("Independent auditor"),
+        lambda a, today: gettext("yes") if a.auditor_is_independent else gettext("no"),
     ),
     Column(
         "flags",
-        "Open flags",
+        _("Open flags"),
         lambda a, today: "; ".join(flag.get_kind_display() for flag in a.open_flags),
     ),
 )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from agreements.models import Agreement
+from core.languages import recipient_language
 from partnerships.models import Membership
 
 from .models import Flag, ReviewReminder
@@ -50,8 +51,9 @@ def digests_send(*, now: datetime) -> DigestReport:
     2. Claim the open flags and the review reminders not yet announced: lock them
        (skipping rows an overlapping run holds) and set their ``notified_at``.
     3. Find who hears of each agreement: the editors of its partnership's parties and
-       the members of the organizations reviewing or auditing it.
-    4. Send each person one e-mail (text and HTML) listing their flags and reviews due.
+       the members of the organizations reviewing or auditing it; and their languages.
+    4. Send each person one e-mail (text and HTML) listing their flags and reviews due,
+       in their language (``recipient_language``).
 
     An announcement is claimed before it is sent: a failed send is logged, not retried.
     """
@@ -60,7 +62,7 @@ def digests_send(*, now: datetime) -> DigestReport:
         flags, reminders = _claim_announcements(now, today)
         agreement_ids = {flag.agreement_id for flag in flags}
         agreement_ids |= {reminder.agreement_id for reminder in reminders}
-        recipients = _recipients(agreement_ids) if agreement_ids else {}
+        recipients, languages = _recipients(agreement_ids) if agreement_ids else ({}, {})
     report = DigestReport(flags=len(flags), reviews_due=len(reminders))
 
     for email, agreements in recipients.items():
@@ -70,16 +72,17 @@ def digests_send(*, now: datetime) -> DigestReport:
             "site_url": settings.SITE_URL.rstrip("/"),
             "today": today,
         }
-        message = EmailMultiAlternatives(
-            subject=_digest_subject(context),
-            body=render_to_string("oversight/email/digest.txt", context),
-            to=[email],
-        )
-        message.attach_alternative(
-            render_to_string("oversight/email/digest.html", context), "text/html"
-        )
         try:
-            message.send()
+            with recipient_language(languages.get(email)):
+                message = EmailMultiAlternatives(
+                    subject=_digest_subject(context),
+                    body=render_to_string("oversight/email/digest.txt", context),
+                    to=[email],
+                )
+                message.attach_alternative(
+                    render_to_string("oversight/email/digest.html", context), "text/html"
+                )
+                message.send()
         except Exception:  # one recipient's failure never stops the others' digests
             logger.exception("digest: sending to user failed")
             report.failed += 1
@@ -131,27 +134,34 @@ def _claim(outbox, now) -> list[int]:
     return ids
 
 
-def _recipients(agreement_ids: set[int]) -> dict[str, set[int]]:
-    """E-mail address -> the agreements that person hears of."""
+def _recipients(agreement_ids: set[int]) -> tuple[dict[str, set[int]], dict[str, str]]:
+    """E-mail address -> the agreements that person hears of; and address -> the language
+    of the account (``AccountLanguage``), where it is known."""
     active = Membership.objects.filter(user__is_active=True).exclude(user__email="")
+    language = "user__account_language__language"
     routes = [
         active.filter(
             role=Membership.Role.EDITOR,
             organization__party_roles__partnership__agreements__in=agreement_ids,
-        ).values_list("user__email", "organization__party_roles__partnership__agreements"),
+        ).values_list(
+            "user__email", "organization__party_roles__partnership__agreements", language
+        ),
         active.filter(organization__reviews__agreement__in=agreement_ids).values_list(
-            "user__email", "organization__reviews__agreement"
+            "user__email", "organization__reviews__agreement", language
         ),
         active.filter(organization__audited_agreements__in=agreement_ids).values_list(
-            "user__email", "organization__audited_agreements"
+            "user__email", "organization__audited_agreements", language
         ),
     ]
     recipients: dict[str, set[int]] = defaultdict(set)
+    languages: dict[str, str] = {}
     for route in routes:
-        for email, agreement_id in route:
+        for email, agreement_id, account_language in route:
             if agreement_id in agreement_ids:
                 recipients[email.lower()].add(agreement_id)
-    return recipients
+                if account_language:
+                    languages[email.lower()] = account_language
+    return recipients, languages
 
 
 def _digest_subject(context: dict) -> str:

@@ -4,6 +4,7 @@ a flag's text the public may read (``public_flag_detail``, also the API's)."""
 from collections.abc import Container
 
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
@@ -26,17 +27,18 @@ def detail_names(kind: str) -> tuple[str, ...]:
 
 
 def public_flag_detail(kind: str, detail: str, withheld: Container[str]) -> str:
-    """A flag's text as the public may read it: the text was written when the flag was
-    raised, from the agreement's values; if it names one that is withheld from the public
-    now (``withheld``: the agreement's withheld fields), it is not shown."""
+    """A flag's text (``detail``: its ``text``, or the English one it was raised with) as
+    the public may read it: it names the agreement's values when the flag was raised; if it
+    names one that is withheld from the public now (``withheld``: the agreement's withheld
+    fields), it is not shown, and a sentence in the active language says so."""
     names = [field for field in detail_names(kind) if field in withheld]
     if not names:
         return detail
     labels = ", ".join(str(Agreement._meta.get_field(f).verbose_name) for f in names)
-    return (
-        f"{Flag.Kind(kind).label}. The detail is not shown: it names a value of the "
-        f"agreement withheld from the public ({labels})."
-    )
+    return gettext(
+        "%(kind)s. The detail is not shown: it names a value of the agreement withheld from "
+        "the public (%(fields)s)."
+    ) % {"kind": Flag.Kind(kind).label, "fields": labels}
 
 
 class FlagFeed(RegistryFeed):
@@ -60,8 +62,8 @@ class FlagFeed(RegistryFeed):
         )
         withheld = withheld_by_record(Agreement, {flag.agreement_id for flag in flags})
         for flag in flags:
-            flag.detail = public_flag_detail(
-                flag.kind, flag.detail, withheld.get(flag.agreement_id, {})
+            flag.text = public_flag_detail(
+                flag.kind, flag.text, withheld.get(flag.agreement_id, {})
             )
         return flags
 
@@ -72,9 +74,12 @@ class FlagFeed(RegistryFeed):
         return f"{item.get_kind_display()}: {item.agreement.title} ({item.agreement.partnership})"
 
     def item_description(self, item):
-        text = item.detail
+        text = item.text
         if item.resolved_at:
-            text += f" Closed on {item.resolved_at:%Y-%m-%d}: {item.resolution}"
+            text += " " + gettext("Closed on %(date)s: %(resolution)s") % {
+                "date": f"{item.resolved_at:%Y-%m-%d}",
+                "resolution": item.resolution,
+            }
         return text
 
     def item_link(self, item):

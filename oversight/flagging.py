@@ -13,21 +13,23 @@ no new flag is raised while the condition holds on the facts it was resolved on
 The hold ends for good once the condition clears.
 """
 
+import json
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
 
+from django.conf import settings
 from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agreements.derived import derived_facts_refresh
 from agreements.models import Agreement
 
 from .derived import open_flag_kinds_refresh
-from .models import Flag
+from .models import Flag, flag_text
 from .rules import FACTS, FLAG_RULES, FlagRule
 
 logger = logging.getLogger(__name__)
@@ -129,12 +131,15 @@ def flags_raise(
     # other's new flags in one order and never deadlock (the scan order is the plan's).
     rows.sort(key=itemgetter(0))
     raised = 0
-    for start in range(0, len(rows), RAISE_BATCH_SIZE):
-        batch = rows[start : start + RAISE_BATCH_SIZE]
-        flags = [
-            (row[0], _detail(rule, dict(zip(names, row, strict=True)), today)) for row in batch
-        ]
-        raised += _flags_insert(rule.kind, now, flags)
+    # ``detail`` is written in English, whoever's request the run follows.
+    with translation.override(settings.LANGUAGE_CODE):
+        for start in range(0, len(rows), RAISE_BATCH_SIZE):
+            batch = rows[start : start + RAISE_BATCH_SIZE]
+            flags = [
+                (row[0], *_described(rule, dict(zip(names, row, strict=True)), today))
+                for row in batch
+            ]
+            raised += _flags_insert(rule.kind, now, flags)
     return raised
 
 
@@ -148,20 +153,21 @@ def _held_on_todays_facts(rule: FlagRule, today) -> QuerySet:
     return rule.with_facts(held, today).filter(Exists(same_facts))
 
 
-def _flags_insert(kind: str, now: datetime, flags: list[tuple[int, str]]) -> int:
-    """Insert open flags (agreement id, detail), skipping any that conflicts with an open
-    one; return how many went in. One ``INSERT … SELECT FROM unnest(…)`` per
-    batch: a handful of parameters instead of one per field of every row, as
-    ``bulk_create`` would send."""
-    agreement_ids, details = zip(*flags, strict=True)
+def _flags_insert(kind: str, now: datetime, flags: list[tuple[int, str, str | None]]) -> int:
+    """Insert open flags (agreement id, detail, parameters as JSON), skipping any that
+    conflicts with an open one; return how many went in. One ``INSERT … SELECT FROM
+    unnest(…)`` per batch: a handful of parameters instead of one per field of every row,
+    as ``bulk_create`` would send."""
+    agreement_ids, details, parameters = zip(*flags, strict=True)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Flag._meta.db_table} "  # noqa: S608 (the table name is ours)
-            "(agreement_id, kind, raised_at, detail, resolution) "
-            "SELECT agreement_id, %s, %s, detail, '' "
-            "FROM unnest(%s::bigint[], %s::text[]) AS candidate (agreement_id, detail) "
+            "(agreement_id, kind, raised_at, detail, parameters, resolution) "
+            "SELECT agreement_id, %s, %s, detail, parameters::jsonb, '' "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
+            "AS candidate (agreement_id, detail, parameters) "
             "ON CONFLICT DO NOTHING",
-            [kind, now, list(agreement_ids), list(details)],
+            [kind, now, list(agreement_ids), list(details), list(parameters)],
         )
         return cursor.rowcount
 
@@ -174,12 +180,15 @@ def _open_flag_kinds_store(*, rule: FlagRule, now: datetime) -> int:
     return open_flag_kinds_refresh(agreement_ids=changed.values("agreement_id"))
 
 
-def _detail(rule: FlagRule, row: dict, today) -> str:
+def _described(rule: FlagRule, row: dict, today) -> tuple[str, str | None]:
+    """What the flag raised on ``row`` says: its text in the active language (the
+    ``detail`` kept), and the ``parameters`` its sentence is written from, as JSON."""
     try:
-        return rule.detail(row, today)
+        parameters = rule.parameters(row, today)
+        return flag_text(rule.kind, parameters), json.dumps(parameters)
     except Exception:  # a bad row gets a plain flag; it never stops the run
         logger.exception("flagging: cannot describe %s on agreement %s", rule.kind, row["pk"])
-        return ""
+        return "", None
 
 
 def flagging_run(*, now: datetime, agreement_ids: Collection[int] | None = None) -> FlaggingReport:

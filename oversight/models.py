@@ -1,10 +1,12 @@
 """Independent oversight: reviews and audits, their findings, and the flags the jobs raise."""
 
 from datetime import date
+from functools import cached_property
 
 from dateutil.relativedelta import relativedelta
 from django.db import models
 from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
@@ -113,17 +115,17 @@ class Review(TimeStampedModel):
     completed_on = models.DateField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome, blank=True)
     public_summary = models.TextField(blank=True)
-    notes = models.TextField(blank=True, help_text="Private: never published.")
+    notes = models.TextField(blank=True, help_text=_("Private: never published."))
     # "Not declared": recorded before the question was asked (the reviews that predate it).
     conflict_of_interest = models.CharField(
-        "conflict-of-interest declaration",
+        _("conflict-of-interest declaration"),
         max_length=20,
         choices=ConflictOfInterest,
         default=ConflictOfInterest.NOT_DECLARED,
     )
     declared_ties = models.TextField(
         blank=True,
-        help_text="The ties to a party the reviewer declared; published unless withheld.",
+        help_text=_("The ties to a party the reviewer declared; published unless withheld."),
     )
 
     # What the review form edits; ``notes`` stay private.
@@ -157,19 +159,20 @@ class Review(TimeStampedModel):
                 | Q(started_on__isnull=True)
                 | Q(completed_on__gte=F("started_on")),
                 name="review_completed_on_after_started_on",
-                violation_error_message="A review cannot be completed before it started.",
+                violation_error_message=_("A review cannot be completed before it started."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="completed") | Q(completed_on__isnull=False),
                 name="review_completed_has_completed_on",
-                violation_error_message="A completed review needs its completion date.",
+                violation_error_message=_("A completed review needs its completion date."),
             ),
             models.CheckConstraint(
                 condition=Q(conflict_of_interest="declared") & ~Q(declared_ties="")
                 | ~Q(conflict_of_interest="declared") & Q(declared_ties=""),
                 name="review_declared_ties_iff_declared",
-                violation_error_message="Declared ties need their description, and only "
-                "declared ties have one.",
+                violation_error_message=_(
+                    "Declared ties need their description, and only declared ties have one."
+                ),
             ),
         ]
         indexes = [
@@ -260,8 +263,9 @@ class Finding(TimeStampedModel):
                 condition=Q(status="open", resolved_on__isnull=True)
                 | Q(status="resolved", resolved_on__isnull=False),
                 name="finding_resolved_on_iff_resolved",
-                violation_error_message="A resolved finding needs its resolution date, "
-                "and an open one has none.",
+                violation_error_message=_(
+                    "A resolved finding needs its resolution date, and an open one has none."
+                ),
             ),
         ]
         indexes = [
@@ -314,12 +318,50 @@ class Flag(models.Model):
         BREACH_NOTIFIED_LATE = "breach_notified_late", _("Data breach notified late")
         INCIDENT_WITHOUT_REVIEW = "incident_without_review", _("Incident without a review")
 
+    # What a flag says: one sentence per kind (and a second one for an agreement with no
+    # auditor at all), its placeholders filled from the flag's ``parameters`` when it is
+    # shown, so that each reader reads it in their language; a ``date`` (kept as
+    # YYYY-MM-DD) in their date format. A flag names another sentence than its kind's with
+    # the parameter ``sentence``. Each rule (``oversight.rules``) says what it keeps.
+    SENTENCES = {
+        Kind.REVIEW_OVERDUE: _("The review was due on %(date)s."),
+        Kind.NO_INDEPENDENT_AUDITOR: _(
+            "The auditor, %(auditor)s, is a party to the partnership: not independent."
+        ),
+        "no_auditor": _("No independent auditor is assigned."),
+        Kind.EXPIRED_BUT_ACTIVE: _("Expired on %(date)s but still marked active."),
+        Kind.HIGH_RISK_WITHOUT_DPIA: _(
+            "High-risk data sharing, and no DPIA completed since %(date)s."
+        ),
+        Kind.CORRECTIVE_ACTION_OVERDUE: _(
+            "A corrective action was due on %(date)s and is still open."
+        ),
+        Kind.BREACH_NOTIFIED_LATE: _(
+            "A data breach was notified to the authority more than %(hours)s hours after its "
+            "discovery, or not at all, and no reason was given for the delay."
+        ),
+        Kind.INCIDENT_WITHOUT_REVIEW: _(
+            "An incident was closed, or has been open for %(days)s days, and no review of "
+            "the agreement was completed since it was discovered."
+        ),
+    }
+
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="flags")
     kind = models.CharField(max_length=30, choices=Kind)
     raised_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution = models.TextField(blank=True, help_text="Why the flag was closed.")
+    resolution = models.TextField(blank=True, help_text=_("Why the flag was closed."))
+    # What the flag said when it was raised, in English: the audit log's record of it. Pages
+    # and e-mails show ``text``, in their reader's language.
     detail = models.TextField(blank=True)
+    parameters = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "What its sentence names (a date as YYYY-MM-DD), by name. None for a flag raised "
+            "before they were kept that the migration could not read: it shows its detail."
+        ),
+    )
     # Outbox for the digest e-mails: claimed (set) before the flag is announced.
     notified_at = models.DateTimeField(null=True, blank=True)
     # A flag resolved by hand holds its kind closed on the agreement: the job raises no new
@@ -329,20 +371,26 @@ class Flag(models.Model):
     resolved_facts = models.JSONField(
         null=True,
         blank=True,
-        help_text="Resolved by hand: the facts of the condition it was resolved on. The "
-        "flag is raised again when they change.",
+        help_text=_(
+            "Resolved by hand: the facts of the condition it was resolved on. The flag is raised "
+            "again when they change."
+        ),
     )
     closed_until = models.DateField(
         null=True,
         blank=True,
-        help_text="Resolved by hand until this date: the flag is raised again from this day "
-        "on if the condition still holds.",
+        help_text=_(
+            "Resolved by hand until this date: the flag is raised again from this day on if the "
+            "condition still holds."
+        ),
     )
     hold_ended_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the condition cleared after the flag was resolved by hand: the "
-        "facts it was resolved on keep nothing closed any more.",
+        help_text=_(
+            "When the condition cleared after the flag was resolved by hand: the facts it was "
+            "resolved on keep nothing closed any more."
+        ),
     )
 
     objects = FlagQuerySet.as_manager()
@@ -354,7 +402,7 @@ class Flag(models.Model):
                 fields=["agreement", "kind"],
                 condition=Q(resolved_at__isnull=True),
                 name="flag_one_open_per_agreement_and_kind",
-                violation_error_message="This agreement already has an open flag of this kind.",
+                violation_error_message=_("This agreement already has an open flag of this kind."),
             ),
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("raised_at")),
@@ -363,15 +411,17 @@ class Flag(models.Model):
             models.CheckConstraint(
                 condition=Q(resolved_facts__isnull=True) | Q(resolved_at__isnull=False),
                 name="flag_holds_only_when_resolved",
-                violation_error_message="Only a resolved flag records the facts it was "
-                "resolved on.",
+                violation_error_message=_(
+                    "Only a resolved flag records the facts it was resolved on."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(closed_until__isnull=True, hold_ended_at__isnull=True)
                 | Q(resolved_facts__isnull=False),
                 name="flag_hold_has_its_facts",
-                violation_error_message="A flag closed until a date records the facts it was "
-                "resolved on.",
+                violation_error_message=_(
+                    "A flag closed until a date records the facts it was resolved on."
+                ),
             ),
         ]
         indexes = [
@@ -396,6 +446,24 @@ class Flag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+    @cached_property
+    def text(self) -> str:
+        """What the flag says, in the active language (``flag_text``). A page that must
+        not show it (it quotes a value withheld from the public) sets it to ""."""
+        return flag_text(self.kind, self.parameters, self.detail)
+
+
+def flag_text(kind: str, parameters: dict | None, detail: str = "") -> str:
+    """A flag's sentence (``Flag.SENTENCES``) filled with its ``parameters``, in the active
+    language; ``detail``, the text it was raised with, when it has none."""
+    if parameters is None:
+        return detail
+    values = dict(parameters)
+    sentence = Flag.SENTENCES[values.pop("sentence", kind)]
+    if values.get("date"):
+        values["date"] = date_format(date.fromisoformat(values["date"]), "DATE_FORMAT")
+    return sentence % values
 
 
 class ReviewReminder(models.Model):
@@ -440,4 +508,5 @@ FindingEvent = track(
     parent="review",
     public_fields=tuple(f for f in Finding.PUBLIC_FIELDS if f != "id"),
 )
-FlagEvent = track(Flag, record="Flag", slug="flag")
+# A flag's ``parameters`` restate its ``detail`` (which the trail records) for translation.
+FlagEvent = track(Flag, record="Flag", slug="flag", derived=("parameters",))

@@ -1,8 +1,8 @@
 """The flag rules: for each kind of flag, which agreements it applies to, what the flag
-says, why it closes, and the facts a flag resolved by hand stays closed on. The
-conditions are ``AgreementQuerySet`` methods, and, for the conditions that involve
-reviews and their findings, the functions here; the flagging job, the methodology page
-and the tests all read this table.
+says (the values its sentence names, ``Flag.SENTENCES``), why it closes, and the facts a
+flag resolved by hand stays closed on. The conditions are ``AgreementQuerySet`` methods,
+and, for the conditions that involve reviews and their findings, the functions here; the
+flagging job, the methodology page and the tests all read this table.
 """
 
 from collections.abc import Callable, Mapping
@@ -86,10 +86,6 @@ def incident_without_review(today: date, agreements: QuerySet | None = None) -> 
     return agreements.filter(Exists(incidents_without_review(today)))
 
 
-def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"
-
-
 def _unchanged(agreements: QuerySet, today: date) -> QuerySet:
     return agreements
 
@@ -99,8 +95,10 @@ class FlagRule:
     kind: str
     # today (or, with ``at_instant``, now) -> the agreements that meet it
     condition: Callable[[date], QuerySet] | Callable[[datetime], QuerySet]
-    fields: tuple[str, ...]  # what ``detail`` reads of each agreement
-    detail: Callable[[dict, date], str]  # the flag's text for one agreement
+    fields: tuple[str, ...]  # what ``parameters`` reads of each agreement
+    # (row of ``fields``, today) -> what the flag's sentence names (``Flag.SENTENCES``),
+    # kept on the flag; a date as YYYY-MM-DD.
+    parameters: Callable[[dict, date], dict]
     explanation: str  # how the condition is derived, for the methodology page
     resolution: str  # recorded when the job closes the flag
     # The inputs of the condition a flag resolved by hand stays closed on: {field or
@@ -143,11 +141,12 @@ class FlagRule:
 
 def _no_independent_auditor(row, today):
     if row["independent_auditor__name"] is None:
-        return "No independent auditor is assigned."
-    return (
-        f"The auditor, {row['independent_auditor__name']}, is a party to the partnership: "
-        "not independent."
-    )
+        return {"sentence": "no_auditor"}
+    return {"auditor": row["independent_auditor__name"]}
+
+
+def _on(value: date) -> dict:
+    return {"date": value.isoformat()}
 
 
 def _with_risk_and_last_dpia(agreements, today):
@@ -192,14 +191,6 @@ def _with_breaches(agreements, today):
     )
 
 
-def _breach_detail(row, today):
-    return (
-        "A data breach was notified to the authority more than "
-        f"{_hours(NOTIFICATION_DEADLINE)} hours after its discovery, or not at all, and no "
-        "reason was given for the delay."
-    )
-
-
 def _with_unreviewed_incidents(agreements, today):
     return agreements.annotate(
         unreviewed_incidents=Subquery(
@@ -232,7 +223,7 @@ FLAG_RULES = [
         kind=Flag.Kind.REVIEW_OVERDUE,
         condition=lambda today: Agreement.objects.review_overdue(today),
         fields=("next_review_due",),
-        detail=lambda row, today: f"The review was due on {_day(row['next_review_due'])}.",
+        parameters=lambda row, today: _on(row["next_review_due"]),
         explanation=_(
             "A signed or active agreement whose next review was due before today. "
             "The next review is due one review interval after the last completed review, "
@@ -248,7 +239,7 @@ FLAG_RULES = [
         kind=Flag.Kind.NO_INDEPENDENT_AUDITOR,
         condition=lambda today: Agreement.objects.lacking_independent_auditor(),
         fields=("independent_auditor__name",),
-        detail=_no_independent_auditor,
+        parameters=_no_independent_auditor,
         explanation=_(
             "A signed or active agreement with no auditor, or whose auditor is "
             "itself a party to the partnership (and so not independent)."
@@ -266,7 +257,7 @@ FLAG_RULES = [
         kind=Flag.Kind.EXPIRED_BUT_ACTIVE,
         condition=lambda today: Agreement.objects.expired_but_active(today),
         fields=("expires_on",),
-        detail=lambda row, today: f"Expired on {_day(row['expires_on'])} but still marked active.",
+        parameters=lambda row, today: _on(row["expires_on"]),
         explanation=_("An agreement marked active whose expiry date is before today."),
         resolution=_("The agreement is no longer marked active, or its expiry date moved."),
         facts={"expires_on": _("the expiry date")},
@@ -275,9 +266,7 @@ FLAG_RULES = [
         kind=Flag.Kind.HIGH_RISK_WITHOUT_DPIA,
         condition=high_risk_without_dpia,
         fields=(),
-        detail=lambda row, today: (
-            f"High-risk data sharing, and no DPIA completed since {_day(today - DPIA_VALID_FOR)}."
-        ),
+        parameters=lambda row, today: _on(today - DPIA_VALID_FOR),
         explanation=_(
             "A high-risk agreement being negotiated, signed or active with no "
             "data-protection impact assessment (DPIA) completed in the twelve months up to today "
@@ -299,10 +288,7 @@ FLAG_RULES = [
         kind=Flag.Kind.CORRECTIVE_ACTION_OVERDUE,
         condition=_with_earliest_overdue_action,
         fields=("earliest_overdue_action",),
-        detail=lambda row, today: (
-            f"A corrective action was due on {_day(row['earliest_overdue_action'])} "
-            "and is still open."
-        ),
+        parameters=lambda row, today: _on(row["earliest_overdue_action"]),
         explanation=_(
             "A finding of a review is still open after the due date of its corrective action."
         ),
@@ -315,7 +301,7 @@ FLAG_RULES = [
         condition=breach_notified_late,
         at_instant=True,
         fields=(),
-        detail=_breach_detail,
+        parameters=lambda row, today: {"hours": _hours(NOTIFICATION_DEADLINE)},
         explanation=format_lazy(
             _(
                 "A published data breach on the agreement was notified to the "
@@ -338,11 +324,7 @@ FLAG_RULES = [
         kind=Flag.Kind.INCIDENT_WITHOUT_REVIEW,
         condition=incident_without_review,
         fields=(),
-        detail=lambda row, today: (
-            "An incident was closed, or has been open for "
-            f"{REVIEW_EXPECTED_WITHIN.days} days, and no review of the agreement was "
-            "completed since it was discovered."
-        ),
+        parameters=lambda row, today: {"days": REVIEW_EXPECTED_WITHIN.days},
         explanation=format_lazy(
             _(
                 "A published incident on the agreement is closed, or has been open for "

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agreements.models import Agreement
 from core.services import apply_fields, require
@@ -49,11 +50,15 @@ def review_record(
     reviewers = permissions.reviewer_organizations(actor)
     if reviewer is None or not reviewers.filter(pk=reviewer.pk).exists():
         raise ValidationError(
-            {"reviewer": "You can record reviews for your own organization only."}
+            {"reviewer": _("You can record reviews for your own organization only.")}
         )
     if data.get("conflict_of_interest") not in Review.ANSWERS:
         raise ValidationError(
-            {"conflict_of_interest": "Say whether the reviewing organization has ties to a party."}
+            {
+                "conflict_of_interest": _(
+                    "Say whether the reviewing organization has ties to a party."
+                )
+            }
         )
     with transaction.atomic():
         review = Review(agreement=agreement)
@@ -83,7 +88,7 @@ def finding_resolve(*, finding: Finding, actor, resolved_on: date) -> bool:
     require(permissions.can_change_review(actor, finding.review))
     if finding.review.started_on and resolved_on < finding.review.started_on:
         raise ValidationError(
-            {"resolved_on": "A finding cannot be resolved before its review started."}
+            {"resolved_on": _("A finding cannot be resolved before its review started.")}
         )
     with transaction.atomic():
         resolved = Finding.objects.filter(pk=finding.pk, status=Finding.Status.OPEN).update(
@@ -135,12 +140,14 @@ def flag_resolve(
     require(permissions.can_resolve_flag(actor, flag))
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the flag is resolved: it stays on the record."})
+        raise ValidationError(
+            {"reason": _("Say why the flag is resolved: it stays on the record.")}
+        )
     now = now or timezone.now()
     today = timezone.localdate(now)
     if closed_until is not None and closed_until <= today:
         raise ValidationError(
-            {"closed_until": "Give a date after today: the flag stays closed until then."}
+            {"closed_until": _("Give a date after today: the flag stays closed until then.")}
         )
     rule = rule_of(flag.kind)
     organization = permissions.resolving_organization(actor)

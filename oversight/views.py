@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView
 
@@ -69,7 +70,7 @@ class DashboardView(LoginRequiredMixin, View):
 
     def get(self, request):
         if not permissions.can_use_dashboard(request.user):
-            raise PermissionDenied("The oversight dashboard is for members of oversight bodies.")
+            raise PermissionDenied(_("The oversight dashboard is for members of oversight bodies."))
         form = DashboardFilterForm(request.GET)
         form.is_valid()  # a bad value is shown next to its filter; the others still apply
         filters = form.cleaned_data
@@ -122,7 +123,7 @@ class ReviewCreateView(LoginRequiredMixin, View):
             pk=kwargs["pk"],
         )
         if not permissions.can_record_review(request.user, self.agreement):
-            raise PermissionDenied("Only editors of an oversight organization record reviews.")
+            raise PermissionDenied(_("Only editors of an oversight organization record reviews."))
         return super().dispatch(request, *args, **kwargs)
 
     def build(self, data=None):
@@ -155,7 +156,9 @@ class ReviewCreateView(LoginRequiredMixin, View):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, f"{review.get_kind_display()} recorded.")
+                messages.success(
+                    request, _("%(kind)s recorded.") % {"kind": review.get_kind_display()}
+                )
                 return redirect("oversight:review_detail", pk=review.pk)
         return self.render_forms(form, formset)
 
@@ -215,7 +218,7 @@ class ReviewChangeMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         self.review = self.get_review(request, **kwargs)
         if not permissions.can_change_review(request.user, self.review):
-            raise PermissionDenied("Only the reviewing organization's editors change a review.")
+            raise PermissionDenied(_("Only the reviewing organization's editors change a review."))
         return super().dispatch(request, *args, **kwargs)
 
     def get_review(self, request, **kwargs):
@@ -240,7 +243,7 @@ class ReviewCompleteView(ReviewChangeMixin, View):
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
-                messages.success(request, "Review completed; the next review is due later.")
+                messages.success(request, _("Review completed; the next review is due later."))
                 return redirect("oversight:review_detail", pk=self.review.pk)
         return self.render_review(complete_form=form)
 
@@ -250,7 +253,7 @@ class FindingAddView(ReviewChangeMixin, View):
         form = FindingForm(request.POST, prefix=NEW_FINDING_PREFIX)
         if form.is_valid():
             services.finding_add(review=self.review, actor=request.user, data=form.cleaned_data)
-            messages.success(request, "Finding added.")
+            messages.success(request, _("Finding added."))
             return redirect("oversight:review_detail", pk=self.review.pk)
         return self.render_review(finding_form=form)
 
@@ -274,9 +277,9 @@ class FindingResolveView(ReviewChangeMixin, View):
                 add_service_errors(form, error)
             else:
                 if resolved:
-                    messages.success(request, "Finding marked resolved.")
+                    messages.success(request, _("Finding marked resolved."))
                 else:
-                    messages.info(request, "That finding was already resolved.")
+                    messages.info(request, _("That finding was already resolved."))
                 return redirect("oversight:review_detail", pk=self.review.pk)
         return self.render_review(resolve_form=form)
 
@@ -310,7 +313,7 @@ class FlagResolveView(LoginRequiredMixin, View):
     def post(self, request, pk):
         flag = get_object_or_404(Flag.objects.visible_to(request.user), pk=pk)
         if not permissions.can_resolve_flag(request.user, flag):
-            raise PermissionDenied("Only editors of an oversight organization resolve flags.")
+            raise PermissionDenied(_("Only editors of an oversight organization resolve flags."))
         form = FlagResolveForm(request.POST)
         if form.is_valid():
             try:
@@ -319,9 +322,9 @@ class FlagResolveView(LoginRequiredMixin, View):
                 add_service_errors(form, error)
             else:
                 if closed:
-                    messages.success(request, "Flag resolved; it stays on the record.")
+                    messages.success(request, _("Flag resolved; it stays on the record."))
                 else:
-                    messages.info(request, "That flag was already closed.")
+                    messages.info(request, _("That flag was already closed."))
                 return redirect("oversight:flag_detail", pk=flag.pk)
         view = FlagDetailView(request=request, kwargs={"pk": pk})
         view.object = flag

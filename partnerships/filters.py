@@ -4,6 +4,7 @@ agreement filters, which look at agreements and flags, are ``public.filters``.""
 
 import django_filters
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from core.filters import (
     CountryFilter,
@@ -68,18 +69,18 @@ class OrganizationFilter(django_filters.FilterSet):
     )
     kind = MultipleChoiceFilter(
         choices=Organization.Kind.choices,
-        label="Kind",
+        label=_("Kind"),
         help_text=choices_help("Kind of organization.", Organization.Kind.choices),
     )
     region = MultipleChoiceFilter(
         choices=Region.choices,
-        label="Region",
+        label=_("Region"),
         help_text=choices_help("Region of the organization.", Region.choices),
     )
-    country = CountryFilter(label="Country", help_text="ISO 3166-1 alpha-2 code, e.g. GB.")
+    country = CountryFilter(label=_("Country"), help_text="ISO 3166-1 alpha-2 code, e.g. GB.")
     focus_area = django_filters.CharFilter(
         method="filter_focus_area",
-        label="Focus area",
+        label=_("Focus area"),
         help_text="Organizations party to a public partnership in this focus area (slug). "
         "An unknown slug matches nothing.",
     )
@@ -91,14 +92,14 @@ class OrganizationFilter(django_filters.FilterSet):
     )
     registration_number = django_filters.CharFilter(
         method="filter_registration_number",
-        label="Registration number",
+        label=_("Registration number"),
         help_text="An NGO's charity or company registry number, exactly as recorded. An "
         "unknown number matches nothing.",
     )
     updated_since = UpdatedSinceFilter()
     ordering = OrderingFilter(
         fields=(("name", "name"), ("updated_at", "updated_at"), ("id", "id")),
-        label="Ordering",
+        label=_("Ordering"),
         help_text="Sort by name, updated_at or id; prefix with - for descending.",
     )
 

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from core.forms import StaffForm, StaffModelForm
 
@@ -19,13 +20,30 @@ class PartnershipForm(StaffModelForm):
             "roles_and_responsibilities": forms.Textarea(attrs={"rows": 3}),
             "public_summary": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {
+            "title": _("Title"),
+            "status": _("Status"),
+            "region": _("Region"),
+            "country": _("Country"),
+            "focus_areas": _("Focus areas"),
+            "established_on": _("Established on"),
+            "established_precision": _("Established precision"),
+            "ended_on": _("Ended on"),
+            "objectives": _("Objectives"),
+            "roles_and_responsibilities": _("Roles and responsibilities"),
+            "public_summary": _("Public summary"),
+            "visibility": _("Visibility"),
+        }
         help_texts = {
-            "established_on": "A year-only date is entered as 1 January of that year, with "
-            "precision “Year”.",
-            "ended_on": "Not before the date it was established.",
-            "visibility": "Restricted: only your organizations' staff, the other parties and "
-            "oversight bodies see the partnership and its agreements.",
-            "public_summary": "Shown to the public when the partnership is public.",
+            "established_on": _(
+                "A year-only date is entered as 1 January of that year, with precision “Year”."
+            ),
+            "ended_on": _("Not before the date it was established."),
+            "visibility": _(
+                "Restricted: only your organizations' staff, the other parties and oversight "
+                "bodies see the partnership and its agreements."
+            ),
+            "public_summary": _("Shown to the public when the partnership is public."),
         }
 
 
@@ -35,21 +53,21 @@ class PartnershipCreateForm(PartnershipForm):
 
     organization = forms.ModelChoiceField(
         queryset=Organization.objects.none(),
-        label="Your organization",
+        label=_("Your organization"),
         empty_label=None,
-        help_text="Added as a party automatically.",
+        help_text=_("Added as a party automatically."),
     )
     party = forms.ModelChoiceField(
         queryset=Organization.objects.none(),
-        label="Other party",
+        label=_("Other party"),
         widget=forms.RadioSelect,
-        help_text="Search by name, then choose. A partnership needs an NGO and a police agency.",
-        error_messages={"required": "Choose the other party (search for it by name)."},
+        help_text=_("Search by name, then choose. A partnership needs an NGO and a police agency."),
+        error_messages={"required": _("Choose the other party (search for it by name).")},
     )
     party_role = forms.ChoiceField(
         choices=PartnershipParty.Role.choices,
         initial=PartnershipParty.Role.POLICE_AGENCY,
-        label="Role of the other party",
+        label=_("Role of the other party"),
     )
 
     # The page asks for the parties first: the error summary lists problems in its order.
@@ -71,14 +89,16 @@ class PartnershipCreateForm(PartnershipForm):
             cleaned.get("party_role"),
         )
         if own and other and own == other:
-            self.add_error("party", "Choose an organization other than your own.")
+            self.add_error("party", _("Choose an organization other than your own."))
         elif own and other and role:
             roles = {default_role_for(own, lead=True), role}
             if not roles & set(PartnershipParty.NGO_ROLES):
-                self.add_error("party_role", "A partnership needs an NGO: one party must be one.")
+                self.add_error(
+                    "party_role", _("A partnership needs an NGO: one party must be one.")
+                )
             elif PartnershipParty.Role.POLICE_AGENCY not in roles:
                 self.add_error(
-                    "party_role", "A partnership needs a police agency: one party must be one."
+                    "party_role", _("A partnership needs a police agency: one party must be one.")
                 )
         return cleaned
 
@@ -87,10 +107,10 @@ class PartyAddForm(StaffForm):
     organization = forms.ModelChoiceField(
         queryset=Organization.objects.none(),
         widget=forms.RadioSelect,
-        label="Organization",
-        error_messages={"required": "Choose an organization (search for it by name)."},
+        label=_("Organization"),
+        error_messages={"required": _("Choose an organization (search for it by name).")},
     )
-    role = forms.ChoiceField(choices=PartnershipParty.Role.choices, label="Role")
+    role = forms.ChoiceField(choices=PartnershipParty.Role.choices, label=_("Role"))
 
     def __init__(self, *args, user, partnership, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,13 +120,22 @@ class PartyAddForm(StaffForm):
 
 
 class OrganizationProposeForm(StaffModelForm):
-    website = forms.URLField(required=False, assume_scheme="https", max_length=200)
+    website = forms.URLField(
+        label=_("Website"), required=False, assume_scheme="https", max_length=200
+    )
 
     class Meta:
         model = Organization
         fields = ["name", "kind", "country", "city", "website", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {"name": "Its full official name."}
+        labels = {
+            "name": _("Name"),
+            "kind": _("Kind"),
+            "country": _("Country"),
+            "city": _("City"),
+            "description": _("Description"),
+        }
+        help_texts = {"name": _("Its full official name.")}
 
 
 class SourceForm(StaffModelForm):
@@ -118,21 +147,24 @@ class SourceForm(StaffModelForm):
         max_length=500,
         required=False,
         assume_scheme="https",
-        help_text="Where the source can be read. If the registry has this address already, "
-        "that source is cited as it is recorded.",
+        help_text=_(
+            "Where the source can be read. If the registry has this address already, that "
+            "source is cited as it is recorded."
+        ),
     )
     archived_url = forms.URLField(
-        label="Archived copy URL",
+        label=_("Archived copy URL"),
         max_length=500,
         required=False,
         assume_scheme="https",
-        help_text="A copy in a web archive (e.g. web.archive.org), in case the page changes.",
+        help_text=_("A copy in a web archive (e.g. web.archive.org), in case the page changes."),
     )
 
     class Meta:
         model = Source
         fields = list(Source.EDITABLE_FIELDS)
-        help_texts = {"published_on": "When the source itself was published, if known."}
+        labels = {"title": _("Title"), "kind": _("Kind"), "published_on": _("Published on")}
+        help_texts = {"published_on": _("When the source itself was published, if known.")}
 
 
 class OrganizationIdentifiersForm(StaffModelForm):
@@ -143,14 +175,22 @@ class OrganizationIdentifiersForm(StaffModelForm):
         label="ORI",
         max_length=9,
         required=False,
-        help_text="The FBI's Originating Agency Identifier: the two letters of the state, "
-        "then 7 letters or digits (e.g. NY0303000).",
+        help_text=_(
+            "The FBI's Originating Agency Identifier: the two letters of the state, then 7 "
+            "letters or digits (e.g. NY0303000)."
+        ),
     )
-    website = forms.URLField(required=False, assume_scheme="https", max_length=200)
+    website = forms.URLField(
+        label=_("Website"), required=False, assume_scheme="https", max_length=200
+    )
 
     class Meta:
         model = Organization
         fields = list(Organization.IDENTIFIER_FIELDS)
+        labels = {
+            "registration_number": _("Registration number"),
+            "registry_name": _("Registry name"),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,12 +202,15 @@ class OrganizationIdentifiersForm(StaffModelForm):
 
 
 class MemberInviteForm(StaffForm):
-    email = forms.EmailField(label="E-mail address")
+    email = forms.EmailField(label=_("E-mail address"))
     role = forms.ChoiceField(
+        label=_("Role"),
         choices=Membership.Role.choices,
         initial=Membership.Role.VIEWER,
-        help_text="Editors change the organization's records and manage its members; "
-        "viewers see its restricted records.",
+        help_text=_(
+            "Editors change the organization's records and manage its members; viewers see "
+            "its restricted records."
+        ),
     )
 
     def __init__(self, *args, organization, **kwargs):
@@ -180,5 +223,8 @@ class MemberInviteForm(StaffForm):
             email__iexact=email, memberships__organization=self.organization
         )
         if exists.exists():
-            raise forms.ValidationError(f"{email} is already a member of {self.organization}.")
+            raise forms.ValidationError(
+                _("%(email)s is already a member of %(organization)s."),
+                params={"email": email, "organization": self.organization},
+            )
         return email

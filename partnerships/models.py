@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
@@ -29,7 +30,7 @@ from .querysets import (
 # letters or digits (NY0303000). The one declaration of the format: the model's validator
 # and the database's check constraint both read it.
 ORI_PATTERN = r"^[A-Z]{2}[A-Z0-9]{7}$"
-ORI_FORMAT = (
+ORI_FORMAT = _(
     "An ORI is 9 characters: the two letters of the state, then 7 letters or digits "
     "(e.g. NY0303000)."
 )
@@ -80,13 +81,15 @@ class Organization(TimeStampedModel):
         help_text="A police agency's ORI code, where it has one.",
     )
     registration_number = models.CharField(
-        max_length=60, blank=True, help_text="An NGO's charity or company registry number."
+        max_length=60, blank=True, help_text=_("An NGO's charity or company registry number.")
     )
     registry_name = models.CharField(
         max_length=200,
         blank=True,
-        help_text="The registry that issued the registration number, e.g. "
-        "“Charity Commission for England and Wales”.",
+        help_text=_(
+            "The registry that issued the registration number, e.g. "
+            "“Charity Commission for England and Wales”."
+        ),
     )
     # Staff may propose an organization that is missing from the registry; it
     # stays off the public lists until a site administrator confirms it.
@@ -116,7 +119,9 @@ class Organization(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(ori="") | Q(kind="police_agency", ori__regex=ORI_PATTERN),
                 name="organization_ori_of_police_agencies",
-                violation_error_message="Only a police agency has an ORI. " + ORI_FORMAT,
+                violation_error_message=format_lazy(
+                    "{} {}", _("Only a police agency has an ORI."), ORI_FORMAT
+                ),
             ),
         ]
 
@@ -130,9 +135,9 @@ class Organization(TimeStampedModel):
         # The rules as field errors the identifiers form shows next to their field.
         errors = {}
         if self.ori and self.kind != self.Kind.POLICE_AGENCY:
-            errors["ori"] = "Only a police agency has an ORI."
+            errors["ori"] = _("Only a police agency has an ORI.")
         if self.registration_number and not self.registry_name:
-            errors["registry_name"] = "Name the registry that issued this number."
+            errors["registry_name"] = _("Name the registry that issued this number.")
         if errors:
             raise ValidationError(errors)
 
@@ -211,8 +216,10 @@ class Partnership(StoresDerivedFacts, Publishable, TimeStampedModel):
         max_length=5,
         choices=DatePrecision,
         default=DatePrecision.DAY,
-        help_text="How much of the establishment date is known; a year-only date is "
-        "stored as 1 January of that year.",
+        help_text=_(
+            "How much of the establishment date is known; a year-only date is stored as "
+            "1 January of that year."
+        ),
     )
     ended_on = models.DateField(null=True, blank=True)
     objectives = models.TextField(blank=True)
@@ -296,6 +303,13 @@ class Partnership(StoresDerivedFacts, Publishable, TimeStampedModel):
                 condition=Q(**public_values()),
                 name="partnership_public_risk_idx",
             ),
+            # The registry's default order (title, id): its first page, and any page by
+            # cursor, read in order instead of a sort of every public partnership.
+            models.Index(
+                fields=["title", "id"],
+                condition=Q(**public_values()),
+                name="partnership_public_title_idx",
+            ),
         ]
         constraints = [
             *Publishable.Meta.constraints,
@@ -304,7 +318,7 @@ class Partnership(StoresDerivedFacts, Publishable, TimeStampedModel):
                 | Q(established_on__isnull=True)
                 | Q(ended_on__gte=F("established_on")),
                 name="partnership_ended_on_after_established_on",
-                violation_error_message="A partnership cannot end before it was established.",
+                violation_error_message=_("A partnership cannot end before it was established."),
             ),
         ]
 
@@ -318,7 +332,7 @@ class Partnership(StoresDerivedFacts, Publishable, TimeStampedModel):
         # The same rule as the check constraint, as a field error the form can show.
         if self.established_on and self.ended_on and self.ended_on < self.established_on:
             raise ValidationError(
-                {"ended_on": "A partnership cannot end before it was established."}
+                {"ended_on": _("A partnership cannot end before it was established.")}
             )
 
     def missing_party_roles(self) -> list[str]:

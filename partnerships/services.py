@@ -27,7 +27,9 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_lazy
 
+from core.languages import language_of, recipient_language
 from core.services import apply_fields, require
 from core.tasks import enqueue_on_commit
 from publication.choices import APPROVED_STATES, PublicationStatus
@@ -75,11 +77,25 @@ def default_role_for(organization: Organization, *, lead: bool = False) -> str:
 
 def _check_party_roles(partnership: Partnership) -> None:
     missing = partnership.missing_party_roles()
-    if missing:
-        raise ValidationError(
+    if not missing:
+        return
+    # ``missing`` names what it lacks, in order: "an NGO", "a police agency".
+    if len(missing) > 1:
+        message = gettext(
             "A partnership needs at least one NGO and one police agency among its parties; "
-            f"it would have no {' and no '.join(m.split(' ', 1)[1] for m in missing)}."
+            "it would have no NGO and no police agency."
         )
+    elif missing[0] == gettext("an NGO"):
+        message = gettext(
+            "A partnership needs at least one NGO and one police agency among its parties; "
+            "it would have no NGO."
+        )
+    else:
+        message = gettext(
+            "A partnership needs at least one NGO and one police agency among its parties; "
+            "it would have no police agency."
+        )
+    raise ValidationError(message)
 
 
 # Partnerships ------------------------------------------------------------------
@@ -104,7 +120,7 @@ def partnership_create(
     the address a partnership has in the registry it was exported from."""
     require(
         permissions.organizations_acting_for(actor).filter(pk=organization.pk).exists(),
-        "You may only create partnerships for an organization you are an editor of.",
+        gettext("You may only create partnerships for an organization you are an editor of."),
     )
     partnership = Partnership()
     apply_fields(partnership, Partnership.EDITABLE_FIELDS, data)
@@ -121,7 +137,9 @@ def partnership_create(
         if other.pk == organization.pk:
             continue
         if not selectable.filter(pk=other.pk).exists():
-            raise ValidationError(f"{other} cannot be chosen as a party.")
+            raise ValidationError(
+                gettext("%(organization)s cannot be chosen as a party.") % {"organization": other}
+            )
         _party_create(partnership, other, role)
     _check_party_roles(partnership)
     return partnership
@@ -178,8 +196,10 @@ def change_or_propose(
         return False
     if form_data is None:
         raise ValidationError(
-            "This record is approved: a change of it waits for approval as a revision, "
-            "made with its edit form."
+            gettext(
+                "This record is approved: a change of it waits for approval as a revision, "
+                "made with its edit form."
+            )
         )
     with transaction.atomic():
         change()
@@ -216,7 +236,10 @@ def submission_withdraw_saved(record) -> bool:
 
 def _party_create(partnership: Partnership, organization: Organization, role: str):
     if partnership.parties.filter(organization=organization).exists():
-        raise ValidationError(f"{organization} is already a party to this partnership.")
+        raise ValidationError(
+            gettext("%(organization)s is already a party to this partnership.")
+            % {"organization": organization}
+        )
     party = PartnershipParty(partnership=partnership, organization=organization, role=role)
     party.full_clean()
     party.save()
@@ -229,7 +252,10 @@ def party_add(
 ) -> PartnershipParty:
     require(permissions.can_edit_partnership(actor, partnership))
     if not Organization.objects.selectable_by(actor).filter(pk=organization.pk).exists():
-        raise ValidationError(f"{organization} cannot be chosen as a party.")
+        raise ValidationError(
+            gettext("%(organization)s cannot be chosen as a party.")
+            % {"organization": organization}
+        )
     party = _party_create(partnership, organization, role)
     submission_withdraw_saved(partnership)
     parties_changed.send(sender=PartnershipParty, partnership_ids=[partnership.pk])
@@ -242,7 +268,7 @@ def party_remove(*, party: PartnershipParty, actor) -> None:
     """Remove a party, unless the partnership would be left without an NGO or a police agency."""
     require(
         permissions.can_remove_party(actor, party),
-        "You may not remove this party (your own organization stays a party).",
+        gettext("You may not remove this party (your own organization stays a party)."),
     )
     partnership = party.partnership
     party.delete()
@@ -274,7 +300,13 @@ def _flags_refresh(partnership: Partnership) -> None:
 # submitted one stays submitted. The audit trail of the link tables records each change,
 # and the record's public history shows it.
 
-SOURCE_REFUSED = "You may not change the sources of this record."
+SOURCE_REFUSED = gettext_lazy("You may not change the sources of this record.")
+# Told to an editor who may not correct a source that records they do not edit cite (the
+# source edit page refuses them with it too).
+SOURCE_CITED_ELSEWHERE = gettext_lazy(
+    "Records you do not edit cite this source too: remove it from this record and cite a "
+    "corrected one instead."
+)
 
 
 def _partnership_of(record) -> Partnership:
@@ -304,7 +336,9 @@ def source_add(*, record, actor, data: Mapping[str, Any]) -> tuple[Source, bool]
     existing = Source.objects.with_url(source.url).first()
     if existing is not None:
         if record.sources.filter(pk=existing.pk).exists():
-            raise ValidationError({"url": f"“{existing}” is cited here already."})
+            raise ValidationError(
+                {"url": gettext("“%(source)s” is cited here already.") % {"source": existing}}
+            )
         record.sources.add(existing)
         return existing, True
     source.save()
@@ -318,12 +352,8 @@ def source_update(*, record, source: Source, actor, data: Mapping[str, Any]) -> 
     it, so only whoever may edit all of them corrects it (``can_correct_source``); an
     address another source has already is refused (cite that one instead)."""
     require(permissions.can_edit_partnership(actor, _partnership_of(record)), SOURCE_REFUSED)
-    require(record.sources.filter(pk=source.pk).exists(), "This record does not cite it.")
-    require(
-        permissions.can_correct_source(actor, source),
-        "Records you do not edit cite this source too: remove it from this record and "
-        "cite a corrected one instead.",
-    )
+    require(record.sources.filter(pk=source.pk).exists(), gettext("This record does not cite it."))
+    require(permissions.can_correct_source(actor, source), SOURCE_CITED_ELSEWHERE)
     apply_fields(source, Source.EDITABLE_FIELDS, data)
     source.full_clean()
     _lock_url(source.url)
@@ -331,8 +361,11 @@ def source_update(*, record, source: Source, actor, data: Mapping[str, Any]) -> 
     if other is not None:
         raise ValidationError(
             {
-                "url": f"The registry has this address already, as “{other}”: remove this "
-                "source and cite that address to cite it."
+                "url": gettext(
+                    "The registry has this address already, as “%(source)s”: remove this "
+                    "source and cite that address to cite it."
+                )
+                % {"source": other}
             }
         )
     source.save()
@@ -349,6 +382,9 @@ def source_remove(*, record, source: Source, actor) -> None:
 
 # Organizations ---------------------------------------------------------------
 
+# The refusal of a change of an organization's identifiers by anyone but its editors.
+IDENTIFIERS_REFUSED = gettext_lazy("Only the organization's editors change its identifiers.")
+
 
 @transaction.atomic
 def organization_identifiers_update(
@@ -359,7 +395,7 @@ def organization_identifiers_update(
     website. Its editors and site administrators only."""
     require(
         permissions.can_edit_organization(actor, organization),
-        "Only the organization's editors change its identifiers.",
+        IDENTIFIERS_REFUSED,
     )
     apply_fields(organization, Organization.IDENTIFIER_FIELDS, data)
     organization.ori = organization.ori.strip().upper()
@@ -384,7 +420,9 @@ def organization_propose(
     require(permissions.can_propose_organization(actor))
     existing = Organization.objects.filter(name__iexact=name.strip())
     if existing.exists():
-        raise ValidationError({"name": "An organization with this name is already registered."})
+        raise ValidationError(
+            {"name": gettext("An organization with this name is already registered.")}
+        )
     organization = Organization(
         name=name.strip(),
         kind=kind,
@@ -403,7 +441,7 @@ def organization_propose(
 
 @transaction.atomic
 def organization_confirm(*, organization: Organization, actor) -> Organization:
-    require(actor.is_superuser, "Only site administrators confirm organizations.")
+    require(actor.is_superuser, gettext("Only site administrators confirm organizations."))
     organization.is_confirmed = True
     organization.full_clean()
     organization.save(update_fields=["is_confirmed", "updated_at"])
@@ -440,7 +478,12 @@ def member_invite(
         user is not None
         and Membership.objects.filter(user=user, organization=organization).exists()
     ):
-        raise ValidationError({"email": f"{email} is already a member of {organization}."})
+        raise ValidationError(
+            {
+                "email": gettext("%(email)s is already a member of %(organization)s.")
+                % {"email": email, "organization": organization}
+            }
+        )
     context = {
         "organization": organization,
         "role": Membership.Role(role).label,
@@ -464,19 +507,22 @@ def member_invite(
     membership = Membership(user=user, organization=organization, role=role)
     membership.full_clean()
     membership.save()
-    send_mail(
-        subject=f"You have been added to {organization} on the Partnership Registry",
-        message=render_to_string(
-            "registration/invitation_email.txt",
-            {
-                **context,
-                "link": _password_link(user, site_url),
-                "username": user.get_username(),
-            },
-        ),
-        from_email=None,
-        recipient_list=[email],
-    )
+    # A new address has no language yet: the inviting editor's.
+    with recipient_language(None):
+        send_mail(
+            subject=gettext("You have been added to %(organization)s on the Partnership Registry")
+            % {"organization": organization},
+            message=render_to_string(
+                "registration/invitation_email.txt",
+                {
+                    **context,
+                    "link": _password_link(user, site_url),
+                    "username": user.get_username(),
+                },
+            ),
+            from_email=None,
+            recipient_list=[email],
+        )
     return membership
 
 
@@ -506,13 +552,15 @@ def _invitation_send(
         # it gets the set-password link too, as it would have as a new address.
         "password_link": None if user.has_usable_password() else _password_link(user, site_url),
     }
-    send_mail(
-        subject=f"You are invited to join {organization} on the Partnership Registry",
-        message=render_to_string("registration/invitation_join_email.txt", context),
-        from_email=None,
-        # Where the account's own mail goes, whatever case the inviting editor typed.
-        recipient_list=[user.email],
-    )
+    with recipient_language(language_of(user)):
+        send_mail(
+            subject=gettext("You are invited to join %(organization)s on the Partnership Registry")
+            % {"organization": organization},
+            message=render_to_string("registration/invitation_join_email.txt", context),
+            from_email=None,
+            # Where the account's own mail goes, whatever case the inviting editor typed.
+            recipient_list=[user.email],
+        )
 
 
 # An invitation's link is signed for this purpose only: no other signed value of the site
@@ -569,16 +617,18 @@ def invitation_read(token: str) -> Invitation:
         )
     except signing.SignatureExpired:
         raise ValidationError(
-            "This invitation has expired. Ask the editor who invited you for a new one."
+            gettext("This invitation has expired. Ask the editor who invited you for a new one.")
         ) from None
     except signing.BadSignature:
         raise ValidationError(
-            "This is not a valid invitation link: it may have been cut short or altered. "
-            "Open the link exactly as the e-mail gives it, or ask for a new invitation."
+            gettext(
+                "This is not a valid invitation link: it may have been cut short or altered. "
+                "Open the link exactly as the e-mail gives it, or ask for a new invitation."
+            )
         ) from None
     organization = Organization.objects.filter(pk=data["o"]).first()
     if organization is None:
-        raise ValidationError("The organization of this invitation no longer exists.")
+        raise ValidationError(gettext("The organization of this invitation no longer exists."))
     return Invitation(
         user_id=data["u"],
         organization=organization,
@@ -599,7 +649,7 @@ def invitation_accept(*, token: str, actor) -> Membership:
     invitation = invitation_read(token)
     require(
         invitation.is_for(actor),
-        "This invitation is for another account: log in as the person it was sent to.",
+        gettext("This invitation is for another account: log in as the person it was sent to."),
     )
     organization = invitation.organization
     # One accept at a time per account, so that a double submit finds the first one's
@@ -611,8 +661,11 @@ def invitation_accept(*, token: str, actor) -> Membership:
     inviter = invitation.inviter
     if inviter is None or not permissions.can_manage_members(inviter, organization):
         raise ValidationError(
-            f"This invitation was withdrawn: whoever sent it no longer manages the members "
-            f"of {organization}. Ask one of its editors for a new one."
+            gettext(
+                "This invitation was withdrawn: whoever sent it no longer manages the members "
+                "of %(organization)s. Ask one of its editors for a new one."
+            )
+            % {"organization": organization}
         )
     # The link is stateless, so only the audit trail (PostgreSQL's) remembers that it was
     # accepted and the member removed since: without this, the removed member could let
@@ -625,8 +678,11 @@ def invitation_accept(*, token: str, actor) -> Membership:
     )
     if accepted_since.exists():
         raise ValidationError(
-            "This invitation has been used already. Ask one of the editors of "
-            f"{organization} for a new one."
+            gettext(
+                "This invitation has been used already. Ask one of the editors of "
+                "%(organization)s for a new one."
+            )
+            % {"organization": organization}
         )
     membership = Membership(user=actor, organization=organization, role=invitation.role)
     membership.full_clean()
@@ -648,6 +704,6 @@ def member_remove(*, membership: Membership, actor) -> None:
         .exists()
     ):
         raise ValidationError(
-            "This is the organization's last editor; a site administrator can remove them."
+            gettext("This is the organization's last editor; a site administrator can remove them.")
         )
     membership.delete()

@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import CreateView, FormView, UpdateView
 
@@ -34,16 +36,22 @@ SEARCH_LIMIT = 20
 
 # Told to an editor whose change of a submitted record made it a draft again.
 # An edit of an approved record waits for approval (``services.change_or_propose``).
-PROPOSED = (
+PROPOSED = _(
     "Your changes wait for approval: the public sees the record as it was approved until "
     "an editor of another party (or, where no other party has an editor, of an oversight "
     "body) approves them. Editing again replaces them."
 )
 
-WITHDRAWN = (
-    " It was submitted for publication and is a draft again, so that the approver sees "
+WITHDRAWN = _(
+    "It was submitted for publication and is a draft again, so that the approver sees "
     "what will be published: submit it again when it is ready."
 )
+
+
+def and_withdrawn(message: str, *, was_submitted: bool) -> str:
+    """``message``, followed by ``WITHDRAWN`` when the change made a submitted record a
+    draft again."""
+    return f"{message} {WITHDRAWN}" if was_submitted else str(message)
 
 
 def search_organizations(user, query: str, *, exclude=()):
@@ -73,7 +81,9 @@ class PartnershipCreateView(LoginRequiredMixin, CreateView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not permissions.can_create_partnership(request.user):
-            raise PermissionDenied("Only editors of an NGO or police agency create partnerships.")
+            raise PermissionDenied(
+                gettext("Only editors of an NGO or police agency create partnerships.")
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def acting_for(self):
@@ -130,9 +140,12 @@ class PartnershipCreateView(LoginRequiredMixin, CreateView):
             return self.form_invalid(form)
         messages.success(
             self.request,
-            f"Partnership “{self.object}” created. It is a draft: only its parties and "
-            "oversight see it until you submit it for publication (“Submit for publication” "
-            "on its page) and an editor of another party approves it.",
+            gettext(
+                "Partnership “%(title)s” created. It is a draft: only its parties and "
+                "oversight see it until you submit it for publication (“Submit for "
+                "publication” on its page) and an editor of another party approves it."
+            )
+            % {"title": self.object},
         )
         return HttpResponseRedirect(self.object.get_absolute_url())
 
@@ -146,7 +159,7 @@ class EditablePartnershipMixin(LoginRequiredMixin):
                 Partnership.objects.visible_to(self.request.user), slug=self.kwargs["slug"]
             )
             if not permissions.can_edit_partnership(self.request.user, partnership):
-                raise PermissionDenied("You may not change this partnership.")
+                raise PermissionDenied(gettext("You may not change this partnership."))
             self._partnership = partnership
         return self._partnership
 
@@ -208,7 +221,8 @@ class PartnershipUpdateView(EditablePartnershipMixin, UpdateView):
             messages.success(self.request, PROPOSED)
         else:
             messages.success(
-                self.request, "Partnership saved." + (WITHDRAWN if was_submitted else "")
+                self.request,
+                and_withdrawn(gettext("Partnership saved."), was_submitted=was_submitted),
             )
         return HttpResponseRedirect(self.object.get_absolute_url())
 
@@ -258,11 +272,11 @@ class PartyAddView(EditablePartnershipMixin, FormView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(
-            self.request,
-            f"{party.organization} added as {party.get_role_display()}."
-            + (WITHDRAWN if was_submitted else ""),
-        )
+        added = gettext("%(organization)s added as %(role)s.") % {
+            "organization": party.organization,
+            "role": party.get_role_display(),
+        }
+        messages.success(self.request, and_withdrawn(added, was_submitted=was_submitted))
         return redirect("partnerships:edit", slug=partnership.slug)
 
 
@@ -273,18 +287,17 @@ class PartyRemoveView(EditablePartnershipMixin, View):
         partnership = self.get_partnership()
         party = get_object_or_404(partnership.parties.select_related("organization"), pk=pk)
         if not permissions.can_remove_party(request.user, party):
-            raise PermissionDenied("Your own organization stays a party.")
+            raise PermissionDenied(gettext("Your own organization stays a party."))
         was_submitted = partnership.publication_status == PublicationStatus.SUBMITTED
         try:
             services.party_remove(party=party, actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(
-                request,
-                f"{party.organization} is no longer a party."
-                + (WITHDRAWN if was_submitted else ""),
-            )
+            removed = gettext("%(organization)s is no longer a party.") % {
+                "organization": party.organization
+            }
+            messages.success(request, and_withdrawn(removed, was_submitted=was_submitted))
         return redirect("partnerships:edit", slug=partnership.slug)
 
 
@@ -316,7 +329,9 @@ class OrganizationProposeView(LoginRequiredMixin, FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not permissions.can_propose_organization(request.user):
-            raise PermissionDenied("Only editors of an NGO or police agency propose organizations.")
+            raise PermissionDenied(
+                gettext("Only editors of an NGO or police agency propose organizations.")
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -333,8 +348,11 @@ class OrganizationProposeView(LoginRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(
             self.request,
-            f"“{organization}” proposed. You can choose it as a party now; it is published "
-            "once a site administrator confirms it.",
+            gettext(
+                "“%(name)s” proposed. You can choose it as a party now; it is published once a "
+                "site administrator confirms it."
+            )
+            % {"name": organization},
         )
         return HttpResponseRedirect(safe_next(self.request, reverse("partnerships:new")))
 
@@ -383,11 +401,16 @@ class SourceAddView(SourceViewMixin, FormView):
         if recorded:
             messages.success(
                 self.request,
-                f"The registry has this address already, as “{source}”: that source is "
-                "cited, as it is recorded.",
+                gettext(
+                    "The registry has this address already, as “%(source)s”: that source is "
+                    "cited, as it is recorded."
+                )
+                % {"source": source},
             )
         else:
-            messages.success(self.request, f"Source “{source}” added.")
+            messages.success(
+                self.request, gettext("Source “%(source)s” added.") % {"source": source}
+            )
         return HttpResponseRedirect(self.sources_url())
 
 
@@ -398,10 +421,7 @@ class SourceEditView(SourceViewMixin, FormView):
         if request.user.is_authenticated and not permissions.can_correct_source(
             request.user, self.get_source()
         ):
-            raise PermissionDenied(
-                "Records you do not edit cite this source too: remove it from this record "
-                "and cite a corrected one instead."
-            )
+            raise PermissionDenied(services.SOURCE_CITED_ELSEWHERE)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
@@ -426,7 +446,7 @@ class SourceEditView(SourceViewMixin, FormView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"Source “{source}” saved.")
+        messages.success(self.request, gettext("Source “%(source)s” saved.") % {"source": source})
         return HttpResponseRedirect(self.sources_url())
 
 
@@ -438,7 +458,9 @@ class SourceRemoveView(SourceViewMixin, View):
     def post(self, request, *args, **kwargs):
         source = self.get_source()
         services.source_remove(record=self.get_record(), source=source, actor=request.user)
-        messages.success(request, f"“{source}” is no longer cited here.")
+        messages.success(
+            request, gettext("“%(source)s” is no longer cited here.") % {"source": source}
+        )
         return HttpResponseRedirect(self.sources_url())
 
 
@@ -473,7 +495,7 @@ class OrganizationIdentifiersView(LoginRequiredMixin, FormView):
         if not hasattr(self, "_organization"):
             organization = get_object_or_404(Organization, slug=self.kwargs["slug"])
             if not permissions.can_edit_organization(self.request.user, organization):
-                raise PermissionDenied("Only the organization's editors change its identifiers.")
+                raise PermissionDenied(services.IDENTIFIERS_REFUSED)
             self._organization = organization
         return self._organization
 
@@ -495,7 +517,11 @@ class OrganizationIdentifiersView(LoginRequiredMixin, FormView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, f"The identifiers of {organization} are saved.")
+        messages.success(
+            self.request,
+            gettext("The identifiers of %(organization)s are saved.")
+            % {"organization": organization},
+        )
         if organization.is_confirmed:
             return redirect("public:organization", slug=organization.slug)
         return redirect("accounts:dashboard")

@@ -13,6 +13,7 @@ import datetime as dt
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy, gettext_noop
 from django_countries import countries
 
@@ -85,9 +86,17 @@ def _per_month(flags, field: str, since) -> dict:
     return {timezone.localdate(row["month"]).replace(day=1): row["n"] for row in rows}
 
 
+def month_label(key: str) -> str:
+    """A month of ``flags_by_month`` ("2026-01") in the active language's format
+    (``YEAR_MONTH_FORMAT``): "January 2026", "enero de 2026", "janvier 2026"."""
+    return date_format(dt.date.fromisoformat(f"{key}-01"), "YEAR_MONTH_FORMAT")
+
+
 def flags_by_month(flags, today) -> list[dict]:
     """Flags raised and closed in each of the last ``FLAG_MONTHS`` months (in the
-    registry's time zone), every month listed, zeros included."""
+    registry's time zone), every month listed, zeros included: ``key`` "2026-01", and its
+    ``label`` in the active language (a stored summary's, in the reader's when it is read:
+    ``public.summary.current_figures``)."""
     months = _months_back(today, FLAG_MONTHS)
     since = timezone.make_aware(dt.datetime.combine(months[0], dt.time.min))
     raised = _per_month(flags, "raised_at", since)
@@ -95,7 +104,7 @@ def flags_by_month(flags, today) -> list[dict]:
     return [
         {
             "key": f"{month:%Y-%m}",
-            "label": f"{month:%b %Y}",
+            "label": month_label(f"{month:%Y-%m}"),
             "raised": raised.get(month, 0),
             "closed": closed.get(month, 0),
         }

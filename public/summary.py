@@ -12,10 +12,13 @@ SECONDS``: one refresh for a burst of writes, a few seconds after the first requ
 saw it). With a debounce of 0 (the tests) the request refreshes it at once and answers
 with the fresh figures. The nightly job refreshes it too (``CELERY_BEAT_SCHEDULE``).
 
+A summary stored by another version of the code, whose shape may differ
+(``RegistrySummary.SHAPE_VERSION``), is never read: it is counted again at once, as when
+there is none.
+
 Two cheap queries per request: the summary row and the head.
 """
 
-import json
 import logging
 
 from celery import current_app
@@ -30,7 +33,8 @@ from audit.chain import audit_chain_head
 from core.tasks import broker_connection
 
 from .models import RegistrySummary
-from .stats import registry_figures
+from .registry import unfiltered_facets
+from .stats import month_label, registry_figures
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +55,18 @@ def refresh_summary() -> RegistrySummary:
     # The labels are stored in the code's language (their msgids), whichever reader's request
     # refreshed them, and translated when read (``current_figures``).
     with translation.override(settings.LANGUAGE_CODE):
-        figures = json.loads(RegistrySummary.dump(registry_figures()))
+        stored = RegistrySummary.dump(
+            {
+                "version": RegistrySummary.SHAPE_VERSION,
+                "figures": registry_figures(),
+                "registry_facets": unfiltered_facets(),
+            }
+        )
     with transaction.atomic():
         summary, _ = RegistrySummary.objects.update_or_create(
             key="registry",
             defaults={
-                "figures_json": RegistrySummary.dump(figures),
+                "figures_json": stored,
                 "audit_position": position,
                 "computed_on": timezone.localdate(now),
                 "computed_at": now,
@@ -72,9 +82,10 @@ def is_stale(summary: RegistrySummary, position: int | None) -> bool:
 
 def current_summary() -> RegistrySummary:
     """The summary to answer with: the stored one, a refresh asked for when it is stale
-    (or done at once with no debounce, or when there is none yet)."""
+    (or done at once with no debounce, or when there is none yet or only one of another
+    shape)."""
     summary = RegistrySummary.objects.filter(key="registry").first()
-    if summary is None:
+    if summary is None or summary.version != RegistrySummary.SHAPE_VERSION:
         return refresh_summary()
     if is_stale(summary, audit_position()):
         if settings.REGISTRY_SUMMARY_DEBOUNCE_SECONDS <= 0:
@@ -84,8 +95,18 @@ def current_summary() -> RegistrySummary:
 
 
 def current_figures() -> dict:
-    """The figures, their labels in the reader's language."""
-    return translated_labels(current_summary().figures)
+    """The figures, their labels in the reader's language; the months of the flags
+    (``key``: "2026-01") named in its date format (``month_label``)."""
+    figures = translated_labels(current_summary().figures)
+    for month in figures.get("flags", {}).get("by_month", []):
+        month["label"] = month_label(month["key"])
+    return figures
+
+
+def current_registry_facets() -> dict:
+    """The options of the unfiltered registry's filters with their counts
+    (``public.registry.unfiltered_facets``)."""
+    return current_summary().registry_facets
 
 
 def _label(key: str, item):

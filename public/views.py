@@ -59,7 +59,7 @@ from .api.partnerships import partnership_queryset
 from .filters import PartnershipFilter
 from .incidents import incidents_on, record_incident_url
 from .maps import country_map
-from .summary import current_figures
+from .summary import current_figures, current_registry_facets
 
 # Withheld values ------------------------------------------------------------------------
 
@@ -116,7 +116,7 @@ def withhold_flag_details(agreement: Agreement, *, as_public: bool) -> None:
         if quoted:
             flag.withheld = {"detail": agreement.withheld[quoted[0]]}
             if as_public:
-                flag.detail = ""
+                flag.detail = flag.text = ""
 
 
 # The preview of a record's changes waiting for approval (``StubMixin.revision_preview``).
@@ -261,6 +261,7 @@ class RegistryView(TemplateView):
         attach_registry_facts(rows)
         # The registry is the public list (its CSV and API links too), for everyone.
         present_withheld([(Partnership, rows)], as_public=True)
+        label_registry_rows(rows)
         filters = PartnershipFilter.base_filters
         errors = [
             (filters[name].label if name in filters else name, name, messages)
@@ -268,12 +269,14 @@ class RegistryView(TemplateView):
         ]
         if page_error:
             errors.append(page_error)
-        count = keyset.cheap_count(partnerships)
+        count = keyset.cheap_count(partnerships, with_ids=True)
         # With a bad value, the options without their counts (of the whole registry).
-        options = registry.facet_options(
-            filterset if valid else PartnershipFilter(QueryDict(), queryset=queryset)
+        facets = registry.facets(
+            filterset if valid else PartnershipFilter(QueryDict(), queryset=queryset),
+            count,
+            stored=current_registry_facets,
         )
-        fields = registry.panel_fields(params, options, filterset.errors, counted=valid)
+        fields = registry.panel_fields(params, facets, filterset.errors, counted=valid)
         query = registry.registry_query(params)
         export_query = registry.registry_query(params, drop=("page", "format"))
         api = reverse("api:partnership-list")
@@ -284,6 +287,9 @@ class RegistryView(TemplateView):
             active_filters=sum(f.active for f in fields),
             ordering=params.get("ordering", ""),
             headers=registry.headers(params, self.request.path, valid=valid),
+            # Some options shown without their count (``registry.facets``).
+            counts_left_out=valid and facets.uncounted,
+            counted_up_to=registry.FACETS_COUNTED_UP_TO,
             unknown_parameters=registry.unknown_parameters(params),
             filter_errors=errors,
             partnerships=rows,
@@ -353,12 +359,32 @@ def attach_registry_facts(partnerships: list) -> None:
         .order_by("pk")
     ):
         flags[flag.partnership_id].setdefault(flag.kind, flag)
+    # Each label once (``get_kind_display`` looks through every choice at each call).
+    kind_labels = {kind: str(label) for kind, label in Flag.Kind.choices}
     for partnership in partnerships:
         partnership.party_list = parties[partnership.pk]
         partnership.focus_area_list = areas[partnership.pk]
         partnership.open_flags = sorted(
-            flags[partnership.pk].values(), key=lambda flag: flag.get_kind_display()
+            flags[partnership.pk].values(), key=lambda flag: kind_labels.get(flag.kind, flag.kind)
         )
+
+
+def _choice_labels(model: type[Model], name: str) -> dict:
+    return {value: str(label) for value, label in model._meta.get_field(name).flatchoices}
+
+
+def label_registry_rows(partnerships: list) -> None:
+    """Each partnership's region and status, and its parties' roles, as the page names them
+    (``region_label``...): each label translated once for the page, where
+    ``get_FIELD_display`` translates every choice of the field at each call."""
+    regions = _choice_labels(Partnership, "region")
+    statuses = _choice_labels(Partnership, "status")
+    roles = _choice_labels(PartnershipParty, "role")
+    for partnership in partnerships:
+        partnership.region_label = regions.get(partnership.region, partnership.region)
+        partnership.status_label = statuses.get(partnership.status, partnership.status)
+        for party in partnership.party_list:
+            party.role_label = roles.get(party.role, party.role)
 
 
 # The home page --------------------------------------------------------------------------

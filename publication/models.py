@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.http import QueryDict
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from audit.registry import track
 from core.models import TimeStampedModel
@@ -36,44 +38,50 @@ class Publishable(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who submitted it for publication (private).",
+        help_text=_("Who submitted it for publication (private)."),
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it was last published."
+        null=True, blank=True, help_text=_("When it was last published.")
     )
     publication_comment = models.TextField(
         blank=True,
         default="",
         db_default="",
-        help_text="The approver's comment when sending it back (staff only).",
+        help_text=_("The approver's comment when sending it back (staff only)."),
     )
     retracted_on = models.DateField(null=True, blank=True)
     retraction_reason = models.TextField(
-        blank=True, default="", db_default="", help_text="Public: why the record was retracted."
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Public: why the record was retracted."),
     )
     embargoed_until = models.DateField(
         null=True,
         blank=True,
-        help_text="Once approved, published by the daily job on this date "
-        "(in the registry's time zone).",
+        help_text=_(
+            "Once approved, published by the daily job on this date (in the registry's time zone)."
+        ),
     )
     embargo_indefinite = models.BooleanField(
         default=False,
         db_default=False,
-        help_text="Kept from the public until an editor lifts the embargo.",
+        help_text=_("Kept from the public until an editor lifts the embargo."),
     )
     embargo_reason = models.TextField(
         blank=True,
         default="",
         db_default="",
-        help_text="Why it is embargoed; required for an indefinite embargo.",
+        help_text=_("Why it is embargoed; required for an indefinite embargo."),
     )
     embargo_announced = models.BooleanField(
         default=False,
         db_default=False,
-        help_text="Announce the embargoed record: the public sees its title and the date "
-        "the embargo lifts.",
+        help_text=_(
+            "Announce the embargoed record: the public sees its title and the date "
+            "the embargo lifts."
+        ),
     )
     embargo_notice_sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -91,17 +99,17 @@ class Publishable(models.Model):
             models.CheckConstraint(
                 condition=Q(embargo_indefinite=False) | ~Q(embargo_reason=""),
                 name="%(class)s_indefinite_embargo_has_reason",
-                violation_error_message="An indefinite embargo needs a reason.",
+                violation_error_message=_("An indefinite embargo needs a reason."),
             ),
             models.CheckConstraint(
                 condition=Q(embargo_indefinite=False) | Q(embargoed_until__isnull=True),
                 name="%(class)s_embargo_dated_or_indefinite",
-                violation_error_message="An embargo lifts on a date or is indefinite, not both.",
+                violation_error_message=_("An embargo lifts on a date or is indefinite, not both."),
             ),
             models.CheckConstraint(
                 condition=~Q(publication_status="retracted") | ~Q(retraction_reason=""),
                 name="%(class)s_retraction_has_reason",
-                violation_error_message="A retraction needs a public reason.",
+                violation_error_message=_("A retraction needs a public reason."),
             ),
         ]
 
@@ -109,9 +117,11 @@ class Publishable(models.Model):
         super().clean()
         errors = {}
         if self.embargo_indefinite and not self.embargo_reason.strip():
-            errors["embargo_reason"] = "An indefinite embargo needs a reason."
+            errors["embargo_reason"] = gettext("An indefinite embargo needs a reason.")
         if self.embargo_indefinite and self.embargoed_until:
-            errors["embargoed_until"] = "An embargo lifts on a date or is indefinite, not both."
+            errors["embargoed_until"] = gettext(
+                "An embargo lifts on a date or is indefinite, not both."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -141,13 +151,15 @@ class Withholding(TimeStampedModel):
     field = models.CharField(max_length=60)
     reason_code = models.CharField(max_length=40, choices=WithholdingReason)
     rationale = models.TextField(
-        help_text="Public: what the public is told about why the value is withheld."
+        help_text=_("Public: what the public is told about why the value is withheld.")
     )
     available_on = models.DateField(
         null=True,
         blank=True,
-        help_text="The value is published on this date (leave empty to withhold it until "
-        "an editor lifts it).",
+        help_text=_(
+            "The value is published on this date (leave empty to withhold it until "
+            "an editor lifts it)."
+        ),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -197,7 +209,12 @@ class Withholding(TimeStampedModel):
         withholdable = getattr(model, "WITHHOLDABLE_FIELDS", ())
         if model is not None and self.field not in withholdable:
             raise ValidationError(
-                {"field": f"{self.field!r} is not a field that can be withheld from the public."}
+                {
+                    "field": gettext(
+                        "%(field)s is not a field that can be withheld from the public."
+                    )
+                    % {"field": repr(self.field)}
+                }
             )
 
     @property
@@ -240,7 +257,7 @@ class Revision(TimeStampedModel):
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
     object_id = models.PositiveBigIntegerField()
-    form_data = models.JSONField(help_text="The edit form's fields as submitted (staff only).")
+    form_data = models.JSONField(help_text=_("The edit form's fields as submitted (staff only)."))
     state = models.CharField(max_length=20, choices=RevisionState, default=RevisionState.PENDING)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -259,7 +276,7 @@ class Revision(TimeStampedModel):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(
-        blank=True, default="", help_text="The approver's comment when sending it back."
+        blank=True, default="", help_text=_("The approver's comment when sending it back.")
     )
 
     objects = RevisionQuerySet.as_manager()

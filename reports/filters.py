@@ -2,17 +2,18 @@
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from core.forms import StaffForm
 
 
 class ReportFilterForm(StaffForm):
-    year = forms.IntegerField(required=False, min_value=2000, max_value=2100, label="Year")
+    year = forms.IntegerField(required=False, min_value=2000, max_value=2100, label=_("Year"))
     partnership = forms.CharField(
-        required=False, label="Partnership", help_text="Its title or slug."
+        required=False, label=_("Partnership"), help_text=_("Its title or slug.")
     )
-    country = CountryField(blank=True).formfield(required=False, label="Country")
+    country = CountryField(blank=True).formfield(required=False, label=_("Country"))
 
     def filter(self, reports):
         data = self.cleaned_data

@@ -50,7 +50,7 @@ class Report(TimeStampedModel):
     year = models.PositiveSmallIntegerField()
     version = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
-    snapshot = models.TextField(help_text="The canonical JSON snapshot the report shows.")
+    snapshot = models.TextField(help_text=_("The canonical JSON snapshot the report shows."))
     sha256 = models.CharField("SHA-256", max_length=64)
     generated_at = models.DateTimeField()
     published_at = models.DateTimeField(null=True, blank=True)
@@ -60,10 +60,10 @@ class Report(TimeStampedModel):
         null=True,
         blank=True,
         related_name="replaced_by",
-        help_text="The published version this one corrects.",
+        help_text=_("The published version this one corrects."),
     )
     correction_note = models.TextField(
-        blank=True, help_text="Public: what this version corrects in the one it replaces."
+        blank=True, help_text=_("Public: what this version corrects in the one it replaces.")
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -71,7 +71,7 @@ class Report(TimeStampedModel):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who requested it (private); empty for the yearly job's.",
+        help_text=_("Who requested it (private); empty for the yearly job's."),
     )
 
     objects = ReportQuerySet.as_manager()

@@ -1,17 +1,31 @@
 """A stored snapshot, read back for the page, the PDF and the CSV: the same content in
-each, with its charts as inline SVG."""
+each, with its charts as inline SVG.
+
+The snapshot holds its labels in English (it is built in English, so that its bytes and
+SHA-256 do not depend on who asked for it). The page and the PDF show them in the reader's
+language: a label of the snapshot (``<field>_label``) is the English message it was made
+from, so it is looked up in the catalogue (one the catalogue does not hold stays as stored),
+and the labels of the codes the snapshot keeps bare (the statuses of the partnership and of
+its incidents) come from their choices. The records' changes (from the audit log) and the
+names of the records that withhold a value stay as stored. The CSV keeps the snapshot's own
+values and its machine column names: it is data, the same whoever downloads it."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 
+from django.utils.translation import gettext
+
+from incidents.models import Incident
+from partnerships.models import Partnership
+
 from .models import Report
 from .snapshot import SECTIONS
 
 
 def report_context(report: Report) -> dict:
-    snapshot = json.loads(report.snapshot)
+    snapshot = in_reader_language(json.loads(report.snapshot))
     return {
         "report": report,
         "snapshot": snapshot,
@@ -29,6 +43,46 @@ def report_context(report: Report) -> dict:
             ]
         ),
     }
+
+
+def in_reader_language(snapshot: dict) -> dict:
+    """``snapshot`` (changed in place) with its labels in the active language."""
+    _translate_labels(snapshot)
+    titles = dict(SECTIONS)
+    for section in snapshot["completeness"]["sections"]:
+        section["title"] = titles.get(section["key"], section["title"])
+    head = snapshot["partnership"]
+    head["status_label"] = _choice_label(Partnership.Status, head.get("status"))
+    for incident in snapshot["incidents"]:
+        incident["status_label"] = _choice_label(Incident.Status, incident.get("status"))
+    for row in snapshot["activity_totals"]:
+        indicator = row["name"]  # an indicator's label, unless the parties named it
+        if not row.get("other_name"):
+            row["name"] = gettext(indicator)
+    return snapshot
+
+
+def _translate_labels(value) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _translate_labels(item)
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            if key.endswith("_label") and isinstance(inner, str) and inner:
+                value[key] = gettext(inner)
+            else:
+                _translate_labels(inner)
+
+
+def _choice_label(choices, code: str | None) -> str:
+    """The label of ``code`` among ``choices`` (the code itself if it is not one of them;
+    empty if there is none)."""
+    if not code:
+        return ""
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return code
 
 
 def bars(rows: list[tuple[str, float]], width: int = 300) -> list[dict]:

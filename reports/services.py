@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from core.services import require
 from partnerships.models import Partnership
@@ -22,7 +23,9 @@ from .snapshot import build_snapshot, canonical, sha256_of
 
 logger = logging.getLogger(__name__)
 
-NOT_ALLOWED = "Only the editors of the partnership's parties request and publish its reports."
+NOT_ALLOWED = gettext_lazy(
+    "Only the editors of the partnership's parties request and publish its reports."
+)
 
 
 def registry_today(now: dt.datetime | None = None) -> dt.date:
@@ -50,7 +53,10 @@ def report_request(
     require(can_request_report(actor, partnership), NOT_ALLOWED)
     if not Partnership.objects.public().filter(pk=partnership.pk).exists():
         raise ValidationError(
-            "A report is of the public record: publish the partnership (and keep it public) first."
+            gettext(
+                "A report is of the public record: publish the partnership (and keep it "
+                "public) first."
+            )
         )
     now = now or timezone.now()
     today = registry_today(now)
@@ -93,7 +99,9 @@ def report_publish(*, report: Report, actor, now: dt.datetime | None = None) -> 
         status=Report.Status.PUBLISHED, published_at=now or timezone.now()
     )
     if not changed:
-        raise ValidationError("Only a draft is published; this report is published already.")
+        raise ValidationError(
+            gettext("Only a draft is published; this report is published already.")
+        )
     report.refresh_from_db()
     return report
 
@@ -105,9 +113,11 @@ def report_correct(*, report: Report, actor, note: str, now: dt.datetime | None 
     becomes the report of the year; the older version stays reachable."""
     require(can_request_report(actor, report.partnership), NOT_ALLOWED)
     if not report.is_published:
-        raise ValidationError("Only a published report is corrected; regenerate the draft.")
+        raise ValidationError(
+            gettext("Only a published report is corrected; regenerate the draft.")
+        )
     if not note.strip():
-        raise ValidationError({"note": "Say what the correction corrects."})
+        raise ValidationError({"note": gettext("Say what the correction corrects.")})
     now = now or timezone.now()
     year_end = dt.date(report.year, 12, 31)
     return _draft(

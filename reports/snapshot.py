@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from activities.models import Activity, ActivityResult, Indicator
 from agreements.models import Agreement, AgreementSource, DataSharingTerm
@@ -32,16 +33,17 @@ from .withheld import masked
 FORMAT = 1
 
 # The sections, in the report's order, with their titles: the completeness score is the
-# share of them that hold data.
+# share of them that hold data. The snapshot holds the titles in English (``_build`` runs
+# in English); a page shows them in the reader's language (``presentation``).
 SECTIONS = (
-    ("agreements", "Agreements in force"),
-    ("data_sharing_terms", "Data-sharing terms"),
-    ("reviews", "Reviews and audits"),
-    ("flags", "Flags raised and closed"),
-    ("incidents", "Incidents"),
-    ("activities", "Joint activities"),
-    ("feedback", "Public feedback"),
-    ("sources", "Sources"),
+    ("agreements", gettext_lazy("Agreements in force")),
+    ("data_sharing_terms", gettext_lazy("Data-sharing terms")),
+    ("reviews", gettext_lazy("Reviews and audits")),
+    ("flags", gettext_lazy("Flags raised and closed")),
+    ("incidents", gettext_lazy("Incidents")),
+    ("activities", gettext_lazy("Joint activities")),
+    ("feedback", gettext_lazy("Public feedback")),
+    ("sources", gettext_lazy("Sources")),
 )
 
 
@@ -334,7 +336,8 @@ def _build(partnership: Partnership, year: int, as_of: dt.date) -> dict:
         "completeness": {
             "score": round(100 * len(filled) / len(SECTIONS)),
             "sections": [
-                {"key": key, "title": title, "has_data": key in filled} for key, title in SECTIONS
+                {"key": key, "title": str(title), "has_data": key in filled}
+                for key, title in SECTIONS
             ],
         },
     }

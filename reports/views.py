@@ -1,5 +1,6 @@
 """The transparency reports: a partnership's report of a year as a page, a PDF and a CSV
-(each from the stored snapshot: the same bytes whoever reads them), the public list at
+(each from the stored snapshot: the same content whoever reads them, the page's and the
+PDF's words in the reader's language, the CSV's the same bytes), the public list at
 ``/reports/``, and the staff's steps (request this year's draft, publish it, correct a
 published report)."""
 
@@ -12,6 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views import View
 from django.views.generic import ListView
 
@@ -126,7 +128,9 @@ class ReportRequestView(ReportStepMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(partnership.get_absolute_url() + "#reports")
-        messages.success(request, f"Draft report of {report.year} generated.")
+        messages.success(
+            request, gettext("Draft report of %(year)s generated.") % {"year": report.year}
+        )
         return redirect(report.html_url)
 
 
@@ -150,7 +154,7 @@ class ReportPublishView(ReportChangeMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, "The report is published.")
+            messages.success(request, gettext("The report is published."))
         return redirect(self.report.html_url)
 
 
@@ -163,5 +167,9 @@ class ReportCorrectView(ReportChangeMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(self.report.html_url)
-        messages.success(request, f"Version {draft.version} drafted: publish it when it is right.")
+        messages.success(
+            request,
+            gettext("Version %(version)s drafted: publish it when it is right.")
+            % {"version": draft.version},
+        )
         return redirect(draft.html_url)

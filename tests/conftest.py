@@ -44,6 +44,17 @@ def translations_compiled():
 
 
 @pytest.fixture(autouse=True)
+def site_language():
+    """Each test starts in the site's language: a page requested in Spanish by one test
+    (LocaleMiddleware activates the reader's language) leaves nothing to the next."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def focus_area_vocabulary(request, django_db_setup, django_db_blocker):
     """The focus-area vocabulary a data migration installs, put back before any test that
     uses the database if a transactional test (run before it by the same worker, or by an

@@ -4,6 +4,7 @@ machine value alone (an annotation such as ``derived_risk_level``)."""
 from django import template
 
 from agreements.choices import RiskLevel
+from agreements.clauses import TOPIC_LABELS, Status
 
 register = template.Library()
 
@@ -15,3 +16,21 @@ def risk_label(value: str) -> str:
         return RiskLevel(value).label
     except ValueError:
         return value
+
+
+@register.filter
+def clause_status(value: str) -> str:
+    """What became of a clause in a comparison (``changed``) in words: "Changed"."""
+    return Status.LABELS.get(value, value)
+
+
+@register.filter
+def clause_topic(value: str) -> str:
+    """A topic of the clause comparison (``data sharing``) in the reader's language."""
+    return TOPIC_LABELS.get(value, value)
+
+
+@register.filter
+def clause_topics(values) -> list[str]:
+    """The topics of ``values`` in the reader's language (``clause_topic`` of each)."""
+    return [clause_topic(value) for value in values]

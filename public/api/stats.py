@@ -69,7 +69,10 @@ class ReviewFiguresSerializer(serializers.Serializer):
 
 class FlagMonthSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="The month, YYYY-MM.")
-    label = serializers.CharField()
+    label = serializers.CharField(
+        help_text="The month in words, in the language asked for (Accept-Language: en, es or "
+        'fr): "January 2026", "enero de 2026", "janvier 2026".'
+    )
     raised = serializers.IntegerField(help_text="Flags raised in the month.")
     closed = serializers.IntegerField(help_text="Flags closed in the month.")
 

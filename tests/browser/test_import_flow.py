@@ -89,7 +89,7 @@ def test_an_editor_uploads_reads_the_dry_run_and_applies_it(
 
         page.get_by_role("button", name="Apply the import").click()
         page.get_by_text(
-            "Imported: 1 created, 0 changed, 1 changes waiting for approval."
+            "Imported: 1 created, 0 changed, 1 change waiting for approval."
         ).wait_for()
         assert page.get_by_text("What the file did").is_visible()
     finally:

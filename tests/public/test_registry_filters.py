@@ -258,15 +258,20 @@ def test_the_panel_costs_the_same_queries_for_1_and_25_rows(client, django_asser
         factories.FlagFactory(agreement=agreement)
 
     add(0)
-    # A fixed number: the rows and their facts (8), and one query per filter with options.
+    client.get(URL, FILTERED)  # the content types, cached
+    # A fixed number: the rows, their facts and their count (8), one query per filter with
+    # options, and the planner's estimate of the partnerships that the other filters find
+    # for each such filter in force (its options' counts are over those).
     counted = [
         spec for spec in registry.PANEL if spec.control not in (registry.SEARCH, registry.DATE)
     ]
-    with django_assert_max_num_queries(8 + len(counted)) as one:
+    in_force = [spec for spec in counted if spec.name in FILTERED]
+    with django_assert_max_num_queries(8 + len(counted) + len(in_force)) as one:
         assert len(client.get(URL, FILTERED).context["partnerships"]) == 1
+    queries = len(one.captured_queries)  # read before the next request empties the log
     for n in range(1, 25):
         add(n)
-    with django_assert_max_num_queries(len(one.captured_queries)):
+    with django_assert_max_num_queries(queries):
         response = client.get(URL, FILTERED)
     assert len(response.context["partnerships"]) == 25
     fields = {field.name: field for field in option_fields(response)}

@@ -139,7 +139,25 @@ def test_flags_raised_and_closed_per_month_over_the_last_twelve_months():
     assert by_key["2026-01"] == (1, 1)
     assert by_key["2026-03"] == (0, 1)
     assert sum(raised for raised, _ in by_key.values()) == 2
-    assert months[-1]["label"] == "Mar 2026"
+    assert months[-1]["label"] == "March 2026"
+
+
+@time_machine.travel(dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC), tick=False)
+@pytest.mark.parametrize(
+    ("language", "january"),
+    [("en", "January 2026"), ("es", "enero de 2026"), ("fr", "janvier 2026")],
+)
+def test_the_months_of_the_flags_are_named_in_the_readers_language(client, language, january):
+    build_registry()
+
+    months = client.get("/api/v1/stats/", headers={"accept-language": language}).json()["flags"][
+        "by_month"
+    ]
+
+    by_key = {month["key"]: month["label"] for month in months}
+    assert by_key["2026-01"] == january  # the key stays the machine's: YYYY-MM
+    home = client.get("/", headers={"accept-language": language}).content.decode()
+    assert january in home  # the chart's and its table's months
 
 
 def test_a_withheld_region_or_date_is_counted_as_withheld_never_under_its_value(client):

@@ -92,16 +92,47 @@ def test_a_public_write_changes_the_next_stats_after_the_debounced_refresh(
     assert after == live()
 
 
+def stored_with_figures(figures: dict, version: int | None = RegistrySummary.SHAPE_VERSION):
+    """The stored summary's data with ``figures`` in place of its own (and ``version``)."""
+    stored = RegistrySummary.objects.get().stored | {"figures": figures, "version": version}
+    return RegistrySummary.dump(stored)
+
+
 def test_the_home_page_shows_the_summary(client, partnership):
     factories.AgreementFactory(partnership=partnership)
     client.get("/")
     RegistrySummary.objects.update(
-        figures_json=RegistrySummary.dump(
+        figures_json=stored_with_figures(
             live() | {"partnerships": live()["partnerships"] | {"total": 4242}}
         )
     )
 
     assert "4242" in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("debounce", [0, 5])
+@pytest.mark.parametrize("older", ["figures alone", "another version"])
+def test_a_summary_of_another_shape_is_counted_again_not_read(
+    client, partnership, settings, sent, debounce, older
+):
+    """A summary stored by another version of the code may hold other figures under the
+    same names: it is never shown, whether or not it is stale otherwise."""
+    settings.REGISTRY_SUMMARY_DEBOUNCE_SECONDS = debounce
+    factories.AgreementFactory(partnership=partnership)
+    client.get("/api/v1/stats/")
+    figures = live() | {"partnerships": live()["partnerships"] | {"total": 4242}}
+    if older == "figures alone":  # the first shape: the figures, without a version
+        RegistrySummary.objects.update(figures_json=RegistrySummary.dump(figures))
+    else:
+        version = RegistrySummary.SHAPE_VERSION - 1
+        RegistrySummary.objects.update(figures_json=stored_with_figures(figures, version))
+
+    assert client.get("/api/v1/stats/").json() == live()
+    assert "4242" not in client.get("/").content.decode()
+    stored = RegistrySummary.objects.get()
+    assert stored.version == RegistrySummary.SHAPE_VERSION
+    assert stored.figures == live()
+    assert sent == []  # counted at once, not left to a later job
 
 
 def test_a_new_day_makes_the_summary_stale(client, partnership):
