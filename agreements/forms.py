@@ -26,21 +26,6 @@ class AgreementForm(StaffModelForm):
         widgets = {
             "public_summary": forms.Textarea(attrs={"rows": 3}),
         }
-        labels = {
-            "kind": _("Kind"),
-            "reference": _("Reference"),
-            "title": _("Title"),
-            "status": _("Status"),
-            "signed_on": _("Signed on"),
-            "effective_from": _("Effective from"),
-            "expires_on": _("Expires on"),
-            "auto_expire": _("Auto expire"),
-            "review_interval_months": _("Review interval months"),
-            "supersedes": _("Supersedes"),
-            "independent_auditor": _("Independent auditor"),
-            "public_summary": _("Public summary"),
-            "visibility": _("Visibility"),
-        }
         help_texts = {
             # The status rules, shown next to the fields they concern.
             "status": _("Signed and active agreements need a signing date."),
@@ -87,18 +72,8 @@ class DataSharingTermForm(StaffModelForm):
             "purpose": forms.Textarea(attrs={"rows": 2}),
             "access_controls": forms.Textarea(attrs={"rows": 2}),
         }
-        labels = {
-            "data_category": _("Data category"),
-            "direction": _("Direction"),
-            "purpose": _("Purpose"),
-            "legal_basis": _("Legal basis"),
-            "legal_instrument": _("Legal instrument"),
-            "consent_required": _("Consent required"),
-            "retention_days": _("Retention (days)"),
-            "onward_sharing_allowed": _("Onward sharing allowed"),
-            "access_controls": _("Access controls"),
-            "surveillance_practice": _("Surveillance practice"),
-        }
+        # The model names the field as histories show it; the form says the unit.
+        labels = {"retention_days": _("Retention (days)")}
 
 
 # The most data-sharing terms one agreement may have. It is also the most term forms a

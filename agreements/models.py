@@ -58,21 +58,27 @@ class Agreement(StoresDerivedFacts, Publishable, TimeStampedModel):
     partnership = models.ForeignKey(
         Partnership, on_delete=models.CASCADE, related_name="agreements"
     )
-    kind = models.CharField(max_length=20, choices=Kind, default=Kind.MOU)
+    kind = models.CharField(_("Kind"), max_length=20, choices=Kind, default=Kind.MOU)
     reference = models.CharField(
-        max_length=100, blank=True, help_text=_("The parties' own reference, if any.")
+        _("Reference"),
+        max_length=100,
+        blank=True,
+        help_text=_("The parties' own reference, if any."),
     )
-    title = models.CharField(max_length=300)
-    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
-    signed_on = models.DateField(null=True, blank=True)
-    effective_from = models.DateField(null=True, blank=True)
-    expires_on = models.DateField(null=True, blank=True)
+    title = models.CharField(_("Title"), max_length=300)
+    status = models.CharField(_("Status"), max_length=20, choices=Status, default=Status.DRAFT)
+    signed_on = models.DateField(_("Signed on"), null=True, blank=True)
+    effective_from = models.DateField(_("Effective from"), null=True, blank=True)
+    expires_on = models.DateField(_("Expires on"), null=True, blank=True)
     auto_expire = models.BooleanField(
+        _("Auto expire"),
         default=False,
         help_text=_("Mark the agreement expired automatically once its expiry date has passed."),
     )
     review_interval_months = models.PositiveSmallIntegerField(
-        default=12, help_text="How often the agreement must be reviewed."
+        _("Review interval months"),
+        default=12,
+        help_text="How often the agreement must be reviewed.",
     )
     next_review_due = models.DateField(
         null=True,
@@ -85,6 +91,7 @@ class Agreement(StoresDerivedFacts, Publishable, TimeStampedModel):
         null=True,
         blank=True,
         related_name="superseded_by",
+        verbose_name=_("Supersedes"),
     )
     independent_auditor = models.ForeignKey(
         Organization,
@@ -92,10 +99,12 @@ class Agreement(StoresDerivedFacts, Publishable, TimeStampedModel):
         null=True,
         blank=True,
         related_name="audited_agreements",
+        verbose_name=_("Independent auditor"),
         help_text="Independent only if it is not a party to the partnership.",
     )
-    public_summary = models.TextField(blank=True)
+    public_summary = models.TextField(_("Public summary"), blank=True)
     visibility = models.CharField(
+        _("Visibility"),
         max_length=20,
         choices=Visibility,
         default=Visibility.PUBLIC,
@@ -321,8 +330,10 @@ class Agreement(StoresDerivedFacts, Publishable, TimeStampedModel):
 
 class AgreementSignatory(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signings")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
-    signed_on = models.DateField(null=True, blank=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("Organization")
+    )
+    signed_on = models.DateField(_("Signed on"), null=True, blank=True)
 
     class Meta:
         verbose_name = "signatory"
@@ -345,7 +356,7 @@ class AgreementDocument(models.Model):
     """One version of an agreement's signed text. A new upload is a new version."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="documents")
-    version = models.PositiveIntegerField()
+    version = models.PositiveIntegerField(_("Version"))
     file = models.FileField(upload_to=agreement_document_path, max_length=300)
     sha256 = models.CharField("SHA-256", max_length=64)
     size_bytes = models.PositiveBigIntegerField()
@@ -451,23 +462,32 @@ class DataSharingTerm(TimeStampedModel):
     agreement = models.ForeignKey(
         Agreement, on_delete=models.CASCADE, related_name="data_sharing_terms"
     )
-    data_category = models.CharField(max_length=30, choices=DataCategory)
-    direction = models.CharField(max_length=20, choices=Direction)
-    purpose = models.TextField()
+    data_category = models.CharField(_("Data category"), max_length=30, choices=DataCategory)
+    direction = models.CharField(_("Direction"), max_length=20, choices=Direction)
+    purpose = models.TextField(_("Purpose"))
     legal_basis = models.CharField(
-        max_length=30, choices=LegalBasis, default=LegalBasis.NONE_STATED
+        _("Legal basis"), max_length=30, choices=LegalBasis, default=LegalBasis.NONE_STATED
     )
     legal_instrument = models.CharField(
-        max_length=200, blank=True, help_text=_('e.g. "GDPR", "Investigatory Powers Act 2016".')
+        _("Legal instrument"),
+        max_length=200,
+        blank=True,
+        help_text=_('e.g. "GDPR", "Investigatory Powers Act 2016".'),
     )
-    consent_required = models.BooleanField(default=False)
+    consent_required = models.BooleanField(_("Consent required"), default=False)
     retention_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text=_("Empty when the agreement states no retention period.")
+        _("Retention days"),
+        null=True,
+        blank=True,
+        help_text=_("Empty when the agreement states no retention period."),
     )
-    onward_sharing_allowed = models.BooleanField(default=False)
-    access_controls = models.TextField(blank=True)
+    onward_sharing_allowed = models.BooleanField(_("Onward sharing allowed"), default=False)
+    access_controls = models.TextField(_("Access controls"), blank=True)
     surveillance_practice = models.CharField(
-        max_length=30, choices=SurveillancePractice, default=SurveillancePractice.NONE
+        _("Surveillance practice"),
+        max_length=30,
+        choices=SurveillancePractice,
+        default=SurveillancePractice.NONE,
     )
 
     # Every field of a term is edited on the agreement's form and public with the agreement.
@@ -546,7 +566,7 @@ class AgreementSource(Agreement.sources.through):
 # triggers, and what the histories show of them (see ``audit.registry``).
 AgreementEvent = track(
     Agreement,
-    record="Agreement",
+    record=_("Agreement"),
     derived=Agreement.DERIVED_FIELDS,
     slug="agreement",
     public_fields=Agreement.PUBLIC_FIELDS,
@@ -558,14 +578,14 @@ AgreementEvent = track(
 )
 AgreementSignatoryEvent = track(
     AgreementSignatory,
-    record="Signatory",
+    record=_("Signatory"),
     slug="signatory",
     parent="agreement",
     public_fields=("organization", "signed_on"),
 )
 AgreementDocumentEvent = track(
     AgreementDocument,
-    record="Document version",
+    record=_("Document version"),
     slug="document",
     parent="agreement",
     public_fields=("version", "sha256", "size_bytes", "is_public"),
@@ -573,7 +593,7 @@ AgreementDocumentEvent = track(
 )
 DataSharingTermEvent = track(
     DataSharingTerm,
-    record="Data-sharing term",
+    record=_("Data-sharing term"),
     slug="term",
     parent="agreement",
     public_fields=DataSharingTerm.FIELDS,
@@ -581,7 +601,7 @@ DataSharingTermEvent = track(
 )
 AgreementSourceEvent = track(
     AgreementSource,
-    record="Source",
+    record=_("Source"),
     slug="agreement-source-link",
     parent="agreement",
     public_fields=("source",),

@@ -16,29 +16,10 @@ DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S")
 DATETIME_HINT = _("Year-month-day hour:minute, in the registry's time zone, e.g. 2026-03-02 09:30.")
 DATETIME_INVALID = _("Enter a date and time as year-month-day hour:minute, e.g. 2026-03-02 09:30.")
 
-# The names of the incident's fields on the forms, where the model's are the ones Django
-# derives from the field's name (so not marked for translation): the same words,
-# translated. The model's own verbose names, marked, name the others.
-FIELD_LABELS = {
-    "kind": _("Kind"),
-    "title": _("Title"),
-    "occurred_on": _("Occurred on"),
-    "discovered_at": _("Discovered at"),
-    "authority": _("Authority"),
-    "delay_reason": _("Delay reason"),
-    "nature": _("Nature"),
-    "data_categories": _("Data categories"),
-    "likely_consequences": _("Likely consequences"),
-    "measures_taken": _("Measures taken"),
-    "status": _("Status"),
-    "closed_on": _("Closed on"),
-    "outcome": _("Outcome"),
-}
-
 
 def field_label(name: str):
     """The name of the incident's field ``name``, capitalized, in the reader's language."""
-    return FIELD_LABELS.get(name) or capfirst(Incident._meta.get_field(name).verbose_name)
+    return capfirst(Incident._meta.get_field(name).verbose_name)
 
 
 SOURCE_PREFIX = "source"
@@ -85,9 +66,7 @@ class IncidentForm(StaffModelForm):
             )
         }
         labels = {
-            **FIELD_LABELS,
             "notes": _("Private notes"),
-            "how_found": _("How it was found"),
         }
         help_texts = {
             "notes": _("Seen only by staff who see the incident; never published."),

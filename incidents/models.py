@@ -31,14 +31,17 @@ class Incident(Publishable, TimeStampedModel):
     DataCategory = DataCategory
 
     agreements = models.ManyToManyField(Agreement, related_name="incidents")
-    kind = models.CharField(max_length=30, choices=IncidentKind)
-    title = models.CharField(max_length=300)
+    kind = models.CharField(_("Kind"), max_length=30, choices=IncidentKind)
+    title = models.CharField(_("Title"), max_length=300)
     occurred_on = models.DateField(
+        _("Occurred on"),
         null=True,
         blank=True,
         help_text=_("When it happened, if known (it may predate discovery)."),
     )
-    discovered_at = models.DateTimeField(help_text=_("When a party became aware of it."))
+    discovered_at = models.DateTimeField(
+        _("Discovered at"), help_text=_("When a party became aware of it.")
+    )
     reported_to_authority_at = models.DateTimeField(
         _("reported to the authority at"),
         null=True,
@@ -46,17 +49,20 @@ class Incident(Publishable, TimeStampedModel):
         help_text=_("When the supervisory authority was notified; empty if it was not."),
     )
     authority = models.CharField(
+        _("Authority"),
         max_length=200,
         blank=True,
         help_text=_("Which authority was notified, e.g. “Information Commissioner's Office”."),
     )
     delay_reason = models.TextField(
+        _("Delay reason"),
         blank=True,
         help_text=_("Why the authority was notified more than 72 hours after discovery, if so."),
     )
-    nature = models.TextField(help_text=_("What happened."))
+    nature = models.TextField(_("Nature"), help_text=_("What happened."))
     data_categories = ArrayField(
         models.CharField(max_length=30, choices=DataCategory),
+        verbose_name=_("Data categories"),
         blank=True,
         default=list,
         help_text=_("The categories of data affected."),
@@ -73,17 +79,22 @@ class Incident(Publishable, TimeStampedModel):
         blank=True,
         default=list,
     )
-    likely_consequences = models.TextField(blank=True)
+    likely_consequences = models.TextField(_("Likely consequences"), blank=True)
     measures_taken = models.TextField(
+        _("Measures taken"),
         blank=True,
         help_text=_("What was done, or is proposed, to address it and limit its effects."),
     )
     how_found = models.CharField(_("how it was found"), max_length=30, choices=HowFound)
     sources = models.ManyToManyField(Source, related_name="incidents", blank=True)
-    status = models.CharField(max_length=30, choices=IncidentStatus, default=IncidentStatus.OPEN)
-    closed_on = models.DateField(null=True, blank=True)
-    outcome = models.TextField(blank=True, help_text=_("How it was resolved, once closed."))
-    notes = models.TextField(blank=True, help_text=_("Private: never published."))
+    status = models.CharField(
+        _("Status"), max_length=30, choices=IncidentStatus, default=IncidentStatus.OPEN
+    )
+    closed_on = models.DateField(_("Closed on"), null=True, blank=True)
+    outcome = models.TextField(
+        _("Outcome"), blank=True, help_text=_("How it was resolved, once closed.")
+    )
+    notes = models.TextField(_("Notes"), blank=True, help_text=_("Private: never published."))
 
     # What the staff form edits (the agreements and sources are edited beside them).
     EDITABLE_FIELDS = (
@@ -221,7 +232,7 @@ class IncidentSource(Incident.sources.through):
 # triggers, and what the histories show of them (see ``audit.registry``).
 IncidentEvent = track(
     Incident,
-    record="Incident",
+    record=_("Incident"),
     slug="incident",
     public_fields=Incident.PUBLIC_FIELDS,
     public_if={"publication_status": PublicationStatus.PUBLISHED},
@@ -231,14 +242,14 @@ IncidentEvent = track(
 )
 IncidentAgreementEvent = track(
     IncidentAgreement,
-    record="Agreement",
+    record=_("Agreement"),
     slug="incident-agreement-link",
     parent="incident",
     public_fields=("agreement",),
 )
 IncidentSourceEvent = track(
     IncidentSource,
-    record="Source",
+    record=_("Source"),
     slug="incident-source-link",
     parent="incident",
     public_fields=("source",),

@@ -39,12 +39,6 @@ class ReviewForm(StaffModelForm):
                 "party to the partnership?"
             ),
             "declared_ties": _("The ties"),
-            "kind": _("Kind"),
-            "status": _("Status"),
-            "started_on": _("Started on"),
-            "completed_on": _("Completed on"),
-            "outcome": _("Outcome"),
-            "public_summary": _("Public summary"),
             "notes": _("Private notes"),
         }
         help_texts = {
@@ -108,9 +102,6 @@ class FindingForm(StaffModelForm):
             "corrective_action": forms.Textarea(attrs={"rows": 2}),
         }
         labels = {
-            "severity": _("Severity"),
-            "summary": _("Summary"),
-            "corrective_action": _("Corrective action"),
             "due_on": _("Corrective action due"),
         }
         help_texts = {

@@ -108,14 +108,16 @@ class Review(TimeStampedModel):
         DECLARED = "declared", _("Ties declared")
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="reviews")
-    reviewer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="reviews")
-    kind = models.CharField(max_length=20, choices=Kind)
-    status = models.CharField(max_length=20, choices=Status, default=Status.SCHEDULED)
-    started_on = models.DateField(null=True, blank=True)
-    completed_on = models.DateField(null=True, blank=True)
-    outcome = models.CharField(max_length=20, choices=Outcome, blank=True)
-    public_summary = models.TextField(blank=True)
-    notes = models.TextField(blank=True, help_text=_("Private: never published."))
+    reviewer = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("Reviewer")
+    )
+    kind = models.CharField(_("Kind"), max_length=20, choices=Kind)
+    status = models.CharField(_("Status"), max_length=20, choices=Status, default=Status.SCHEDULED)
+    started_on = models.DateField(_("Started on"), null=True, blank=True)
+    completed_on = models.DateField(_("Completed on"), null=True, blank=True)
+    outcome = models.CharField(_("Outcome"), max_length=20, choices=Outcome, blank=True)
+    public_summary = models.TextField(_("Public summary"), blank=True)
+    notes = models.TextField(_("Notes"), blank=True, help_text=_("Private: never published."))
     # "Not declared": recorded before the question was asked (the reviews that predate it).
     conflict_of_interest = models.CharField(
         _("conflict-of-interest declaration"),
@@ -124,6 +126,7 @@ class Review(TimeStampedModel):
         default=ConflictOfInterest.NOT_DECLARED,
     )
     declared_ties = models.TextField(
+        _("Declared ties"),
         blank=True,
         help_text=_("The ties to a party the reviewer declared; published unless withheld."),
     )
@@ -231,12 +234,12 @@ class Finding(TimeStampedModel):
         RESOLVED = "resolved", _("Resolved")
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="findings")
-    severity = models.CharField(max_length=10, choices=Severity)
-    summary = models.TextField()
-    corrective_action = models.TextField(blank=True)
-    due_on = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
-    resolved_on = models.DateField(null=True, blank=True)
+    severity = models.CharField(_("Severity"), max_length=10, choices=Severity)
+    summary = models.TextField(_("Summary"))
+    corrective_action = models.TextField(_("Corrective action"), blank=True)
+    due_on = models.DateField(_("Due on"), null=True, blank=True)
+    status = models.CharField(_("Status"), max_length=10, choices=Status, default=Status.OPEN)
+    resolved_on = models.DateField(_("Resolved on"), null=True, blank=True)
 
     EDITABLE_FIELDS = (
         "severity",
@@ -493,7 +496,7 @@ class ReviewReminder(models.Model):
 # triggers, and what the staff history shows of them (see ``audit.registry``).
 ReviewEvent = track(
     Review,
-    record="Review",
+    record=_("Review"),
     slug="review",
     # What the public API shows of a review (never its private notes); public while its
     # agreement is (the followers' alerts tell its public changes).
@@ -503,10 +506,10 @@ ReviewEvent = track(
 )
 FindingEvent = track(
     Finding,
-    record="Finding",
+    record=_("Finding"),
     slug="finding",
     parent="review",
     public_fields=tuple(f for f in Finding.PUBLIC_FIELDS if f != "id"),
 )
 # A flag's ``parameters`` restate its ``detail`` (which the trail records) for translation.
-FlagEvent = track(Flag, record="Flag", slug="flag", derived=("parameters",))
+FlagEvent = track(Flag, record=_("Flag"), slug="flag", derived=("parameters",))

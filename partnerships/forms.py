@@ -20,20 +20,6 @@ class PartnershipForm(StaffModelForm):
             "roles_and_responsibilities": forms.Textarea(attrs={"rows": 3}),
             "public_summary": forms.Textarea(attrs={"rows": 3}),
         }
-        labels = {
-            "title": _("Title"),
-            "status": _("Status"),
-            "region": _("Region"),
-            "country": _("Country"),
-            "focus_areas": _("Focus areas"),
-            "established_on": _("Established on"),
-            "established_precision": _("Established precision"),
-            "ended_on": _("Ended on"),
-            "objectives": _("Objectives"),
-            "roles_and_responsibilities": _("Roles and responsibilities"),
-            "public_summary": _("Public summary"),
-            "visibility": _("Visibility"),
-        }
         help_texts = {
             "established_on": _(
                 "A year-only date is entered as 1 January of that year, with precision “Year”."
@@ -128,13 +114,6 @@ class OrganizationProposeForm(StaffModelForm):
         model = Organization
         fields = ["name", "kind", "country", "city", "website", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-        labels = {
-            "name": _("Name"),
-            "kind": _("Kind"),
-            "country": _("Country"),
-            "city": _("City"),
-            "description": _("Description"),
-        }
         help_texts = {"name": _("Its full official name.")}
 
 
@@ -163,7 +142,6 @@ class SourceForm(StaffModelForm):
     class Meta:
         model = Source
         fields = list(Source.EDITABLE_FIELDS)
-        labels = {"title": _("Title"), "kind": _("Kind"), "published_on": _("Published on")}
         help_texts = {"published_on": _("When the source itself was published, if known.")}
 
 
@@ -187,10 +165,6 @@ class OrganizationIdentifiersForm(StaffModelForm):
     class Meta:
         model = Organization
         fields = list(Organization.IDENTIFIER_FIELDS)
-        labels = {
-            "registration_number": _("Registration number"),
-            "registry_name": _("Registry name"),
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

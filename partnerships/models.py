@@ -61,18 +61,18 @@ class Organization(TimeStampedModel):
     # Organizations whose members oversee partnerships rather than run them.
     OVERSIGHT_KINDS = (Kind.OVERSIGHT_BODY, Kind.COMMUNITY_BOARD, Kind.AUDITOR)
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(_("Name"), max_length=200)
     slug = models.SlugField(max_length=200, unique=True, help_text="Stable public identifier.")
-    kind = models.CharField(max_length=20, choices=Kind)
+    kind = models.CharField(_("Kind"), max_length=20, choices=Kind)
     ngo_type = models.CharField(
         "NGO type", max_length=30, choices=NgoType, blank=True, help_text="For NGOs only."
     )
     scope = models.CharField(max_length=20, choices=Scope, blank=True)
-    country = CountryField(blank=True)
+    country = CountryField(_("Country"), blank=True)
     region = models.CharField(max_length=20, choices=Region, blank=True)
-    city = models.CharField(max_length=120, blank=True)
-    website = models.URLField(blank=True)
-    description = models.TextField(blank=True)
+    city = models.CharField(_("City"), max_length=120, blank=True)
+    website = models.URLField(_("Website"), blank=True)
+    description = models.TextField(_("Description"), blank=True)
     ori = models.CharField(
         "ORI",
         max_length=9,
@@ -81,9 +81,13 @@ class Organization(TimeStampedModel):
         help_text="A police agency's ORI code, where it has one.",
     )
     registration_number = models.CharField(
-        max_length=60, blank=True, help_text=_("An NGO's charity or company registry number.")
+        _("Registration number"),
+        max_length=60,
+        blank=True,
+        help_text=_("An NGO's charity or company registry number."),
     )
     registry_name = models.CharField(
+        _("Registry name"),
         max_length=200,
         blank=True,
         help_text=_(
@@ -171,10 +175,10 @@ class Source(TimeStampedModel):
         COURT_RECORD = "court_record", _("Court record")
         OTHER = "other", _("Other")
 
-    title = models.CharField(max_length=300)
+    title = models.CharField(_("Title"), max_length=300)
     url = models.URLField("URL", max_length=500, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind)
-    published_on = models.DateField(null=True, blank=True)
+    kind = models.CharField(_("Kind"), max_length=20, choices=Kind)
+    published_on = models.DateField(_("Published on"), null=True, blank=True)
     archived_url = models.URLField(
         "archived URL", max_length=500, blank=True, help_text="A copy in a web archive."
     )
@@ -205,14 +209,17 @@ class Partnership(StoresDerivedFacts, Publishable, TimeStampedModel):
         MONTH = "month", _("Month")
         YEAR = "year", _("Year")
 
-    title = models.CharField(max_length=300)
+    title = models.CharField(_("Title"), max_length=300)
     slug = models.SlugField(max_length=200, unique=True, help_text="Stable public identifier.")
-    status = models.CharField(max_length=20, choices=Status, default=Status.PROPOSED)
-    focus_areas = models.ManyToManyField(FocusArea, related_name="partnerships", blank=True)
-    region = models.CharField(max_length=20, choices=Region)
-    country = CountryField()
-    established_on = models.DateField(null=True, blank=True)
+    status = models.CharField(_("Status"), max_length=20, choices=Status, default=Status.PROPOSED)
+    focus_areas = models.ManyToManyField(
+        FocusArea, related_name="partnerships", blank=True, verbose_name=_("Focus areas")
+    )
+    region = models.CharField(_("Region"), max_length=20, choices=Region)
+    country = CountryField(_("Country"))
+    established_on = models.DateField(_("Established on"), null=True, blank=True)
     established_precision = models.CharField(
+        _("Established precision"),
         max_length=5,
         choices=DatePrecision,
         default=DatePrecision.DAY,
@@ -221,11 +228,13 @@ class Partnership(StoresDerivedFacts, Publishable, TimeStampedModel):
             "1 January of that year."
         ),
     )
-    ended_on = models.DateField(null=True, blank=True)
-    objectives = models.TextField(blank=True)
-    roles_and_responsibilities = models.TextField(blank=True)
-    public_summary = models.TextField(blank=True)
-    visibility = models.CharField(max_length=20, choices=Visibility, default=Visibility.PUBLIC)
+    ended_on = models.DateField(_("Ended on"), null=True, blank=True)
+    objectives = models.TextField(_("Objectives"), blank=True)
+    roles_and_responsibilities = models.TextField(_("Roles and responsibilities"), blank=True)
+    public_summary = models.TextField(_("Public summary"), blank=True)
+    visibility = models.CharField(
+        _("Visibility"), max_length=20, choices=Visibility, default=Visibility.PUBLIC
+    )
     organizations = models.ManyToManyField(
         Organization, through="PartnershipParty", related_name="partnerships"
     )
@@ -364,9 +373,12 @@ class PartnershipParty(TimeStampedModel):
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="parties")
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="party_roles"
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="party_roles",
+        verbose_name=_("Organization"),
     )
-    role = models.CharField(max_length=20, choices=Role)
+    role = models.CharField(_("Role"), max_length=20, choices=Role)
 
     objects = PartnershipPartyQuerySet.as_manager()
 
@@ -396,7 +408,7 @@ class Membership(TimeStampedModel):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
-    role = models.CharField(max_length=10, choices=Role, default=Role.VIEWER)
+    role = models.CharField(_("Role"), max_length=10, choices=Role, default=Role.VIEWER)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -428,16 +440,16 @@ class PartnershipSource(Partnership.sources.through):
 # triggers, and what the histories show of them (see ``audit.registry``).
 OrganizationEvent = track(
     Organization,
-    record="Organization",
+    record=_("Organization"),
     slug="organization",
     named_by="name",
     named_among=Organization.objects.public,
     acting_for="organizations",
 )
-SourceEvent = track(Source, record="Source", slug="source", named_by="title")
+SourceEvent = track(Source, record=_("Source"), slug="source", named_by="title")
 PartnershipEvent = track(
     Partnership,
-    record="Partnership",
+    record=_("Partnership"),
     derived=Partnership.DERIVED_FIELDS,
     slug="partnership",
     public_fields=Partnership.PUBLIC_FIELDS,
@@ -446,22 +458,22 @@ PartnershipEvent = track(
 )
 PartnershipPartyEvent = track(
     PartnershipParty,
-    record="Party",
+    record=_("Party"),
     slug="party",
     parent="partnership",
     public_fields=("organization", "role"),
 )
-MembershipEvent = track(Membership, record="Membership", slug="membership")
+MembershipEvent = track(Membership, record=_("Membership"), slug="membership")
 PartnershipFocusAreaEvent = track(
     PartnershipFocusArea,
-    record="Focus area",
+    record=_("Focus area"),
     slug="focus-area-link",
     parent="partnership",
     public_fields=("focusarea",),
 )
 PartnershipSourceEvent = track(
     PartnershipSource,
-    record="Source",
+    record=_("Source"),
     slug="partnership-source-link",
     parent="partnership",
     public_fields=("source",),

@@ -239,7 +239,7 @@ class Withholding(TimeStampedModel):
 
 WithholdingEvent = track(
     Withholding,
-    record="Withheld value",
+    record=_("Withheld value"),
     slug="withholding",
 )
 
@@ -326,6 +326,6 @@ def open_revision(record: models.Model) -> Revision | None:
 
 RevisionEvent = track(
     Revision,
-    record="Pending revision",
+    record=_("Pending revision"),
     slug="revision",
 )
