@@ -721,11 +721,11 @@ def api_links(partnership: Partnership) -> list[tuple[str, str]]:
     agreements = reverse("api:agreement-list") + "?" + urlencode({"partnership": partnership.slug})
     return [
         (
-            "This partnership in the API (JSON)",
+            _("This partnership in the API (JSON)"),
             reverse("api:partnership-detail", args=[partnership.pk]),
         ),
-        ("Its public agreements in the API (JSON)", agreements),
-        ("Download its public agreements as CSV", f"{agreements}&format=csv"),
+        (_("Its public agreements in the API (JSON)"), agreements),
+        (_("Download its public agreements as CSV"), f"{agreements}&format=csv"),
     ]
 
 

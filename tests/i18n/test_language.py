@@ -186,3 +186,18 @@ def test_the_home_figures_read_in_each_readers_language_whoever_counted_them(cli
     stats = client.get("/api/v1/stats/", headers={"accept-language": "es"}).json()
     regions = {row["key"]: row["label"] for row in stats["partnerships"]["by_region"]}
     assert regions["europe"] == "Europa"
+
+
+@pytest.mark.parametrize(
+    ("language", "link"),
+    [
+        ("es", "Descargar sus acuerdos públicos en CSV"),
+        ("fr", "Télécharger ses accords publics en CSV"),
+    ],
+)
+def test_the_partnership_pages_api_links_read_in_the_language(client, language, link):
+    registry = build_registry()
+    url = registry.safe_homes.get_absolute_url()
+    body = client.get(url, headers={"accept-language": language}).content.decode()
+    assert link in body
+    assert "Download its public agreements as CSV" not in body
