@@ -1,6 +1,6 @@
 """The facts an agreement stores but derives from other records: its risk level (from its
 data-sharing terms) and whether its auditor is independent (from its partnership's
-parties). ``oversight.derived`` stores the third, the kinds of its open flags.
+parties).
 
 Every write that changes what they derive from calls ``derived_facts_refresh`` in its own
 transaction: the services of agreements, the parties' services (through

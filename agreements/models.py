@@ -4,8 +4,6 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -118,8 +116,9 @@ class Agreement(StoresDerivedFacts, Publishable, TimeStampedModel):
     # Facts derived from other records, stored so that the public lists filter, sort and
     # show them from columns rather than from subqueries per row. Never edited: the
     # services re-derive them in the transaction of every write that changes what they
-    # derive from (``agreements.derived``; the open flags: ``oversight.derived``), and
-    # ``manage.py refresh_derived`` re-derives them all.
+    # derive from (``agreements.derived``), and ``manage.py refresh_derived`` re-derives
+    # them all. An agreement's open flags are rows of their own (``oversight.Flag``), which
+    # the public lists filter by through their index of open flags per kind.
     stored_risk_level = models.CharField(
         max_length=10,
         choices=RiskLevel,
@@ -133,16 +132,7 @@ class Agreement(StoresDerivedFacts, Publishable, TimeStampedModel):
         editable=False,
         help_text="Null without an auditor; false when the auditor is a party.",
     )
-    open_flag_kinds = ArrayField(
-        models.CharField(max_length=30),
-        default=list,
-        db_default=[],
-        blank=True,
-        editable=False,
-        help_text="The kinds of its open oversight flags, in order.",
-    )
-
-    DERIVED_FIELDS = ("stored_risk_level", "auditor_is_independent", "open_flag_kinds")
+    DERIVED_FIELDS = ("stored_risk_level", "auditor_is_independent")
 
     # What a staff form edits.
     EDITABLE_FIELDS = (
@@ -219,8 +209,6 @@ class Agreement(StoresDerivedFacts, Publishable, TimeStampedModel):
             *Publishable.Meta.indexes,
             # The flagging job: agreements in force whose review date has passed.
             models.Index(fields=["status", "next_review_due"], name="agreement_status_review_idx"),
-            # ?flag=... of the public lists: open_flag_kinds && ARRAY[...].
-            GinIndex(fields=["open_flag_kinds"], name="agreement_open_flags_gin"),
             # ?risk_level=... of the public lists, in their order (title, id): a page of
             # 50 read in order instead of a sort of every match.
             models.Index(

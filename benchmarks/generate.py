@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from agreements.derived import derived_facts_refresh
 from benchmarks.flagging_sql import HAND_WRITTEN
-from oversight.derived import derived_refresh
 from partnerships.models import Organization, Partnership, PartnershipParty
 
 TABLES = [
@@ -53,7 +53,7 @@ def generate(agreements: int, *, flags: bool = False) -> int:
     and a police agency; agreements over every status, with dates, auditors, signatories,
     public and non-public document versions, terms, DPIAs and findings spread so that every
     flag kind occurs; with ``flags``, the flags the nightly run would raise on them; then
-    the agreements' derived facts (``oversight.derived.derived_refresh``). Returns the
+    the agreements' derived facts (``agreements.derived.derived_facts_refresh``). Returns the
     number of partnerships.
 
     The audit triggers are off while the rows are written: a generated registry has no
@@ -64,9 +64,9 @@ def generate(agreements: int, *, flags: bool = False) -> int:
         partnerships = _generate(agreements)
         if flags:
             _raise_flags()
-        # The facts the agreements store (risk level, auditor independence, open flags'
-        # kinds), derived as a bulk write derives them: set-based, one statement each.
-        derived_refresh()
+        # The facts the agreements store (risk level, auditor independence), derived as a
+        # bulk write derives them: set-based, one statement.
+        derived_facts_refresh()
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE agreements_agreement")
         return partnerships

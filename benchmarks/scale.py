@@ -5,7 +5,7 @@
 Two generated registries (``benchmarks/generate.py``, flags raised), one of 10,000 and one
 of 1,000,000 agreements, each in a database of its own (``SCALE_10K_DATABASE_URL``,
 ``SCALE_1M_DATABASE_URL``). A registry of the right size is reused: it is only migrated,
-its stored derived facts refreshed (``oversight.derived``, when present) and its summary
+its stored derived facts refreshed (``agreements.derived``) and its summary
 of headline figures and of the unfiltered registry's counts beside its filter options
 refreshed (``public.summary``); a missing one is generated first.
 
@@ -56,10 +56,10 @@ from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from agreements.derived import derived_facts_refresh  # noqa: E402
 from agreements.models import Agreement  # noqa: E402
 from benchmarks.generate import ensure_database, generate, registry_size  # noqa: E402
 from core import keyset  # noqa: E402
-from oversight.derived import derived_refresh  # noqa: E402
 from partnerships.models import Membership, Organization  # noqa: E402
 from public.api.agreements import AgreementViewSet  # noqa: E402
 from public.api.partnerships import PartnershipViewSet, partnership_queryset  # noqa: E402
@@ -130,10 +130,10 @@ def drop_database() -> None:
 
 
 def refresh_derived() -> None:
-    """The stored derived facts (risk level, auditor independence, open flag kinds): the
+    """The stored derived facts (risk level, auditor independence): the
     nightly safety net's function, which backfills them."""
     started = time.monotonic()
-    derived_refresh()
+    derived_facts_refresh()
     print(f"derived facts refreshed in {time.monotonic() - started:.0f} s")
 
 

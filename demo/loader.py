@@ -23,8 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from agreements.derived import derived_facts_refresh
 from agreements.models import Agreement, AgreementSignatory, DataSharingTerm
-from oversight.derived import derived_refresh
 from oversight.models import Finding, Review
 from partnerships.forms import PartnershipForm
 from partnerships.models import (
@@ -612,7 +612,7 @@ def load_demo_registry(*, today: date, reset_passwords: bool = False) -> LoadRep
     7. ``next_review_due`` of each agreement, from its reviews.
     8. Joint activities with their results on that partnership and two of the seed table,
        and its published transparency report of last year (``demo/activities.py``).
-    9. The facts the agreements and partnerships store (``oversight.derived``): the rows
+    9. The facts the agreements and partnerships store (``agreements.derived``): the rows
        above were written as they are, not through the services that store them.
     """
     report = LoadReport()
@@ -654,7 +654,7 @@ def load_demo_registry(*, today: date, reset_passwords: bool = False) -> LoadRep
         "transparency reports",
         load_demo_report(partnership_slug=REFUGE_REFERRALS["slug"], today=today),
     )
-    derived_refresh()
+    derived_facts_refresh()
     return report
 
 

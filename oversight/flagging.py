@@ -22,13 +22,12 @@ from operator import itemgetter
 
 from django.conf import settings
 from django.db import DataError, IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone, translation
 
 from agreements.derived import derived_facts_refresh
 from agreements.models import Agreement
 
-from .derived import open_flag_kinds_refresh
 from .models import Flag, flag_text
 from .rules import FACTS, FLAG_RULES, FlagRule
 
@@ -131,12 +130,13 @@ def flags_raise(
     # other's new flags in one order and never deadlock (the scan order is the plan's).
     rows.sort(key=itemgetter(0))
     raised = 0
+    described = {}  # a sentence per distinct set of values: many flags say the same thing
     # ``detail`` is written in English, whoever's request the run follows.
     with translation.override(settings.LANGUAGE_CODE):
         for start in range(0, len(rows), RAISE_BATCH_SIZE):
             batch = rows[start : start + RAISE_BATCH_SIZE]
             flags = [
-                (row[0], *_described(rule, dict(zip(names, row, strict=True)), today))
+                (row[0], *_described(rule, dict(zip(names, row, strict=True)), today, described))
                 for row in batch
             ]
             raised += _flags_insert(rule.kind, now, flags)
@@ -155,37 +155,33 @@ def _held_on_todays_facts(rule: FlagRule, today) -> QuerySet:
 
 def _flags_insert(kind: str, now: datetime, flags: list[tuple[int, str, str | None]]) -> int:
     """Insert open flags (agreement id, detail, parameters as JSON), skipping any that
-    conflicts with an open one; return how many went in. One ``INSERT … SELECT FROM
-    unnest(…)`` per batch: a handful of parameters instead of one per field of every row,
-    as ``bulk_create`` would send."""
-    agreement_ids, details, parameters = zip(*flags, strict=True)
+    conflicts with an open one; return how many went in. One ``INSERT … SELECT`` per batch
+    from a single JSON parameter: not one parameter per field of every row, as
+    ``bulk_create`` would send, nor arrays, which the driver quotes value by value."""
+    rows = json.dumps(
+        [[agreement_id, detail, parameters] for agreement_id, detail, parameters in flags]
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Flag._meta.db_table} "  # noqa: S608 (the table name is ours)
             "(agreement_id, kind, raised_at, detail, parameters, resolution) "
-            "SELECT agreement_id, %s, %s, detail, parameters::jsonb, '' "
-            "FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
-            "AS candidate (agreement_id, detail, parameters) "
+            "SELECT (row->>0)::bigint, %s, %s, row->>1, (row->>2)::jsonb, '' "
+            "FROM jsonb_array_elements(%s::jsonb) AS row "
             "ON CONFLICT DO NOTHING",
-            [kind, now, list(agreement_ids), list(details), list(parameters)],
+            [kind, now, rows],
         )
         return cursor.rowcount
 
 
-def _open_flag_kinds_store(*, rule: FlagRule, now: datetime) -> int:
-    """Store the open flags' kinds of the agreements whose flags of ``rule``'s kind this
-    run raised or closed (they carry its ``now``): one statement, in the kind's
-    transaction."""
-    changed = Flag.objects.filter(kind=rule.kind).filter(Q(raised_at=now) | Q(resolved_at=now))
-    return open_flag_kinds_refresh(agreement_ids=changed.values("agreement_id"))
-
-
-def _described(rule: FlagRule, row: dict, today) -> tuple[str, str | None]:
+def _described(rule: FlagRule, row: dict, today, described: dict) -> tuple[str, str | None]:
     """What the flag raised on ``row`` says: its text in the active language (the
-    ``detail`` kept), and the ``parameters`` its sentence is written from, as JSON."""
+    ``detail`` kept), and the ``parameters`` its sentence is written from, as JSON.
+    ``described`` keeps the text of each set of parameters already written in this run."""
     try:
-        parameters = rule.parameters(row, today)
-        return flag_text(rule.kind, parameters), json.dumps(parameters)
+        parameters = json.dumps(rule.parameters(row, today), sort_keys=True)
+        if parameters not in described:
+            described[parameters] = flag_text(rule.kind, json.loads(parameters))
+        return described[parameters], parameters
     except Exception:  # a bad row gets a plain flag; it never stops the run
         logger.exception("flagging: cannot describe %s on agreement %s", rule.kind, row["pk"])
         return "", None
@@ -201,8 +197,7 @@ def flagging_run(*, now: datetime, agreement_ids: Collection[int] | None = None)
     2. For each kind of flag: close the open flags whose condition cleared, end the holds
        of the flags resolved by hand whose condition cleared, then raise flags on the
        agreements that meet the condition and have none open and none held closed on
-       today's facts; then store the open flags' kinds of the agreements whose flags of
-       the kind changed (``Agreement.open_flag_kinds``), in the same transaction.
+       today's facts; each kind in a transaction of its own.
 
     An empty ``agreement_ids`` does nothing. A kind that fails on bad data is logged and
     skipped; the other kinds still run. Connection errors propagate, so that the task
@@ -226,8 +221,6 @@ def flagging_run(*, now: datetime, agreement_ids: Collection[int] | None = None)
                 report.raised[str(rule.kind)] = flags_raise(
                     rule=rule, now=now, agreement_ids=agreement_ids
                 )
-                if report.closed[str(rule.kind)] or report.raised[str(rule.kind)]:
-                    _open_flag_kinds_store(rule=rule, now=now)
         except (IntegrityError, DataError):
             logger.exception("flagging: %s failed; the other kinds go on", rule.kind)
             report.failed.append(str(rule.kind))

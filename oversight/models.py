@@ -428,6 +428,13 @@ class Flag(models.Model):
             ),
         ]
         indexes = [
+            # ?flag=... of the public lists: the agreements with an open flag of a kind
+            # (``public.filters.with_open_flags``), found from the kind.
+            models.Index(
+                fields=["kind", "agreement"],
+                condition=Q(resolved_at__isnull=True),
+                name="flag_open_kind_idx",
+            ),
             # Digests: open flags not yet announced.
             models.Index(
                 fields=["raised_at"],

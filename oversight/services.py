@@ -18,7 +18,6 @@ from core.services import apply_fields, require
 from core.tasks import enqueue_on_commit
 
 from . import permissions
-from .derived import open_flag_kinds_refresh
 from .models import Finding, Flag, Review
 from .rules import rule_of
 
@@ -153,13 +152,11 @@ def flag_resolve(
     organization = permissions.resolving_organization(actor)
     by = organization.name if organization else "the site administrators"
     reason = f"Resolved by hand by {by}: {reason}"
-    with transaction.atomic():
-        closed = Flag.objects.filter(pk=flag.pk, resolved_at__isnull=True).update(
-            resolved_at=now,
-            resolution=reason,
-            resolved_facts=rule.facts_of(flag.agreement_id, today),
-            closed_until=closed_until,
-        )
-        open_flag_kinds_refresh(agreement_ids=[flag.agreement_id])
+    closed = Flag.objects.filter(pk=flag.pk, resolved_at__isnull=True).update(
+        resolved_at=now,
+        resolution=reason,
+        resolved_facts=rule.facts_of(flag.agreement_id, today),
+        closed_until=closed_until,
+    )
     flag.refresh_from_db()
     return closed == 1

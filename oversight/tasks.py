@@ -4,9 +4,9 @@
 from celery import shared_task
 from django.utils import timezone
 
+from agreements.derived import derived_facts_refresh
 from core.tasks import JOB_OPTIONS
 
-from .derived import derived_refresh
 from .digests import digests_send
 from .flagging import flagging_run
 
@@ -25,4 +25,4 @@ def send_digests() -> dict:
 @shared_task(**JOB_OPTIONS)
 def refresh_derived() -> dict:
     """The agreements' stored derived facts, re-derived where they differ (a safety net)."""
-    return derived_refresh()
+    return {"risk_and_auditor": derived_facts_refresh()}

@@ -48,6 +48,14 @@ def public_agreements():
     return Agreement.objects.public()
 
 
+def with_open_flags(agreements, kinds):
+    """The ``agreements`` with an open flag of one of ``kinds`` (through the index of open
+    flags per kind)."""
+    return agreements.filter(
+        Exists(Flag.objects.open().filter(agreement=OuterRef("pk"), kind__in=kinds))
+    )
+
+
 # An agreement's next review date: withheld with the date it takes effect
 # (``Agreement.WITHHELD_WITH``).
 REVIEW_DUE = "next_review_due"
@@ -281,7 +289,7 @@ class PartnershipFilter(django_filters.FilterSet):
         return qs.with_sources(value)
 
     def filter_flag(self, qs, name, value):
-        return self._with_agreement(qs, self.agreements().filter(open_flag_kinds__overlap=value))
+        return self._with_agreement(qs, with_open_flags(self.agreements(), value))
 
 
 class AgreementFilter(django_filters.FilterSet):
@@ -491,4 +499,4 @@ class AgreementFilter(django_filters.FilterSet):
         return queryset.with_sources(value)
 
     def filter_flag(self, queryset, name, value):
-        return queryset.filter(open_flag_kinds__overlap=value)
+        return with_open_flags(queryset, value)

@@ -17,7 +17,6 @@ def derived_by_rule(*agreements: Agreement) -> dict[int, dict]:
         row.pk: {
             "stored_risk_level": row.derived_risk_level,
             "auditor_is_independent": row.auditor_independence,
-            "open_flag_kinds": sorted(set(row.flags.open().values_list("kind", flat=True))),
             # The model's rules, for one agreement.
             "risk_level()": row.risk_level(),
             "has_independent_auditor()": row.has_independent_auditor(),
@@ -29,8 +28,8 @@ def derived_by_rule(*agreements: Agreement) -> dict[int, dict]:
 def stored(*agreements: Agreement) -> dict[int, dict]:
     rows = Agreement.objects.filter(pk__in=[agreement.pk for agreement in agreements])
     return {
-        pk: {"stored_risk_level": risk, "auditor_is_independent": auditor, "open_flag_kinds": kinds}
-        for pk, risk, auditor, kinds in rows.values_list("pk", *Agreement.DERIVED_FIELDS)
+        pk: {"stored_risk_level": risk, "auditor_is_independent": auditor}
+        for pk, risk, auditor in rows.values_list("pk", *Agreement.DERIVED_FIELDS)
     }
 
 

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from agreements.derived import derived_facts_refresh, partnership_derived_facts_refresh
 from agreements.models import Agreement, AgreementDocument, AgreementSignatory, DataSharingTerm
-from oversight.derived import open_flag_kinds_refresh
 from oversight.models import Finding, Flag, Review
 from partnerships.models import (
     FocusArea,
@@ -116,7 +115,6 @@ def _derived_refresh(agreement: Agreement) -> None:
     """What the services do after a write: the agreement's derived facts stored anew, and
     shown by the instance the test holds."""
     derived_facts_refresh(agreement_ids=[agreement.pk])
-    open_flag_kinds_refresh(agreement_ids=[agreement.pk])
     agreement.refresh_from_db(fields=Agreement.DERIVED_FIELDS)
 
 
@@ -241,12 +239,6 @@ class FlagFactory(factory.django.DjangoModelFactory):
     agreement = factory.SubFactory(AgreementFactory)
     kind = Flag.Kind.REVIEW_OVERDUE
     raised_at = factory.LazyFunction(timezone.now)
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        flag = super()._create(model_class, *args, **kwargs)
-        _derived_refresh(flag.agreement)
-        return flag
 
 
 class IncidentFactory(factory.django.DjangoModelFactory):

@@ -2,10 +2,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from agreements.derived import derived_facts_refresh
 from audit.trail import audit_job
 from demo.incidents import load_demo_incidents
 from demo.loader import load_demo_registry, next_reviews_due
-from oversight.derived import derived_refresh
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         report = load_demo_registry(today=today, reset_passwords=reset_passwords)
         load_demo_incidents(report=report, today=today)
         next_reviews_due()  # the incidents' agreements too
-        derived_refresh()  # the incidents' agreements too
+        derived_facts_refresh()  # the incidents' agreements too
         created = {label: n for label, n in report.created.items() if n}
         if created:
             for label, count in sorted(created.items()):
