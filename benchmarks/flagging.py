@@ -5,8 +5,9 @@ agreement that follows a staff write.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry_bench \\
         .venv/bin/python benchmarks/flagging.py --agreements 1000000
 
-Needs PostgreSQL. The database named by DATABASE_URL is created if missing and its
-registry tables are emptied: never point it at a database you want to keep. Figures
+Needs PostgreSQL. The database named by DATABASE_URL is created if missing; its registry
+is generated unless it already holds one of the size asked for (then its flags are
+emptied and raised again): never point it at a database you want to keep. Figures
 are appended to benchmarks/RESULTS.md.
 """
 
@@ -32,7 +33,12 @@ from django.utils import timezone  # noqa: E402
 
 from agreements.models import Agreement  # noqa: E402
 from benchmarks.flagging_sql import HAND_WRITTEN  # noqa: E402
-from benchmarks.generate import audit_triggers, ensure_database, generate  # noqa: E402
+from benchmarks.generate import (  # noqa: E402
+    audit_triggers,
+    ensure_database,
+    generate,
+    registry_size,
+)
 from oversight.flagging import flagging_run  # noqa: E402
 from oversight.models import Flag  # noqa: E402
 
@@ -109,7 +115,10 @@ def main():
     )
     args = parser.parse_args()
     ensure_database()
-    _, partnerships = timed(lambda: generate(args.agreements))
+    partnerships, agreements = registry_size()
+    if agreements != args.agreements:
+        partnerships = generate(args.agreements)
+    reset_flags()  # a registry reused from an earlier run: both sides start without flags
     audit_triggers(enabled=not args.without_audit)
 
     baseline_first, baseline_raised = timed(hand_written_run)

@@ -76,6 +76,15 @@ def test_the_switcher_posts_the_current_page_and_its_query(client):
     assert re.search(r'value="en" lang="en"[^>]*aria-current="true"', body)
 
 
+def test_the_switcher_names_each_language_in_its_own_tongue_on_any_page(client):
+    build_registry()
+    body = client.get("/partnerships/", headers={"accept-language": "es"}).content.decode()
+    names = re.findall(r'name="language" value="(\w+)"[^>]*>([^<]+)</button>', body)
+    # Not "Inglés" on a Spanish page: an English reader who landed here finds their own.
+    assert names == [("en", "English"), ("es", "Español"), ("fr", "Français")]
+    assert re.search(r'value="es" lang="es"[^>]*aria-current="true"', body)
+
+
 def test_switching_language_keeps_the_page_and_its_filters_and_is_remembered(client):
     build_registry()
     response = client.post(
