@@ -16,13 +16,15 @@ each list of the API with the journalist's filters, its first page and its deepe
 by cursor, a search, the registry's page (filtered, searched, deepest), the oversight
 dashboard as a member of an oversight body, the home page, ``/api/v1/stats/``, and one
 agreement's detail (API and page). It prints one table: p50 and p99 at 10k and at 1M, the
-ratios (1M/10k; 1M beside the detail at 1M; the deepest page beside the first) and the
-queries per request; then, at 1M, PostgreSQL's plans of the journalist's questions, and
-the JIT on and off; and appends the table, the date and the machine's load to
+ratios (1M/10k; 1M beside the same surface's detail at 1M; the deepest page beside the
+first) and the queries per request; then, at 1M, PostgreSQL's plans of the journalist's
+questions, and the JIT on and off; and appends the table, the date and the machine's load to
 ``benchmarks/RESULTS.md``, with each goal met or missed:
 
 - every list, the home page and the stats at 1M within 1.5x of the same at 10k, and
-  within 3x of one record's detail at 1M;
+  within 3x of one record's detail at 1M on the same surface (an API list beside one
+  agreement's JSON, a page beside one agreement's page: a page of the site carries its
+  header, menus and footer whatever it lists);
 - the deepest page within 1.5x of the first;
 - no more queries at 1M than at 10k (one fewer where the count is an estimate).
 """
@@ -190,6 +192,8 @@ def requests() -> dict:
             False,
         ),
         "API agreements, search": (f"/api/v1/agreements/?search={SEARCH}", False),
+        # A rarer kind of open flag (one agreement in twenty): the flags' own index.
+        "API agreements, open flag": ("/api/v1/agreements/?flag=corrective_action_overdue", False),
         "API partnerships, filtered": (f"/api/v1/partnerships/?{partnerships}", False),
         "API partnerships, deepest page": (
             "/api/v1/partnerships/?" + api_deepest(PartnershipViewSet, PartnershipFilter, []),
@@ -328,12 +332,18 @@ def ratio_cell(value: float, goal: float) -> str:
     return f"{value:.2f}× {'✓' if value <= goal else '✗'}"
 
 
+def detail_of(name: str) -> str:
+    """The detail a request is compared with: one agreement on the same surface, the API's
+    JSON for an API list, the agreement's page for a page (which carries the same header,
+    menus and footer as every page)."""
+    return "detail: agreement (API)" if name.startswith("API") else "detail: agreement page"
+
+
 def table(results: dict) -> tuple[str, list[str]]:
     small, large = results["10k"]["requests"], results["1m"]["requests"]
-    detail = large["detail: agreement (API)"]["p50"]
     lines = [
         "| request | p50 10k | p99 10k | p50 1M | p99 1M | 1M / 10k (≤ 1.5×) "
-        "| 1M / detail (≤ 3×) | deepest / first (≤ 1.5×) | queries 10k / 1M |",
+        "| 1M / its surface's detail (≤ 3×) | deepest / first (≤ 1.5×) | queries 10k / 1M |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     missed = []
@@ -341,6 +351,7 @@ def table(results: dict) -> tuple[str, list[str]]:
         base = small[name]
         scale = figures["p50"] / base["p50"] if base["p50"] else 0
         is_detail = name.startswith("detail")
+        detail = large[detail_of(name)]["p50"]
         against_detail = figures["p50"] / detail if detail else 0
         deepest = ""
         if "deepest" in name:
