@@ -328,8 +328,9 @@ CELERY_BEAT_SCHEDULE = {
         ),
     },
 }
-# The agreements' stored derived facts (risk level, auditor independence, open flags' kinds)
-# re-derived where they differ from their rules: a safety net, the writes keep them.
+# The agreements' stored derived facts (risk level, auditor independence) re-derived where
+# they differ from their rules: a safety net, the writes keep them. Before the flagging run,
+# which judges the agreements on them.
 CELERY_BEAT_SCHEDULE["refresh-derived"] = {
     "task": "oversight.tasks.refresh_derived",
     "schedule": crontab_from_line(
