@@ -210,3 +210,10 @@ def test_the_partnership_pages_api_links_read_in_the_language(client, language, 
     body = client.get(url, headers={"accept-language": language}).content.decode()
     assert link in body
     assert "Download its public agreements as CSV" not in body
+
+
+def test_the_phone_sort_row_is_labelled_in_the_readers_language(client):
+    # On a phone the table's sortable headers become a row, which CSS heads with this label.
+    build_registry()
+    body = client.get("/partnerships/", headers={"accept-language": "es"}).content.decode()
+    assert '<tr data-sort-label="Ordenar por">' in body
