@@ -5,7 +5,8 @@ from functools import cached_property
 
 from dateutil.relativedelta import relativedelta
 from django.db import models
-from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.lookups import IsNull
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -48,20 +49,20 @@ class ReviewQuerySet(models.QuerySet):
         ``reviewer_is_party``, which tells the pages why a review is not independent."""
         return self.annotate(
             reviewer_is_party=ExpressionWrapper(
-                Q(self._reviewer_is_party()), output_field=models.BooleanField()
+                Q(self._reviewer_is_party(per_row=True)), output_field=models.BooleanField()
             ),
             reviewer_is_independent=ExpressionWrapper(
-                ~self.not_independent_condition(), output_field=models.BooleanField()
+                ~self.not_independent_condition(per_row=True), output_field=models.BooleanField()
             ),
         )
 
     @staticmethod
-    def not_independent_condition() -> Q:
+    def not_independent_condition(per_row: bool = False) -> Q:
         """The independence rule (``REVIEW_INDEPENDENCE``): a review is not independent when
         its reviewer is a party to the partnership, or declared funding, staff or contractual
         ties to a party. A review recorded before the declaration was asked keeps the first
-        test alone."""
-        return Q(ReviewQuerySet._reviewer_is_party()) | Q(
+        test alone. ``per_row``: as ``_reviewer_is_party`` says, for a value read per row."""
+        return Q(ReviewQuerySet._reviewer_is_party(per_row)) | Q(
             conflict_of_interest=Review.ConflictOfInterest.DECLARED
         )
 
@@ -75,12 +76,17 @@ class ReviewQuerySet(models.QuerySet):
         )
 
     @staticmethod
-    def _reviewer_is_party():
-        return Exists(
-            PartnershipParty.objects.filter(
-                partnership=OuterRef("agreement__partnership"), organization=OuterRef("reviewer")
-            )
+    def _reviewer_is_party(per_row: bool = False):
+        """Whether the reviewer is a party to the partnership. ``per_row``: the same test as
+        a value of each row read (an annotation), probed through the party index for each
+        row of a page; PostgreSQL would plan an ``EXISTS`` there as a hash of every party
+        of the registry when it expects many rows, even under the ``LIMIT`` of one page."""
+        parties = PartnershipParty.objects.filter(
+            partnership=OuterRef("agreement__partnership"), organization=OuterRef("reviewer")
         )
+        if per_row:
+            return IsNull(Subquery(parties.values("pk")[:1]), False)
+        return Exists(parties)
 
 
 class Review(TimeStampedModel):
@@ -183,6 +189,14 @@ class Review(TimeStampedModel):
             models.Index(
                 fields=["agreement", "kind", "status", "completed_on"],
                 name="review_agreement_kind_idx",
+            ),
+            # The public list's order (latest completed first; ``/api/v1/reviews/``), and
+            # the same of one kind (``?kind=``): a page, first or by cursor, is read in order
+            # instead of a sort of every review.
+            models.Index(fields=["-completed_on", "-started_on", "id"], name="review_order_idx"),
+            models.Index(
+                fields=["kind", "-completed_on", "-started_on", "id"],
+                name="review_kind_order_idx",
             ),
         ]
 
@@ -428,6 +442,15 @@ class Flag(models.Model):
             ),
         ]
         indexes = [
+            # The public list's order (latest raised first; ``/api/v1/flags/``), and the
+            # open flags of one kind in it (``?kind=...&open=true``): a page, first or by
+            # cursor, is read in order instead of a sort of every flag.
+            models.Index(fields=["-raised_at", "id"], name="flag_raised_order_idx"),
+            models.Index(
+                fields=["kind", "-raised_at", "id"],
+                condition=Q(resolved_at__isnull=True),
+                name="flag_open_kind_order_idx",
+            ),
             # ?flag=... of the public lists: the agreements with an open flag of a kind
             # (``public.filters.with_open_flags``), found from the kind.
             models.Index(

@@ -115,6 +115,21 @@ class Organization(TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # The public list's order (name, id; ``/api/v1/organizations/``), and the same
+            # of one kind (``?kind=``): a page, first or by cursor, is read in order instead
+            # of a sort of every confirmed organization.
+            models.Index(
+                fields=["name", "id"],
+                condition=Q(is_confirmed=True),
+                name="organization_public_name_idx",
+            ),
+            models.Index(
+                fields=["kind", "name", "id"],
+                condition=Q(is_confirmed=True),
+                name="organization_public_kind_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ngo_type="") | Q(kind="ngo"),

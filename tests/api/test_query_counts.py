@@ -80,3 +80,26 @@ def test_a_detail_costs_a_fixed_number_of_queries(
     url = client.get(f"/api/v1/{endpoint}/").json()["results"][0]["url"]
     with django_assert_max_num_queries(budget):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "budget"),
+    [
+        # The lists the scale benchmark reads filtered (benchmarks/scale.py).
+        ("/api/v1/organizations/?kind=police_agency", 3),
+        ("/api/v1/reviews/?kind=scheduled_review&region=europe", 5),
+        ("/api/v1/flags/?kind=expired_but_active&open=true", 4),
+        ("/api/v1/partnerships/?search=police", 9),
+    ],
+)
+def test_a_filtered_list_costs_the_same_queries_for_1_and_30_rows(
+    client, url, budget, django_assert_max_num_queries
+):
+    populate(1)
+    client.get(url)  # caches warm (content types, withheld-value kinds)
+    one = count(client, url)
+    populate(29)
+    with django_assert_max_num_queries(budget):
+        response = client.get(url)
+    assert len(response.json()["results"]) >= 30
+    assert one == count(client, url) <= budget

@@ -29,6 +29,25 @@ def test_partnership_search_uses_the_title_and_party_name_indexes():
     assert "organization_name_search_idx" in text
 
 
+def test_the_parties_of_the_organizations_found_are_looked_up_by_their_ids():
+    # The ids of the organizations whose names hold a word, then their parties through the
+    # party index: never a hash of every party of the registry.
+    text = plan(search_partnerships(Partnership.objects.public(), "police"))
+    assert "organization_id = ANY" in text
+
+
+def test_the_search_indexes_keep_no_pending_list():
+    # A pending list is read by every search: a search would cost more after an import.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)",
+            [["partnership_search_idx", "organization_name_search_idx", "organization_search_idx"]],
+        )
+        options = dict(cursor.fetchall())
+    assert len(options) == 3
+    assert all("fastupdate=off" in (value or []) for value in options.values()), options
+
+
 def test_agreement_search_uses_its_index_and_its_partnerships():
     text = plan(search_agreements(Agreement.objects.public(), "protocol -police"))
     assert "agreement_search_idx" in text
