@@ -15,7 +15,9 @@ queries and orjson producing the same bytes in the same run.
    1 and 100 rows.
 2. The CSV export of every agreement (``?format=csv``): rows per second beside a
    server-side-cursor dump of the same columns (the same bytes), and the process's peak
-   memory growth during the export.
+   memory growth during the export. The same for the JSON export (``?format=json``),
+   beside the hand-written page's queries and objects run a chunk of rows at a time from a
+   server-side cursor (the same bytes).
 
 Needs PostgreSQL. The database named by DATABASE_URL is created if missing and its
 registry tables are emptied and refilled (``benchmarks/generate.py``): never point it at a
@@ -272,6 +274,26 @@ def hand_written_page(db, params, page: int, size: int, types: dict) -> bytes:
     cursor = db.cursor()
     count, is_estimate = api_count(cursor, values)
     rows = cursor.execute(PAGE_SQL, values).fetchall()
+    results = hand_written_items(cursor, rows, types)
+    query = params + [("page_size", str(size))]
+    more = len(rows) == size and (is_estimate or page * size < count)
+    return orjson.dumps(
+        {
+            "count": count,
+            "count_is_estimate": is_estimate,
+            # The API's next page is by cursor: the last row's ordering values, signed by
+            # ``core.keyset`` (compared without its token, ``same_page``).
+            "next": cursor_link(query, rows[-1][5], rows[-1][0]) if more else None,
+            "previous": None if page == 1 else page_link(query, page - 1),
+            "results": results,
+        },
+        option=orjson.OPT_UTC_Z,
+    )
+
+
+def hand_written_items(cursor, rows, types: dict) -> list[dict]:
+    """The agreements of ``rows`` (of ``ROW_COLUMNS``) as the API presents them, with their
+    related rows (one query each for all of them)."""
     ids = [row[0] for row in rows]
     terms = grouped(cursor, TERMS_SQL, ids)
     documents = grouped(cursor, DOCUMENTS_SQL, ids)
@@ -370,20 +392,7 @@ def hand_written_page(db, params, page: int, size: int, types: dict) -> bytes:
         }
         item = with_labels(item, AGREEMENT_LABELS)
         results.append(with_withheld(item, withheld[Agreement].get(pk, []), Agreement))
-    query = params + [("page_size", str(size))]
-    more = len(rows) == size and (is_estimate or page * size < count)
-    return orjson.dumps(
-        {
-            "count": count,
-            "count_is_estimate": is_estimate,
-            # The API's next page is by cursor: the last row's ordering values, signed by
-            # ``core.keyset`` (compared without its token, ``same_page``).
-            "next": cursor_link(query, rows[-1][5], rows[-1][0]) if more else None,
-            "previous": None if page == 1 else page_link(query, page - 1),
-            "results": results,
-        },
-        option=orjson.OPT_UTC_Z,
-    )
+    return results
 
 
 def api_count(cursor, values) -> tuple[int, bool]:
@@ -623,6 +632,29 @@ def raw_dump(dsn: dict, consume, types: dict) -> int:
     return rows
 
 
+JSON_EXPORT_SQL = f"SELECT {ROW_COLUMNS} {FROM} ORDER BY a.title, a.id"  # noqa: S608
+
+
+def raw_json_dump(dsn: dict, consume, types: dict) -> int:
+    """Every public agreement as the JSON export's objects (those of a page), from one
+    server-side cursor: a chunk of rows at a time, with their related rows."""
+    rows = 0
+    consume(b"[")
+    with psycopg.connect(**dsn) as db, db.transaction():
+        db.execute("SET TIME ZONE 'UTC'")
+        related = db.cursor()
+        with db.cursor(name="json_dump") as cursor:
+            cursor.itersize = CHUNK
+            cursor.execute(JSON_EXPORT_SQL, {"today": timezone.localdate()})
+            while batch := cursor.fetchmany(CHUNK):
+                items = hand_written_items(related, batch, types)
+                body = b",".join(orjson.dumps(item, option=orjson.OPT_UTC_Z) for item in items)
+                consume(body if rows == 0 else b"," + body)
+                rows += len(batch)
+    consume(b"]")
+    return rows
+
+
 def withhold_a_few(types: dict) -> None:
     """Withhold values of the first agreements the page shows (a summary, a reference, an
     auditor, a term's purpose, a document's text) and the region of one partnership the
@@ -780,11 +812,30 @@ def main():
     raw_export = time.perf_counter() - start
     if raw_rows != public or api_crc != raw_crc:
         sys.exit(f"The exports differ: {raw_rows:,} rows by hand, CRC {api_crc} and {raw_crc}.")
+    # The same for the JSON export (``?format=json``), beside the page's SQL by hand.
+    api_json_crc, raw_json_crc = [0], [0]
+    with PeakMemory() as json_memory:
+        start = time.perf_counter()
+        response = client.get(LIST, {"format": "json"})
+        consume = consumer(api_json_crc)
+        for chunk in response.streaming_content:
+            consume(chunk)
+        response.close()
+        api_json_export = time.perf_counter() - start
+    start = time.perf_counter()
+    raw_rows = raw_json_dump(dsn, consumer(raw_json_crc), types)
+    raw_json_export = time.perf_counter() - start
+    if raw_rows != public or api_json_crc != raw_json_crc:
+        sys.exit(
+            f"The JSON exports differ: {raw_rows:,} rows by hand, "
+            f"CRC {api_json_crc} and {raw_json_crc}."
+        )
     load_after = load()
 
     p50 = (statistics.median(api_times), statistics.median(raw_times))
     p99 = (percentile(api_times, 0.99), percentile(raw_times, 0.99))
     rates = (public / api_export, public / raw_export)
+    json_rates = (public / api_json_export, public / raw_json_export)
     query_text = "&".join(f"{k}={v}" for k, v in QUESTION)
     lines = [
         "",
@@ -811,6 +862,10 @@ def main():
         f"({api_export:.1f} s) | {rates[1]:,.0f} rows/s ({raw_export:.1f} s), "
         f"server-side cursor | {rates[0] / rates[1]:.2f}× |",
         f"| peak memory growth during the export | {memory.growth_mib:.1f} MiB | | |",
+        f"| JSON export of all {public:,} agreements | {json_rates[0]:,.0f} rows/s "
+        f"({api_json_export:.1f} s) | {json_rates[1]:,.0f} rows/s ({raw_json_export:.1f} s), "
+        f"server-side cursor, the page's queries by chunk | {json_rates[0] / json_rates[1]:.2f}× |",
+        f"| peak memory growth during the JSON export | {json_memory.growth_mib:.1f} MiB | | |",
         "",
     ]
     print("\n".join(lines))

@@ -29,7 +29,14 @@ def csv_cell(value) -> str:
         return "false"
     if isinstance(value, list | tuple):
         # Neutralised one by one; the joined text begins like its first item.
-        return LIST_SEPARATOR.join(map(csv_cell, value))
+        return LIST_SEPARATOR.join(
+            [
+                item
+                if item.__class__ is str and not item.startswith(QUOTED_PREFIXES)
+                else csv_cell(item)
+                for item in value
+            ]
+        )
     if isinstance(value, dt.datetime):
         return value.isoformat().replace("+00:00", "Z")
     if isinstance(value, dt.date):

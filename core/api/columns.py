@@ -39,10 +39,12 @@ the JSON and nullable in the schema, and hold ``[withheld: <reason>]`` in the CS
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
+from itertools import repeat
 from operator import itemgetter
 from urllib.parse import urlencode
 
@@ -51,6 +53,8 @@ from django.db import models
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from rest_framework import serializers
+
+from core.csv import QUOTED_PREFIXES, csv_cell
 
 CsvCells = Sequence[tuple[str, Callable | None] | tuple[str, Callable | None, "ReadBack"]]
 
@@ -88,30 +92,54 @@ class URLs:
         return self._routes[key]
 
 
+def values(queryset: models.QuerySet, fields: Iterable[str], **iterator) -> Iterable[dict]:
+    """The rows of ``queryset.values(*fields)``, each field once, made from
+    ``values_list()`` tuples: Django builds each ``.values()`` dict key by key, which cost
+    an export more than building them here. With ``iterator`` (``chunk_size``), from a
+    server-side cursor."""
+    names = tuple(dict.fromkeys(fields))
+    rows = queryset.values_list(*names)
+    if iterator:
+        rows = rows.iterator(**iterator)
+    return map(dict, map(zip, repeat(names), rows))
+
+
 def among(ids: Iterable[int]):
     """For ``field__in=among(ids)``: the ids go as one array parameter. With a placeholder
     per id, compiling and binding a chunk of 2,000 ids cost more than running its query
     (``benchmarks/api.py``)."""
-    return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+    # As the text of an array literal: binding a list of Python ints cost more than this.
+    return RawSQL("SELECT unnest(%s::bigint[])", ("{" + ",".join(map(str, ids)) + "}",))
 
 
 class Batch:
     """What presenting a batch of rows needs: the request's addresses, the rows' ids (for
     their related rows), the prefix of a nested object's fields in the row, and the
-    endpoint that an ``ApiUrl`` of the object points to."""
+    endpoint that an ``ApiUrl`` of the object points to. ``csv``: the objects are presented
+    for CSV cells only, which never show a ``Label`` (nested objects are presented without
+    theirs)."""
 
-    def __init__(self, urls: URLs, basename: str, rows: Sequence[dict] = (), prefix: str = ""):
+    def __init__(
+        self,
+        urls: URLs,
+        basename: str,
+        rows: Sequence[dict] = (),
+        prefix: str = "",
+        *,
+        csv: bool = False,
+    ):
         self.urls = urls
         self.basename = basename
         self.rows = rows
         self.prefix = prefix
+        self.csv = csv
 
     @cached_property
     def ids(self) -> list[int]:
         return [row[f"{self.prefix}id"] for row in self.rows]
 
     def nested(self, prefix: str, basename: str) -> Batch:
-        return Batch(self.urls, basename, self.rows, prefix)
+        return Batch(self.urls, basename, self.rows, prefix, csv=self.csv)
 
 
 # Columns ------------------------------------------------------------------------------
@@ -338,7 +366,7 @@ class _Related(Column):
         return (f"{prefix}id",)
 
     def fetch(self, batch: Batch, fields: Iterable[str]):
-        return self.rows(batch.ids).values(*dict.fromkeys((self.owner, *fields)))
+        return values(self.rows(batch.ids), (self.owner, *fields))
 
     def lookup(self, batch: Batch, groups: dict) -> Callable[[dict], list]:
         pk = f"{batch.prefix}id"
@@ -370,7 +398,7 @@ class Many(_Related):
         rows = list(self.fetch(batch, self.shape.reads(self.prefix)))
         # The related rows are a batch of their own: a column of their shape that fetches
         # rows of its own (their withheld values) does it once for all of them.
-        inner = Batch(batch.urls, self.basename, rows, prefix=self.prefix)
+        inner = Batch(batch.urls, self.basename, rows, prefix=self.prefix, csv=batch.csv)
         present = self.shape.presenter(inner)
         groups = defaultdict(list)
         owner = self.owner
@@ -519,7 +547,10 @@ class Shape:
         return tuple(dict.fromkeys(f for column in self.columns for f in column.reads(prefix)))
 
     def presenter(self, batch: Batch) -> Callable[[dict], dict]:
-        getters = [(column.key, column.bind(batch)) for column in self.columns]
+        columns = self.columns
+        if batch.csv:  # a label is JSON only
+            columns = [column for column in columns if not isinstance(column, Label)]
+        getters = [(column.key, column.bind(batch)) for column in columns]
         if self.withheld is None:
             return lambda row: {key: get(row) for key, get in getters}
         entries = dict(getters)[self.withheld.key]
@@ -541,13 +572,85 @@ class Shape:
     @cached_property
     def csv_columns(self) -> tuple[tuple[str, Callable[[dict], object]], ...]:
         """``(header, function of the presented object)``, in the CSV's order."""
+        return tuple(
+            (header, self._csv_cell(column, cell)) for column, header, cell in self._csv_cells
+        )
+
+    @cached_property
+    def _csv_cells(self) -> tuple[tuple[Column, str, Callable | None], ...]:
+        """``(column, header, function of its value or None)`` of each cell, in order."""
         columns = [c for c in self.columns if not c.csv_last]
         columns += [c for c in self.columns if c.csv_last]
         return tuple(
-            (header, self._csv_cell(column, cell))
-            for column in columns
-            for header, cell, *_ in column.csv
+            (column, header, cell) for column in columns for header, cell, *_ in column.csv
         )
+
+    def csv_writer(self, batch: Batch) -> Callable[[dict], Sequence[str]]:
+        """The function of a ``.values()`` row of the batch that gives its CSV row: the
+        cells of ``csv_columns`` of the presented object, through ``csv_cell``. Only the
+        columns the cells read are bound (no label, no related rows without cells), and a
+        plain field's cell is read from the row, not from an object built first.
+
+        ``csv_columns`` holds the rules; this is the same row, sooner: a row with a
+        withheld value of its own is presented and written by ``csv_columns`` as it is
+        (its markers), and one without has no marker to write, so that each cell is its
+        column's value (nested objects' withheld values are in their presented objects)."""
+        batch = Batch(batch.urls, batch.basename, batch.rows, batch.prefix, csv=True)
+        withheld_key = self.withheld.key if self.withheld else None
+        read = {column.key for column, _, _ in self._csv_cells}
+        read |= {key for key, _, _ in self._nested_withheld}
+        plain = [
+            column
+            for column in self.columns
+            if type(column) is Column
+            and column.convert is None
+            and column.csv == ((column.key, None),)
+        ]
+        plain_keys = [column.key for column in plain]
+        getters = [
+            (column.key, column.bind(batch))
+            for column in self.columns
+            if (column.key in read or column.key == withheld_key) and column not in plain
+        ]
+        values_of = _getter(*(batch.prefix + column.source for column in plain))
+        # The cells that are not a plain field's: functions of the presented object.
+        columns = dict(self.csv_columns)
+        presented = [
+            columns[header] for column, header, _ in self._csv_cells if column not in plain
+        ]
+        # Where each cell is in the plain cells followed by the others.
+        position = {key: index for index, key in enumerate(plain_keys)}
+        others = iter(range(len(plain), len(plain) + len(presented)))
+        order = _getter(
+            *(
+                position[column.key] if column in plain else next(others)
+                for column, _, _ in self._csv_cells
+            )
+        )
+        all_cells = [get for _, get in self.csv_columns]
+
+        def write(row):
+            values = values_of(row)
+            item = {key: get(row) for key, get in getters}
+            if withheld_key is not None and item[withheld_key]:
+                item.update(zip(plain_keys, values, strict=True))
+                return [csv_cell(get(item)) for get in all_cells]
+            # csv_cell, its commonest cases written out: a call per cell cost the most.
+            cells = [
+                (value if not value.startswith(QUOTED_PREFIXES) else csv_cell(value))
+                if value.__class__ is str
+                else ""
+                if value is None
+                else str(value)
+                if value.__class__ is int
+                else value.isoformat()
+                if value.__class__ is dt.date
+                else csv_cell(value)
+                for value in (*values, *[get(item) for get in presented])
+            ]
+            return order(cells)
+
+        return write
 
     @cached_property
     def read_back(self) -> dict[str, tuple[Column, ReadBack]]:
@@ -656,6 +759,14 @@ def _nullable_while_withheld(field: serializers.Field, withheld_key: str) -> ser
     help_text = kwargs.get("help_text")
     kwargs.update(allow_null=True, help_text=f"{help_text} {note}" if help_text else note)
     return type(field)(*field._args, **kwargs)
+
+
+def _getter(*keys) -> Callable[[object], tuple]:
+    """``itemgetter`` that gives a tuple whatever the number of keys."""
+    if len(keys) == 1:
+        (key,) = keys
+        return lambda row: (row[key],)
+    return itemgetter(*keys) if keys else lambda row: ()
 
 
 def _cell(key: str, cell: Callable) -> Callable[[dict], object]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
@@ -43,10 +44,10 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from core.csv import Echo, csv_cell
+from core.csv import Echo
 from core.licence import LicensedMixin
 
-from .columns import Shape, URLs
+from .columns import Batch, Shape, URLs, values
 from .defaults import (
     ORJSONRenderer,
     PublicAnonThrottle,
@@ -181,16 +182,21 @@ class PublicViewSet(LicensedMixin, viewsets.ReadOnlyModelViewSet):
                 }
             )
 
+    def row_chunks(self, queryset) -> Iterator[list[dict]]:
+        """``.values()`` rows, a chunk at a time, from one server-side cursor."""
+        chunk = []
+        for row in values(queryset, self.row_fields, chunk_size=EXPORT_CHUNK_SIZE):
+            chunk.append(row)
+            if len(chunk) == EXPORT_CHUNK_SIZE:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
     def export_chunks(self, queryset) -> Iterator[list[dict]]:
         """Presented rows, a chunk at a time, from one server-side cursor."""
         urls = URLs(self.request)
-        chunk = []
-        for row in queryset.values(*self.row_fields).iterator(chunk_size=EXPORT_CHUNK_SIZE):
-            chunk.append(row)
-            if len(chunk) == EXPORT_CHUNK_SIZE:
-                yield self.present(chunk, urls)
-                chunk = []
-        if chunk:
+        for chunk in self.row_chunks(queryset):
             yield self.present(chunk, urls)
 
     def export(self, queryset, export: str):
@@ -206,13 +212,15 @@ class PublicViewSet(LicensedMixin, viewsets.ReadOnlyModelViewSet):
         return response
 
     def csv_stream(self, queryset) -> Iterator[bytes]:
-        writer = csv.writer(Echo())
-        columns = self.shape.csv_columns
-        yield writer.writerow([header for header, _ in columns]).encode()
-        getters = [get for _, get in columns]
-        for chunk in self.export_chunks(queryset):
-            rows = [[csv_cell(get(item)) for get in getters] for item in chunk]
-            yield "".join(map(writer.writerow, rows)).encode()
+        """The header, then a chunk of rows at a time: each row written from its
+        ``.values()`` row by the shape's ``csv_writer`` (the cells of ``csv_columns``)."""
+        yield csv.writer(Echo()).writerow([header for header, _ in self.shape.csv_columns]).encode()
+        urls = URLs(self.request)
+        for chunk in self.row_chunks(queryset):
+            write = self.shape.csv_writer(Batch(urls, self.basename, chunk))
+            text = io.StringIO()
+            csv.writer(text).writerows(map(write, chunk))
+            yield text.getvalue().encode()
 
     def json_stream(self, queryset) -> Iterator[bytes]:
         yield b"["

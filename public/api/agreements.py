@@ -3,6 +3,7 @@ public document versions. No uploader, no non-public document version, no privat
 
 import json
 
+import orjson
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -79,7 +80,9 @@ def terms_cell(terms: list[dict]) -> str:
         if term["withheld"]:
             item["withheld"] = [entry["field"] for entry in term["withheld"]]
         cell.append(item)
-    return json.dumps(cell, ensure_ascii=False, separators=(",", ":"))
+    # orjson writes what ``json.dumps(cell, ensure_ascii=False, separators=(",", ":"))``
+    # would, a good deal sooner.
+    return orjson.dumps(cell).decode()
 
 
 SIGNATORY = Shape(

@@ -174,6 +174,20 @@ def test_the_csv_puts_a_marker_in_each_withheld_cell_and_lists_what_is_withheld(
     assert "SH-2024-QUAYSIDE" not in text and SHELTER not in text
 
 
+def test_the_csv_of_a_record_with_only_nested_values_withheld_lists_them(client, withheld):
+    # Nothing of the agreement's own is withheld: only its term's purpose and document.
+    registry, _, _, entries = withheld
+    entries["reference"].delete()
+    entries["auditor"].delete()
+    rows = rows_of(client.get("/api/v1/agreements/?format=csv"))
+    row = next(r for r in rows if r["id"] == str(registry.safe_homes_mou.pk))
+    assert row["reference"] == "SH-2024-QUAYSIDE"
+    assert row["withheld_fields"] == "purpose (term 1);file (document version 3)"
+    assert json.loads(row["data_sharing_terms"])[0]["purpose"] is None
+    text = b"".join(client.get("/api/v1/agreements/?format=csv").streaming_content).decode()
+    assert SHELTER not in text
+
+
 def test_values_are_public_again_once_the_withholding_is_lifted(client, withheld):
     registry, term, document, _ = withheld
     Withholding.objects.all().delete()
