@@ -38,6 +38,7 @@ from django.db.models import (
     BigIntegerField,
     BooleanField,
     Case,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -47,6 +48,7 @@ from django.db.models import (
     When,
 )
 from django.utils import dateformat, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy
 
 from core.services import require
@@ -228,11 +230,18 @@ def protected_instance(withholding: Withholding) -> models.Model:
 
 
 def part_label(instance: models.Model) -> str:
-    """How the staff pages name an agreement's part (without a query)."""
+    """How the staff pages name an agreement's part, or a registered kind's (an activity's
+    result, by its ``name``), without a query."""
     if isinstance(instance, DataSharingTerm):
         return gettext("Data-sharing term “%(term)s”") % {"term": instance}
     if isinstance(instance, AgreementDocument):
         return gettext("Document version %(version)s") % {"version": instance.version}
+    route = _part_routes().get(type(instance))
+    if route is not None and route[0] is not Agreement:
+        return gettext("%(part)s “%(name)s”") % {
+            "part": capfirst(instance._meta.verbose_name),
+            "name": getattr(instance, "name", instance),
+        }
     kind = instance.get_kind_display()  # type: ignore[attr-defined]
     on = instance.completed_on or instance.started_on  # type: ignore[attr-defined]
     if on:
@@ -820,18 +829,24 @@ def _registered_revisions(approver: permissions.Approver) -> Q:
 
 def withholding_routes() -> list[tuple[type[models.Model], str, str]]:
     """For each model with withholdable fields: the path from its rows to the record whose
-    approval publishes them (a prefix of that record's fields) and to their partnership."""
+    approval publishes them (a prefix of that record's fields) and to their partnership(s):
+    partnerships, agreements and their parts, and the registered kinds of records
+    (``register_record_kind``) and their declared parts."""
+    routes = _part_routes()
     return [
         (Partnership, "", "pk"),
-        (Agreement, "", "partnership"),
-        *[(model, "agreement__", path_to_partnership(model)) for model in part_models()],
+        *[
+            (model, f"{routes[model][1]}__" if model in routes else "", path_to_partnership(model))
+            for record_model in (Agreement, *_RECORD_KINDS)
+            for model in (record_model, *part_models(record_model))
+        ],
     ]
 
 
 def withholdings_in(partnerships):
-    """The withholdings of the records of ``partnerships`` (a queryset) and of their
-    agreements' parts: one condition per model, none correlated, so the database reads
-    each side once."""
+    """The withholdings of the records of ``partnerships`` (a queryset): theirs, their
+    agreements' and registered kinds of records' (``withholding_routes``) and their parts':
+    one condition per model, none correlated, so the database reads each side once."""
     conditions = []
     for model, _, to_partnership in withholding_routes():
         rows = model._default_manager.filter(**{f"{to_partnership}__in": partnerships})
@@ -844,21 +859,20 @@ def withholdings_in(partnerships):
     return Withholding.objects.filter(reduce(operator.or_, conditions))
 
 
-def pending_withholdings(model, to_record: str, to_partnership: str):
+def pending_withholdings(model, to_record: str, to_partnership: str = ""):
     """The withholdings of ``model``'s rows waiting for a decision, each with its step: a
     request to publish the value again (``step_by`` is who asked), or else, on an approved
     record, a confirmation (``step_by`` is its creator; a submission's are confirmed with
-    its approval); and ``of_partnership``, the partnership whose parties decide. (One
-    model at a time: the database then reaches each one's partnership by one index.)"""
+    its approval); and, given ``to_partnership``, ``of_partnership``: the partnership whose
+    parties decide (of a record of one partnership only). (One model at a time: the
+    database then reaches each one's partnership by one index.)"""
     rows = model._default_manager.order_by()
     approved = rows.filter(**{f"{to_record}publication_status__in": APPROVED_STATES})
     requested = Q(release_requested_at__isnull=False)
-    partnership = rows.filter(pk=OuterRef("object_id")).values(to_partnership)[:1]
-    return (
+    pending = (
         Withholding.objects.filter(content_type=ContentType.objects.get_for_model(model))
         .filter(requested | Q(confirmed_at__isnull=True, object_id__in=approved.values("pk")))
         .annotate(
-            of_partnership=Subquery(partnership),
             step_by=Case(
                 When(requested, then=F("release_requested_by")),
                 default=F("created_by"),
@@ -866,19 +880,59 @@ def pending_withholdings(model, to_record: str, to_partnership: str):
             ),
         )
     )
+    if not to_partnership:
+        return pending
+    partnership = rows.filter(pk=OuterRef("object_id")).values(to_partnership)[:1]
+    return pending.annotate(of_partnership=Subquery(partnership))
+
+
+def _decided_on_every_side(approver: permissions.Approver, model, to_record: str) -> Q:
+    """Q: the withholdings of ``model``'s rows waiting for a decision (``pending_withholdings``)
+    that ``approver`` may take on the side of every partnership their record belongs to,
+    for a kind of record that reaches them through a many-to-many field (an incident,
+    through its agreements): ``RecordKind.approvable``'s rule, with who took each
+    withholding's step. One condition, no query of its own."""
+    record_model = _part_routes()[model][0] if to_record else model
+    kind = _RECORD_KINDS[record_model]
+    links, link_to_record = kind.pairs(record_model._default_manager.all())
+    record = link_to_record.removesuffix("__")
+    pending = pending_withholdings(model, to_record).annotate(
+        of_record=(
+            Subquery(
+                model._default_manager.filter(pk=OuterRef("object_id")).values(
+                    to_record.removesuffix("__")
+                )[:1]
+            )
+            if to_record
+            else F("object_id")
+        )
+    )
+    # The pairs of the withholding's record with each of its partnerships; the step is the
+    # withholding's (two levels up from the rule's rows: they are read inside ``refused``).
+    sides = links.filter(**{record: OuterRef("of_record")})
+    rows = links.annotate(
+        step_by=ExpressionWrapper(OuterRef(OuterRef("step_by")), output_field=BigIntegerField())
+    )
+    refused = sides.exclude(
+        approver.approvable(rows, partnership="of_partnership", submitter="step_by")
+    )
+    decidable = pending.filter(Exists(sides), ~Exists(refused))
+    return Q(pk__in=decidable.values("pk"))
 
 
 def _decisions(approver: permissions.Approver) -> Q:
-    """Q: the withholdings waiting for a decision that ``approver`` may take."""
-    return reduce(
-        operator.or_,
-        [
-            approver.approvable(
-                pending_withholdings(*route), partnership="of_partnership", submitter="step_by"
-            )
-            for route in withholding_routes()
-        ],
-    )
+    """Q: the withholdings waiting for a decision that ``approver`` may take, on every
+    partnership's side of a record that may belong to several."""
+    conditions = []
+    for model, to_record, to_partnership in withholding_routes():
+        if _through_many(model, path_to_partnership(model)):
+            conditions.append(_decided_on_every_side(approver, model, to_record))
+            continue
+        pending = pending_withholdings(model, to_record, to_partnership)
+        conditions.append(
+            approver.approvable(pending, partnership="of_partnership", submitter="step_by")
+        )
+    return reduce(operator.or_, conditions)
 
 
 def submissions_to_approve(user, approver: permissions.Approver | None = None) -> tuple:
@@ -1059,8 +1113,9 @@ def approval_count(user) -> int:
 
 def locate_withholdings(withholdings) -> list[Withholding]:
     """The withholdings as a list, each with the record whose approval publishes it
-    (``record_kind``: "partnership" or "agreement", ``record_pk``, ``record_title``) and
-    ``what``: the field's name after the part of the agreement it belongs to. Ordered by
+    (``record_kind``: "partnership", "agreement" or a registered kind's, ``record_pk``,
+    ``record_title``; for a registered kind its ``record_label`` and ``page``) and
+    ``what``: the field's name after the part of the record it belongs to. Ordered by
     record. One query per kind of record or part, whatever their number; a withholding
     whose record is gone is left out."""
     withholdings = list(withholdings)
@@ -1083,7 +1138,16 @@ def locate_withholdings(withholdings) -> list[Withholding]:
         if instance is None:
             continue
         record = publishing_record(instance)
-        withholding.record_kind = "partnership" if isinstance(record, Partnership) else "agreement"
+        kind = _RECORD_KINDS.get(type(record))
+        if kind is not None:
+            withholding.record_kind = kind.kind
+            withholding.record_label = kind.label
+            withholding.page = kind.page
+        else:
+            withholding.record_kind = (
+                "partnership" if isinstance(record, Partnership) else "agreement"
+            )
+            withholding.record_label = withholding.page = ""
         withholding.record_pk = record.pk
         withholding.record_title = record.title
         withholding.what = withholding.field_label
@@ -1109,6 +1173,7 @@ class KeptFromPublic:
     rationale: str
     until: date | None
     state: str
+    page: str = ""
 
 
 def organization_records(partnerships) -> list[Record]:
@@ -1135,9 +1200,10 @@ def organization_records(partnerships) -> list[Record]:
 
 
 def kept_from_public(partnerships, records: list[Record]) -> list[KeptFromPublic]:
-    """The withheld values of ``partnerships`` (a queryset) and of their agreements and
-    agreements' parts, and the embargoes of ``records`` (theirs, from
-    ``organization_records``), in one list (a handful of queries, whatever their number)."""
+    """The withheld values of ``partnerships`` (a queryset) and of their agreements,
+    registered kinds of records (incidents, activities) and their parts, and the embargoes
+    of ``records`` (theirs, from ``organization_records``), in one list (a handful of
+    queries, whatever their number)."""
     lines = []
     withholdings = withholdings_in(partnerships).select_related("content_type")
     for withholding in locate_withholdings(withholdings):
@@ -1157,6 +1223,7 @@ def kept_from_public(partnerships, records: list[Record]) -> list[KeptFromPublic
                 rationale=withholding.rationale,
                 until=withholding.available_on,
                 state=state,
+                page=withholding.page,
             )
         )
     for record in records:

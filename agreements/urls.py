@@ -68,4 +68,9 @@ urlpatterns = [
         name="agreement_publication",
     ),
     path("publication/queue/", views.ApprovalQueueView.as_view(), name="approval_queue"),
+    path(
+        "publication/withholdings/<int:pk>/",
+        views.WithholdingDecisionView.as_view(),
+        name="withholding_decide",
+    ),
 ]

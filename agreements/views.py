@@ -23,7 +23,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from django.views.generic.base import TemplateResponseMixin
@@ -1082,6 +1082,51 @@ class AgreementPublicationView(RecordPublicationView):
             ),
             pk=self.kwargs["pk"],
         )
+
+
+class WithholdingDecisionView(LoginRequiredMixin, View):
+    """Confirm a withheld value (``action=confirm``) or grant a request to publish it again
+    (``action=release``), from the approval queue: for the registered kinds of records
+    (incidents, joint activities) and their parts, whose own pages have no such step. A
+    record the user may not see is a 404; a decision they may not take (the services'
+    rule: on every side of a record of several partnerships) a 403. Back to ``next``."""
+
+    http_method_names = ["post"]
+    STEPS = {
+        "confirm": (
+            publishing.withholding_confirm,
+            gettext_lazy("Confirmed: “%(value)s” stays withheld."),
+        ),
+        "release": (
+            publishing.withholding_release,
+            gettext_lazy("Released: “%(value)s” is published with the record again."),
+        ),
+    }
+
+    def post(self, request, pk):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        withholding = get_object_or_404(Withholding.objects.select_related("content_type"), pk=pk)
+        try:
+            record = publishing.publishing_record(publishing.protected_instance(withholding))
+        except (TypeError, ValidationError):
+            raise Http404("No such withheld value.") from None
+        if not type(record)._default_manager.visible_to(request.user).filter(pk=record.pk):
+            raise Http404("No such withheld value.")
+        step = self.STEPS.get(request.POST.get("action", ""))
+        if step is None:
+            return HttpResponseBadRequest(
+                "Choose a step: confirm or release.", content_type="text/plain; charset=utf-8"
+            )
+        service, message = step
+        back = safe_next(request, reverse("agreements:approval_queue"))
+        try:
+            service(withholding=withholding, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, str(message) % {"value": withholding.field_label})
+        return HttpResponseRedirect(back)
 
 
 # The states an organization's records are listed by on the approval queue page.

@@ -12,14 +12,18 @@ with a public agreement and a public document; ``restricted`` the same, restrict
 import datetime as dt
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from activities.models import Activity
 from feedback.models import Feedback
 from imports.models import ImportJob
 from partnerships.models import Membership, PartnershipParty, Visibility
 from partnerships.services import invitation_token
+from publication.choices import WithholdingReason
+from publication.models import Withholding
 from reports.models import Report
 from reports.snapshot import build_snapshot, canonical
 from tests import factories
@@ -150,6 +154,11 @@ MATRIX = {
     ("agreements:agreement_publication", "POST", "public"): PUBLICATION_STEP_PUBLIC,
     ("agreements:agreement_publication", "POST", "restricted"): PUBLICATION_STEP_RESTRICTED,
     ("agreements:approval_queue", "GET", "public"): LOGGED_IN,
+    # Confirm a withheld value of an activity, an incident (or release it) from the queue:
+    # a POST without a step is a 400 for whoever sees the record (each step: the services'
+    # rule, tests/publication/test_queue_registered_withholdings.py).
+    ("agreements:withholding_decide", "POST", "public"): (302, 400, 400, 400, 400, 400),
+    ("agreements:withholding_decide", "POST", "restricted"): PUBLICATION_STEP_RESTRICTED,
     ("accounts:dashboard", "GET", "public"): LOGGED_IN,
     ("accounts:member_invite", "GET", "public"): MANAGE_MEMBERS,
     ("accounts:member_invite", "POST", "public"): MANAGE_MEMBERS,
@@ -431,6 +440,7 @@ def scenario_records(request, ngo, police, oversight_body, ngo_editor, ngo_viewe
     source = factories.SourceFactory()
     partnership.sources.add(source)
     agreement.sources.add(source)
+    activity = ActivityFactory(partnership=partnership)
     return {
         "source": source,
         "partnership": partnership,
@@ -446,7 +456,15 @@ def scenario_records(request, ngo, police, oversight_body, ngo_editor, ngo_viewe
         ),
         "flag": factories.FlagFactory(agreement=agreement),
         "incident": factories.IncidentFactory(agreements=[agreement], publication_status="draft"),
-        "activity": ActivityFactory(partnership=partnership),
+        "activity": activity,
+        "withholding": Withholding.objects.create(
+            content_type=ContentType.objects.get_for_model(Activity),
+            object_id=activity.pk,
+            field="description",
+            reason_code=WithholdingReason.SURVIVOR_SAFETY,
+            rationale="It would tell where survivors stay.",
+            created_by=ngo_editor,
+        ),
         "report": Report.objects.create(
             partnership=partnership,
             year=2025,
@@ -505,6 +523,7 @@ def url_for(name: str, records) -> str:
         "agreements:auditor": {"pk": agreement.pk},
         "agreements:partnership_publication": {"pk": partnership.pk},
         "agreements:agreement_publication": {"pk": agreement.pk},
+        "agreements:withholding_decide": {"pk": records["withholding"].pk},
         "oversight:review_new": {"pk": agreement.pk},
         "oversight:review_detail": {"pk": records["review"].pk},
         "oversight:review_complete": {"pk": records["review"].pk},
