@@ -311,6 +311,12 @@ def _fields_by_column(model, names) -> dict[str, tuple[str, str]]:
     return result
 
 
+def _column_labels(model) -> dict[str, str]:
+    """{column: its field's label, in the active language} of every concrete field of
+    ``model``; a column it no longer has keeps its name."""
+    return {model_field.column: _label(model_field) for model_field in model._meta.concrete_fields}
+
+
 def _label(model_field) -> str:
     # The columns of a many-to-many link's table are named after the models, run together
     # ("focusarea"); the model's verbose name reads better.
@@ -410,8 +416,9 @@ def record_history(registration: Registration, pk: int) -> list[HistoryEntry]:
     entries = []
     for event in (event for events in loaded.values() for event in events):
         context = event.row.pgh_context or {}
+        labels = _column_labels(event.registration.model)
         changes = [
-            FieldChange(column, column, old, new)
+            FieldChange(column, labels.get(column, column), old, new)
             for column, (old, new) in sorted(event.diff.items())
             if column not in NOISE
         ]

@@ -310,3 +310,20 @@ def test_a_removed_party_is_named_in_the_public_history(partnership, other_ngo):
     assert ("Organization", "Elsewhere Youth Trust", None) in [
         (c.label, c.old, c.new) for c in latest.changes
     ]
+
+
+def test_the_staff_history_names_each_field_by_its_label_in_the_readers_language(
+    client, board_member, partnership
+):
+    agreement = factories.AgreementFactory(partnership=partnership)
+    Agreement.objects.filter(pk=agreement.pk).update(expires_on="2027-03-01")
+    client.force_login(board_member)
+
+    def page(language):
+        url = history_url("agreement", agreement.pk)
+        return client.get(url, headers={"accept-language": language}).content.decode()
+
+    english, spanish = page("en"), page("es")
+    assert '<th scope="row">Expires on</th>' in english
+    assert '<th scope="row">expires_on</th>' not in english  # not the column's name
+    assert '<th scope="row">Vence el</th>' in spanish
