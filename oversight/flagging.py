@@ -130,15 +130,18 @@ def flags_raise(
     # other's new flags in one order and never deadlock (the scan order is the plan's).
     rows.sort(key=itemgetter(0))
     raised = 0
-    described = {}  # a sentence per distinct set of values: many flags say the same thing
+    # What a flag says depends on its row's values of ``rule.fields`` alone: described
+    # once per distinct set of them (a date, an auditor's name), not once per flag.
+    described: dict[tuple, tuple[str, str | None]] = {}
     # ``detail`` is written in English, whoever's request the run follows.
     with translation.override(settings.LANGUAGE_CODE):
         for start in range(0, len(rows), RAISE_BATCH_SIZE):
-            batch = rows[start : start + RAISE_BATCH_SIZE]
-            flags = [
-                (row[0], *_described(rule, dict(zip(names, row, strict=True)), today, described))
-                for row in batch
-            ]
+            flags = []
+            for row in rows[start : start + RAISE_BATCH_SIZE]:
+                values = row[1:]
+                if values not in described:
+                    described[values] = _described(rule, dict(zip(names, row, strict=True)), today)
+                flags.append((row[0], *described[values]))
             raised += _flags_insert(rule.kind, now, flags)
     return raised
 
@@ -173,15 +176,12 @@ def _flags_insert(kind: str, now: datetime, flags: list[tuple[int, str, str | No
         return cursor.rowcount
 
 
-def _described(rule: FlagRule, row: dict, today, described: dict) -> tuple[str, str | None]:
+def _described(rule: FlagRule, row: dict, today) -> tuple[str, str | None]:
     """What the flag raised on ``row`` says: its text in the active language (the
-    ``detail`` kept), and the ``parameters`` its sentence is written from, as JSON.
-    ``described`` keeps the text of each set of parameters already written in this run."""
+    ``detail`` kept), and the ``parameters`` its sentence is written from, as JSON."""
     try:
-        parameters = json.dumps(rule.parameters(row, today), sort_keys=True)
-        if parameters not in described:
-            described[parameters] = flag_text(rule.kind, json.loads(parameters))
-        return described[parameters], parameters
+        parameters = rule.parameters(row, today)
+        return flag_text(rule.kind, parameters), json.dumps(parameters)
     except Exception:  # a bad row gets a plain flag; it never stops the run
         logger.exception("flagging: cannot describe %s on agreement %s", rule.kind, row["pk"])
         return "", None
