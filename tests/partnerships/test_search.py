@@ -41,10 +41,17 @@ def test_the_search_indexes_keep_no_pending_list():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)",
-            [["partnership_search_idx", "organization_name_search_idx", "organization_search_idx"]],
+            [
+                [
+                    "partnership_search_idx",
+                    "organization_name_search_idx",
+                    "organization_search_idx",
+                    "agreement_search_idx",
+                ]
+            ],
         )
         options = dict(cursor.fetchall())
-    assert len(options) == 3
+    assert len(options) == 4
     assert all("fastupdate=off" in (value or []) for value in options.values()), options
 
 
