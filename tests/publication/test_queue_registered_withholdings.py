@@ -19,24 +19,14 @@ from agreements import publishing
 from agreements.context_processors import publication
 from incidents.models import Incident
 from partnerships.models import Partnership
-from publication.choices import WithholdingReason
 from publication.models import Withholding
 from tests import factories
 from tests.activities.factories import ActivityFactory, ActivityResultFactory
+from tests.publication.withheld import withhold_by as withhold
 
 pytestmark = pytest.mark.django_db
 
 QUEUE = reverse("agreements:approval_queue")
-
-
-def withhold(record, field, actor) -> Withholding:
-    return publishing.withholding_add(
-        record=record,
-        field=field,
-        reason_code=WithholdingReason.SURVIVOR_SAFETY,
-        rationale="It would tell where survivors stay.",
-        actor=actor,
-    )
 
 
 @pytest.fixture

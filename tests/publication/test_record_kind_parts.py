@@ -25,6 +25,7 @@ from reports import services as report_services
 from reports.models import Report
 from tests import factories
 from tests.activities.factories import ActivityFactory, ActivityResultFactory
+from tests.publication.withheld import withhold_by as withhold_value
 
 pytestmark = pytest.mark.django_db
 
@@ -33,16 +34,6 @@ SENTINEL_VALUE = Decimal("987654.32")
 SENTINEL_SPELLINGS = ("987654", "987,654", "987.654", "987 654", "987\xa0654")
 SENTINEL_DESCRIPTION = "Held at the shelter on Quay Street"
 TITLE = "Training for custody officers"
-
-
-def withhold_value(record, field, actor) -> Withholding:
-    return publishing.withholding_add(
-        record=record,
-        field=field,
-        reason_code=WithholdingReason.SURVIVOR_SAFETY,
-        rationale="It would tell where survivors stay.",
-        actor=actor,
-    )
 
 
 def activity_with_withheld_result(partnership, actor) -> tuple[Activity, ActivityResult]:

@@ -1,8 +1,10 @@
-"""Withholding a value in a test, as the workflow's services would leave it (confirmed)."""
+"""Withholding a value in a test: as the workflow's services would leave it (confirmed), or
+by its service, as a party's editor does (waiting for the other party)."""
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from agreements import publishing
 from publication.choices import WithholdingReason
 from publication.models import Withholding
 
@@ -27,3 +29,14 @@ def withhold(
     withholding.full_clean()
     withholding.save()
     return withholding
+
+
+def withhold_by(record, field: str, actor) -> Withholding:
+    """``field`` of ``record`` withheld by ``actor`` through the service."""
+    return publishing.withholding_add(
+        record=record,
+        field=field,
+        reason_code=WithholdingReason.SURVIVOR_SAFETY,
+        rationale="It would tell where survivors stay.",
+        actor=actor,
+    )
