@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from django.db import connection
 
 from config.celery import app as celery_app
 from core.beat import HeartbeatScheduler, heartbeat_path
@@ -739,3 +740,15 @@ def test_production_settings_reject_a_malformed_debug_boolean(tmp_path):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "DEBUG='perhaps'" in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_apps_connections_run_without_jit_or_parallel_workers():
+    # Measured at a million agreements (benchmarks/RESULTS.md): both cost the public read
+    # path more than they saved.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        jit = cursor.fetchone()[0]
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        workers = cursor.fetchone()[0]
+    assert (jit, workers) == ("off", "0")

@@ -144,9 +144,16 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # PostgreSQL's JIT compilation off for the app's connections: on the registry's queries it
 # costs more than it saves (benchmarks/RESULTS.md, "JIT"). DATABASE_JIT=on restores it.
+# Parallel workers off too (DATABASE_PARALLEL_WORKERS=2 allows two per query): the public
+# read path reads a page through indexes, and starting workers for a search of a million
+# agreements cost more than the few rows they found (benchmarks/RESULTS.md, "parallel").
 _options = DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = " ".join(
-    [_options.get("options", ""), f"-c jit={'on' if env_bool('DATABASE_JIT', False) else 'off'}"]
+    [
+        _options.get("options", ""),
+        f"-c jit={'on' if env_bool('DATABASE_JIT', False) else 'off'}",
+        f"-c max_parallel_workers_per_gather={env.int('DATABASE_PARALLEL_WORKERS', default=0)}",
+    ]
 ).strip()
 # Read-only replicas of the primary, comma-separated URLs: the public's reads (anonymous
 # GETs of the public pages, API, exports and feeds) go to one of them, every write, staff
