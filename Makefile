@@ -63,11 +63,10 @@ beat: install var
 	$(CELERY) -A config beat --loglevel=INFO
 
 ## test: the whole suite, on DATABASE_URL's PostgreSQL (as CI does) or the embedded server,
-## one pytest-xdist worker per core (each on its own test database); an idle worker takes
-## tests from a busy one (worksteal), so that no long test file holds up the end of the run
+## one pytest-xdist worker per core (each on its own test database), a test file per worker
 TEST_WORKERS ?= auto
 test: install var messages
-	$(WITH_DB) $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist worksteal
+	$(WITH_DB) $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## bench: the benchmarks, on PostgreSQL (a scratch database: its tables are emptied)
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/registry_bench

@@ -243,6 +243,7 @@ NOT_A_PAGE = {
     "oversight:finding_new": WRITE,
     "oversight:finding_resolve": WRITE,
     "oversight:flag_resolve": WRITE,
+    "agreements:withholding_decide": WRITE,
     "agreements:document_download": NOT_HTML,
     "mfa_download_recovery_codes": NOT_HTML,
     "sitemap": NOT_HTML,
